@@ -1,0 +1,1 @@
+"""PDF certificates, recognition decisions and evaluation reports: not built yet."""

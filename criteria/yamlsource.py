@@ -1,0 +1,110 @@
+"""Read YAML into plain data while remembering the line of every key path.
+
+PyYAML silently keeps the last of two duplicate keys and forgets where values came from;
+a criteria administrator needs both: duplicates are an error, and every error names a line.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CriteriaSyntaxError, Problem
+
+PathKey = tuple[str | int, ...]
+
+
+def format_path(path: PathKey) -> str:
+    """Render ('criteria', 7, 'items', 1) as ``criteria[7].items[1]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class YamlSource:
+    """Parsed YAML data plus the line where each key path starts."""
+
+    file: str
+    data: Any
+    lines: dict[PathKey, int] = field(default_factory=dict)
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of the deepest prefix of ``path`` present in the file."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        return Problem(self.file, self.line_of(path), format_path(path), message)
+
+
+def _nfc(value: Any) -> Any:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class _Builder:
+    """Turns a composed node tree into Python data, recording lines, rejecting duplicates."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: YamlSource):
+        self.loader = loader
+        self.source = source
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.source.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = _nfc(self.loader.construct_object(key_node, deep=True))
+                if key in result:
+                    first = self.source.lines.get(path + (key,))
+                    raise CriteriaSyntaxError(
+                        Problem(
+                            self.source.file,
+                            key_node.start_mark.line + 1,
+                            format_path(path + (key,)),
+                            f"duplicate key {key!r} (first given on line {first})",
+                        )
+                    )
+                self.source.lines[path + (key,)] = key_node.start_mark.line + 1
+                result[key] = self.build(value_node, path + (key,))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        return _nfc(self.loader.construct_object(node, deep=True))
+
+
+def read_yaml(path: Path | str, text: str | None = None, display_name: str | None = None) -> YamlSource:
+    """Parse ``path`` (or ``text``) into a :class:`YamlSource`; syntax errors name the line."""
+    name = display_name or str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CriteriaSyntaxError(Problem(name, None, "", f"not UTF-8 text ({exc.reason})")) from exc
+        except OSError as exc:
+            raise CriteriaSyntaxError(Problem(name, None, "", exc.strerror or str(exc))) from exc
+    source = YamlSource(name, None)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        source.data = _Builder(loader, source).build(node, ()) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = " ".join(filter(None, [exc.context, exc.problem]))
+        raise CriteriaSyntaxError(Problem(name, line, "", f"invalid YAML: {reason}")) from exc
+    except yaml.YAMLError as exc:
+        raise CriteriaSyntaxError(Problem(name, None, "", f"invalid YAML: {exc}")) from exc
+    finally:
+        loader.dispose()
+    return source

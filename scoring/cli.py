@@ -1,0 +1,331 @@
+"""``cfc``: the command line of the child-friendly commune evaluation system.
+
+Exit codes: 0 success; 1 some input values are invalid (each is reported); 2 wrong usage;
+3 the criteria set is invalid or unknown; 4 an input file cannot be read.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import yaml
+
+import criteria
+from criteria import CriteriaError, CriteriaSet
+
+from .engine import scorer_for
+from .errors import InvalidInputs, UnknownCategory
+from .result import ScoreResult, band_label, unit_symbol
+from .whatif import gap_analysis
+
+EXIT_INVALID_INPUT = 1
+EXIT_CRITERIA = 3
+EXIT_INPUT_FILE = 4
+BATCH_FIELDS = ("code", "name", "category")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print one clear line on stderr and exit with a documented code."""
+    click.echo(f"Lỗi / Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="child-friendly-communes", prog_name="cfc")
+def cfc() -> None:
+    """Evaluate child-friendly communes (xã, phường, thị trấn phù hợp với trẻ em).
+
+    Exit codes: 0 success, 1 invalid input values, 2 wrong usage,
+    3 invalid or unknown criteria set, 4 unreadable input file.
+    """
+
+
+@cfc.group("criteria")
+def criteria_group() -> None:
+    """Check and show criteria sets (the standard as versioned YAML)."""
+
+
+@criteria_group.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def criteria_check(files: tuple[str, ...]) -> None:
+    """Validate criteria YAML FILES; print every problem with file, line and key path.
+
+    Example: cfc criteria check criteria/qd06-2019.yaml
+    """
+    failed = False
+    for name in files:
+        try:
+            cset = criteria.load_file(name)
+        except criteria.CriteriaSyntaxError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        except criteria.CriteriaInvalid as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            failed = True
+            continue
+        provisional = cset.provisional_parts()
+        status = f"{len(provisional)} provisional (chưa xác minh)" if provisional else "all verified"
+        click.echo(f"OK {name}: {cset.id} {cset.version}, {len(cset.criteria)} criteria, "
+                   f"{cset.total_points} points, {status}, {criteria.content_hash(cset)}")
+    if failed:
+        sys.exit(EXIT_CRITERIA)
+
+
+@criteria_group.command("list")
+def criteria_list() -> None:
+    """List the criteria sets shipped with the program.
+
+    Example: cfc criteria list
+    """
+    for cset in _shipped():
+        flag = "provisional" if cset.has_provisional_values else "verified"
+        click.echo(f"{cset.id}\t{cset.version}\t{cset.valid_from}\t{flag}\t{cset.title.vi}")
+
+
+@criteria_group.command("show")
+@click.argument("set_id")
+@click.option("--version", "version", help="Version of the set (default: the latest).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def criteria_show(set_id: str, version: str | None, lang: str) -> None:
+    """Print a readable table of criteria, items, bands, maxima and verified status.
+
+    Example: cfc criteria show qd06-2019 --lang en
+    """
+    cset = _get_set(set_id, version, None)
+    click.echo(f"{cset.id} {cset.version} — {cset.title.vi if lang == 'vi' else cset.title.en}")
+    for ref in cset.legal_basis:
+        click.echo(f"  {ref.document} ({ref.date:%d/%m/%Y}) {ref.article or ''}")
+    click.echo(f"  {cset.total_points} {'điểm' if lang == 'vi' else 'points'}; "
+               + "; ".join(f"{c.id}: {c.threshold}" for c in cset.categories))
+    if cset.has_provisional_values:
+        click.echo("  ⚠ " + _provisional_notice(lang))
+    for crit in cset.criteria:
+        click.echo(f"\n{crit.number:>2}. {crit.name_vi if lang == 'vi' else crit.name_en} "
+                   f"[{crit.max_points}]")
+        for item in crit.items:
+            mark = "✔" if item.verified else "TẠM" if lang == "vi" else "PROV"
+            text = item.text.vi if lang == "vi" else item.text.en
+            click.echo(f"    {item.id:<5} {item.max_points:>4}  {mark:<4} {text}  ({item.rule.kind})")
+            for line in _rule_lines(item, lang):
+                click.echo(f"                     {line}")
+
+
+def _rule_lines(item: Any, lang: str) -> Iterator[str]:
+    rule = item.rule
+    for band in getattr(rule, "bands", []):
+        flag = "" if (band.verified if band.verified is not None else item.verified) else " *"
+        yield f"{band_label(band, unit_symbol(item), lang)} → {band.points}{flag}"
+    policy = getattr(rule, "zero_denominator", None) or getattr(rule, "zero_population", None)
+    if policy is not None:
+        yield f"0 ÷ 0: {policy.policy}{'' if policy.verified else ' *'}"
+    if rule.kind == "yes_no":
+        yield f"{'Có' if lang == 'vi' else 'Yes'} → {rule.points}"
+    for element in getattr(rule, "elements", []):
+        yield f"{element.text.vi if lang == 'vi' else element.text.en} → {element.points}"
+
+
+@cfc.command("score")
+@click.argument("input_file", type=click.Path(dir_okay=False))
+@click.option("--set", "set_id", default="qd06-2019", show_default=True, help="Shipped criteria set id.")
+@click.option("--version", "version", help="Version of the criteria set (default: the latest).")
+@click.option("--criteria-file", type=click.Path(dir_okay=False), help="Score with this YAML file instead.")
+@click.option("--category", help="Category of the unit (single input; batch rows have a category column).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a readable breakdown / CSV.")
+@click.option("--partial", is_flag=True, help="Accept missing values (a draft): they score 0.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
+def score_command(input_file: str, set_id: str, version: str | None, criteria_file: str | None,
+                  category: str | None, as_json: bool, partial: bool, lang: str, output: str | None) -> None:
+    """Score INPUT_FILE: one unit (YAML or JSON) or a batch (CSV, one unit per row).
+
+    A single unit is a mapping of input names to values, optionally under "inputs:" with
+    a "category:" beside it. A batch CSV has columns code, name, category and one column
+    per input; it prints a CSV (or JSON with --json) with one scored row per unit.
+
+    Examples:
+
+      cfc score commune.yaml --category mountain-island
+
+      cfc score communes.csv -o scores.csv
+    """
+    cset = _get_set(set_id, version, criteria_file)
+    path = Path(input_file)
+    if path.suffix.lower() == ".csv":
+        text, any_bad = _score_batch(cset, _read_csv(path), category, as_json, partial, lang)
+        _emit(text, output)
+        if any_bad:
+            sys.exit(EXIT_INVALID_INPUT)
+        return
+    data = _read_mapping(path)
+    inputs = data.get("inputs", data) if isinstance(data.get("inputs"), dict) else data
+    category = category or data.get("category")
+    if not category:
+        fail(f"no category: give --category ({', '.join(c.id for c in cset.categories)})", 2)
+    try:
+        result = scorer_for(cset).score(inputs, category, partial=partial)
+    except UnknownCategory as exc:
+        fail(str(exc), 2)
+    except InvalidInputs as exc:
+        for p in exc.problems:
+            click.echo(f"{input_file}: {p.field}: {p.message(lang)} ({p.code})", err=True)
+        sys.exit(EXIT_INVALID_INPUT)
+    if as_json:
+        payload = result.to_dict(lang)
+        payload["gap_analysis"] = gap_analysis(result).to_dict(lang)
+        _emit(json.dumps(payload, ensure_ascii=False, indent=2), output)
+    else:
+        _emit(render_breakdown(result, lang), output)
+
+
+def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | None,
+                 as_json: bool, partial: bool, lang: str) -> tuple[str, bool]:
+    """Score every row; bad rows are reported on stderr and marked in the output."""
+    scorer = scorer_for(cset)
+    records = []
+    any_bad = False
+    for number, row in enumerate(rows, start=2):
+        inputs = {k: v for k, v in row.items() if k not in BATCH_FIELDS}
+        unit_category = row.get("category") or category or ""
+        record: dict[str, Any] = {"row": number, "code": row.get("code", ""), "name": row.get("name", "")}
+        try:
+            result = scorer.score(inputs, unit_category, partial=partial)
+        except UnknownCategory as exc:
+            record["errors"] = [{"field": "category", "code": "unknown_category", "message": str(exc)}]
+        except InvalidInputs as exc:
+            record["errors"] = [p.to_dict(lang) for p in exc.problems]
+        else:
+            record.update(_summary(result))
+            record["errors"] = []
+        any_bad = any_bad or bool(record["errors"])
+        records.append(record)
+    for record in records:
+        if record["errors"]:
+            for e in record["errors"]:
+                click.echo(f"row {record['row']} ({record['code']}): {e['field']}: {e['message']}", err=True)
+    if as_json:
+        return json.dumps(records, ensure_ascii=False, indent=2), any_bad
+    out = io.StringIO()
+    numbers = [str(c.number) for c in cset.criteria]
+    fields = ["code", "name", "category", "total", "recognised", "failed_conditions",
+              *[f"c{n}" for n in numbers], "provisional", "criteria_hash", "errors"]
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        row = {k: record.get(k, "") for k in fields if k != "errors"}
+        row.update({f"c{n}": record.get("criteria", {}).get(n, "") for n in numbers})
+        row["failed_conditions"] = " ".join(record.get("failed_conditions", []))
+        row["errors"] = "; ".join(f"{e['field']}: {e['message']}" for e in record["errors"])
+        writer.writerow(row)
+    return out.getvalue(), any_bad
+
+
+def _summary(result: ScoreResult) -> dict[str, Any]:
+    return {
+        "category": result.category.id,
+        "total": result.total,
+        "recognised": result.recognised,
+        "failed_conditions": [c.id for c in result.failed_conditions],
+        "criteria": {str(n): c.points for n, c in result.criteria.items()},
+        "provisional": result.provisional,
+        "criteria_hash": result.criteria_hash,
+    }
+
+
+def _provisional_notice(lang: str) -> str:
+    if lang == "vi":
+        return ("Bộ tiêu chí có giá trị TẠM, chưa xác minh với văn bản chính thức: "
+                "kết quả chỉ để thử nghiệm, không phải căn cứ công nhận.")
+    return ("The criteria set contains PROVISIONAL values not verified against the official "
+            "text: results are for testing, not a basis for recognition.")
+
+
+def render_breakdown(result: ScoreResult, lang: str = "vi") -> str:
+    """A readable, plain-text breakdown of one result with every point explained."""
+    vi = lang == "vi"
+    cset, lines = result.criteria_set, []
+    lines.append(f"{'Bộ tiêu chí' if vi else 'Criteria set'}: {cset.id} {cset.version} ({result.criteria_hash[:19]}…)")
+    if result.provisional:
+        lines.append("⚠ " + _provisional_notice(lang))
+    name = result.category.name.vi if vi else result.category.name.en
+    lines.append(f"{'Loại đơn vị' if vi else 'Category'}: {name} — {'ngưỡng' if vi else 'threshold'} {result.category.threshold}")
+    for crit in result.criteria.values():
+        lines.append(f"\n{crit.number:>2}. {crit.name_vi if vi else crit.name_en}: {crit.points}/{crit.max_points}")
+        for item in crit.items:
+            mark = "" if item.verified else " *"
+            lines.append(f"    {item.item.id:<5} {item.points:>4}/{item.item.max_points:<4} "
+                         f"{item.explanation(result.inputs, lang)}{mark}")
+    lines.append(f"\n{'Tổng điểm' if vi else 'Total'}: {result.total}/{cset.total_points}")
+    lines.append(f"{'Điều kiện công nhận' if vi else 'Recognition conditions'}:")
+    for cond in result.conditions:
+        lines.append(f"  {'✔' if cond.passed else '✘'} {cond.text_vi if vi else cond.text_en}: {cond.actual}")
+    if not result.complete:
+        lines.append("  ✘ " + ("Còn thiếu số liệu bắt buộc" if vi else "Required values are missing"))
+    verdict = ("ĐẠT — đủ điều kiện công nhận" if result.recognised else "KHÔNG ĐẠT") if vi \
+        else ("RECOGNISED" if result.recognised else "NOT RECOGNISED")
+    lines.append(f"{'Kết luận' if vi else 'Verdict'}: {verdict}")
+    if not result.recognised:
+        gap = gap_analysis(result)
+        lines.append(f"\n{'Gợi ý cải thiện' if vi else 'What would change the verdict'}"
+                     f" ({'cần thêm' if vi else 'points needed'}: {gap.points_needed}):")
+        lines += [f"  - {s.message(lang)}" for s in gap.suggestions]
+    return "\n".join(lines) + "\n"
+
+
+def _get_set(set_id: str, version: str | None, criteria_file: str | None) -> CriteriaSet:
+    try:
+        return criteria.load_file(criteria_file) if criteria_file else criteria.get(set_id, version)
+    except CriteriaError as exc:
+        fail(str(exc).splitlines()[0] if isinstance(exc, criteria.CriteriaInvalid) and len(exc.problems) == 1
+             else str(exc).replace("\n", "; "), EXIT_CRITERIA)
+
+
+def _shipped() -> tuple[CriteriaSet, ...]:
+    try:
+        return criteria.shipped()
+    except CriteriaError as exc:
+        fail(str(exc).replace("\n", "; "), EXIT_CRITERIA)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return unicodedata.normalize("NFC", path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_INPUT_FILE)
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        fail(f"{path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: "
+             f"{str(exc).splitlines()[0]}", EXIT_INPUT_FILE)
+    if not isinstance(data, dict):
+        fail(f"{path} must contain a mapping of input names to values", EXIT_INPUT_FILE)
+    return data
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    reader = csv.DictReader(io.StringIO(_read_text(path)))
+    if not reader.fieldnames:
+        fail(f"{path} is empty: expected a header row", EXIT_INPUT_FILE)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        fail(f"{path} is not valid CSV: {exc}", EXIT_INPUT_FILE)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)

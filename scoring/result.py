@@ -1,0 +1,217 @@
+"""Score results and their explanations: every point traced to inputs, band and source.
+
+One result object drives the CLI breakdown, the JSON API, the screens and the reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from criteria.schema import Band, Category, CriteriaSet, Item
+
+from .numbers import format_number
+from .rules import band_bounds
+
+_UNITS = {"rate_bands": "%", "incidence_bands": "‰", "count_bands": ""}
+_WORDS = {
+    "vi": {"points": "điểm", "and": "và", "verified": "đã xác minh",
+           "provisional": "giá trị tạm, chưa xác minh", "missing": "chưa có số liệu",
+           "yes": "Có", "no": "Không", "otherwise": "không thuộc khoảng nào",
+           "manual": "điểm do hội đồng chấm", "checklist": "các nội dung đạt"},
+    "en": {"points": "points", "and": "and", "verified": "verified",
+           "provisional": "provisional, not verified law", "missing": "no data",
+           "yes": "Yes", "no": "No", "otherwise": "in no band",
+           "manual": "score given by the council", "checklist": "elements met"},
+}
+
+
+def unit_symbol(item: Item) -> str:
+    rule = item.rule
+    if rule.kind == "incidence_bands" and rule.per != 1000:
+        return f"/{format_number(rule.per)}"
+    return _UNITS.get(rule.kind, "")
+
+
+def band_label(band: Band, unit: str = "", lang: str = "vi") -> str:
+    """``≥ 95% và < 98%``, ``≤ 0,5‰``, ``= 0``: a band as a person reads it."""
+    lo, hi = band_bounds(band)
+    if lo is None and hi is not None and hi[0] == 0 and hi[2]:
+        return f"= 0{unit}"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'≥' if lo[2] else '>'} {format_number(Fraction(lo[0], lo[1]), 4, lang)}{unit}")
+    if hi is not None:
+        parts.append(f"{'≤' if hi[2] else '<'} {format_number(Fraction(hi[0], hi[1]), 4, lang)}{unit}")
+    return f" {_WORDS[lang]['and']} ".join(parts)
+
+
+@dataclass(slots=True, frozen=True)
+class ItemResult:
+    """Points of one item and how they were reached."""
+
+    item: Item
+    criterion: int
+    points: int
+    status: str
+    band: int | None
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> Fraction | None:
+        """The computed rate, incidence or count (exact), or None when it has none."""
+        rule = self.item.rule
+        if self.status not in ("band", "otherwise"):
+            return None
+        scale = 100 if rule.kind == "rate_bands" else rule.per if rule.kind == "incidence_bands" else 1
+        return Fraction(self.numerator * scale, self.denominator)
+
+    @property
+    def matched_band(self) -> Band | None:
+        return None if self.band is None else self.item.rule.bands[self.band]
+
+    @property
+    def verified(self) -> bool:
+        """Whether the value that decided these points is verified law."""
+        rule = self.item.rule
+        if self.status == "zero_denominator":
+            policy = getattr(rule, "zero_denominator", None) or rule.zero_population
+            return policy.verified and self.item.verified
+        band = self.matched_band
+        if band is not None and band.verified is not None:
+            return band.verified
+        return self.item.verified
+
+    def explanation(self, inputs: dict[str, Any], lang: str = "vi") -> str:
+        """One line saying how the points were reached, in ``lang``."""
+        w = _WORDS[lang]
+        rule, unit = self.item.rule, unit_symbol(self.item)
+        flag = w["verified"] if self.verified else w["provisional"]
+        tail = f"{self.points} {w['points']} ({flag})"
+        if self.status == "missing":
+            return f"{w['missing']} → {tail}"
+        if self.status in ("yes", "no"):
+            return f"{w[self.status]} → {tail}"
+        if self.status == "checklist":
+            ticked = [e.text.vi if lang == "vi" else e.text.en for e in rule.elements if inputs.get(e.input)]
+            return f"{w['checklist']}: {'; '.join(ticked) or '—'} → {tail}"
+        if self.status == "manual":
+            return f"{w['manual']}: {inputs.get(rule.input)} → {tail}"
+        if self.status == "zero_denominator":
+            policy = getattr(rule, "zero_denominator", None) or rule.zero_population
+            note = (policy.note.vi if lang == "vi" else policy.note.en) if policy.note else "0"
+            return f"{note} → {tail}"
+        value = self.value
+        shown = format_number(value, 2, lang) + unit
+        if rule.kind != "count_bands":
+            shown = f"{format_number(self.numerator, 0, lang)}/{format_number(self.denominator, 0, lang)} = {shown}"
+        band = self.matched_band
+        where = band_label(band, unit, lang) if band is not None else w["otherwise"]
+        return f"{shown} → {where} → {tail}"
+
+    def to_dict(self, inputs: dict[str, Any], lang: str = "vi") -> dict[str, Any]:
+        rule = self.item.rule
+        value = self.value
+        band = self.matched_band
+        return {
+            "id": self.item.id,
+            "criterion": self.criterion,
+            "text": self.item.text.vi if lang == "vi" else self.item.text.en,
+            "kind": rule.kind,
+            "points": self.points,
+            "max_points": self.item.max_points,
+            "status": self.status,
+            "inputs": {name: inputs.get(name) for name in rule.input_names},
+            "value": None if value is None else {
+                "exact": f"{value.numerator}/{value.denominator}",
+                "display": format_number(value, 2, lang) + unit_symbol(self.item),
+            },
+            "band": None if band is None else {
+                "index": self.band, "label": band_label(band, unit_symbol(self.item), lang),
+                "points": band.points,
+            },
+            "source": self.item.source,
+            "verified": self.verified,
+            "explanation": self.explanation(inputs, lang),
+        }
+
+
+@dataclass(slots=True, frozen=True)
+class CriterionResult:
+    number: int
+    name_vi: str
+    name_en: str
+    points: int
+    max_points: int
+    items: tuple[ItemResult, ...]
+
+    @property
+    def verified(self) -> bool:
+        return all(i.item.verified for i in self.items)
+
+
+@dataclass(slots=True, frozen=True)
+class ConditionResult:
+    """One recognition condition judged on its own, with the numbers behind it."""
+
+    id: str
+    kind: str
+    text_vi: str
+    text_en: str
+    passed: bool
+    actual: int
+    required: str
+    verified: bool
+
+    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "text": self.text_vi if lang == "vi" else self.text_en,
+                "passed": self.passed, "actual": self.actual, "required": self.required,
+                "verified": self.verified}
+
+
+@dataclass(slots=True, frozen=True)
+class ScoreResult:
+    """Everything the engine says about one unit's inputs under one criteria set."""
+
+    criteria_set: CriteriaSet
+    criteria_hash: str
+    category: Category
+    inputs: dict[str, Any]
+    items: dict[str, ItemResult]
+    criteria: dict[int, CriterionResult]
+    total: int
+    conditions: tuple[ConditionResult, ...]
+    complete: bool
+
+    @property
+    def recognised(self) -> bool:
+        return self.complete and all(c.passed for c in self.conditions)
+
+    @property
+    def provisional(self) -> bool:
+        """True when the result depends on values not verified as law."""
+        return self.criteria_set.has_provisional_values or not self.category.verified
+
+    @property
+    def failed_conditions(self) -> list[ConditionResult]:
+        return [c for c in self.conditions if not c.passed]
+
+    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
+        cset = self.criteria_set
+        return {
+            "criteria_set": {"id": cset.id, "version": cset.version, "hash": self.criteria_hash},
+            "category": {"id": self.category.id, "threshold": self.category.threshold},
+            "total": self.total,
+            "max_total": cset.total_points,
+            "recognised": self.recognised,
+            "complete": self.complete,
+            "provisional": self.provisional,
+            "conditions": [c.to_dict(lang) for c in self.conditions],
+            "criteria": [
+                {"number": c.number, "name": c.name_vi if lang == "vi" else c.name_en,
+                 "points": c.points, "max_points": c.max_points, "verified": c.verified,
+                 "items": [i.to_dict(self.inputs, lang) for i in c.items]}
+                for c in self.criteria.values()
+            ],
+        }

@@ -1,0 +1,92 @@
+"""Shared fixtures, and the collector of YAML scenario files (tests/scenarios/**.yaml).
+
+A scenario file gives ``criteria_set``, ``base_inputs`` and ``cases``; each case overrides
+some inputs and states the expected item points, criterion points, total, verdict,
+failing conditions or validation errors. Written by hand from the reference tables.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import criteria
+import scoring
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".yaml" and SCENARIOS in file_path.parents:
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):
+        doc = yaml.safe_load(self.path.read_text(encoding="utf-8"))
+        cset = criteria.get(doc["criteria_set"])
+        for case in doc["cases"]:
+            yield ScenarioCase.from_parent(self, name=case["name"], cset=cset,
+                                           base=doc.get("base_inputs", {}), case=case)
+
+
+class ScenarioCase(pytest.Item):
+    def __init__(self, *, cset: criteria.CriteriaSet, base: dict[str, Any], case: dict[str, Any], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.cset, self.base, self.case = cset, base, case
+
+    def runtest(self) -> None:
+        inputs = {**self.base, **self.case.get("inputs", {})}
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        expect = self.case["expect"]
+        category = self.case.get("category", "other")
+        if "errors" in expect:
+            with pytest.raises(scoring.InvalidInputs) as info:
+                scoring.score(inputs, self.cset, category)
+            got = {(p.field, p.code) for p in info.value.problems}
+            assert got == {(e["field"], e["code"]) for e in expect["errors"]}
+            return
+        result = scoring.score(inputs, self.cset, category)
+        for item_id, points in expect.get("items", {}).items():
+            assert result.items[str(item_id)].points == points, f"item {item_id}"
+        for number, points in expect.get("criteria", {}).items():
+            assert result.criteria[int(number)].points == points, f"criterion {number}"
+        if "total" in expect:
+            assert result.total == expect["total"]
+        if "recognised" in expect:
+            assert result.recognised is expect["recognised"]
+        if "failed_conditions" in expect:
+            assert [c.id for c in result.failed_conditions] == expect["failed_conditions"]
+        if "provisional" in expect:
+            assert result.provisional is expect["provisional"]
+
+    def reportinfo(self):
+        return self.path, 0, f"scenario: {self.name}"
+
+    def repr_failure(self, excinfo, style=None):
+        return f"{self.path.name} » {self.name}\n  case: {self.case}\n{super().repr_failure(excinfo, style)}"
+
+
+@pytest.fixture(scope="session")
+def qd06() -> criteria.CriteriaSet:
+    return criteria.get("qd06-2019")
+
+
+@pytest.fixture(scope="session")
+def perfect_inputs(qd06: criteria.CriteriaSet) -> dict[str, Any]:
+    """A commune that earns every point of QĐ 06 (1000)."""
+    inputs: dict[str, Any] = {name: True for name, spec in qd06.inputs.items() if spec.type == "boolean"}
+    inputs.update(
+        children=1200, births=40, births_registered_on_time=40, abused_children=0,
+        law_breaking_children=0, drug_addicted_children=0, accident_deaths=0, injured_children=2,
+        special_children=30, special_children_supported=30, severe_cases=0, severe_cases_with_plan=0,
+        infants=38, infants_fully_immunised=38, under5_weighed=200, under5_underweight=6,
+        under5_measured=200, under5_stunted=14, health_check_due=500, health_checked=480,
+        children_3_5=120, preschool_attending=118, primary_age=300, primary_attending=300,
+        lower_secondary_age=250, lower_secondary_attending=245, survey_respondents=100,
+        survey_satisfied=93,
+    )
+    return inputs

@@ -1,0 +1,1 @@
+"""The Flask web app (self-assessment, review, recognition, dashboards): not built yet."""
