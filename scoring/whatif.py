@@ -100,11 +100,12 @@ def gap_analysis(result: ScoreResult) -> GapAnalysis:
                    if (s := _next_step(r, result.inputs, labels, r.criterion in zero)) is not None]
 
     def order(s: Suggestion) -> tuple[int, int, int]:
+        effort = abs((s.required or 0) - (s.current or 0))  # how much an input must change
         if s.lifts_zero_criterion:
-            return (0, -s.gain, 0)
+            return (0, -s.gain, effort)
         if needed and s.gain >= needed:
-            return (1, s.gain, 0)  # closes the gap alone: the smallest sufficient step first
-        return (2, -s.gain, 0)
+            return (1, s.gain, effort)  # closes the gap alone: the smallest sufficient step first
+        return (2, -s.gain, effort)
 
     suggestions.sort(key=order)
     available = {n: c.max_points - c.points for n, c in result.criteria.items()}
