@@ -1,0 +1,119 @@
+"""The SQLite database: opening it safely and upgrading its schema in place.
+
+One file (the embedded default) with WAL, foreign keys and a busy timeout; schema changes
+are ``sqlite_utils.Migrations`` so an installed database upgrades without losing data.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+DEFAULT_DB = Path("instance") / "cfc.db"
+migrations = Migrations("cfc")
+
+
+def database_path(explicit: str | os.PathLike | None = None) -> Path:
+    """``--db PATH``, else ``$CFC_DB``, else ``instance/cfc.db``."""
+    return Path(explicit or os.environ.get("CFC_DB") or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.conn.execute("PRAGMA busy_timeout = 10000")
+    db.conn.execute("PRAGMA journal_mode = WAL")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    db.conn.execute("PRAGMA synchronous = NORMAL")
+    if migrate:
+        migrations.apply(db)
+    return db
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Units, criteria sets, rounds, assessments and the append-only audit log."""
+    db.executescript(
+        """
+        CREATE TABLE unit_sets (
+            id TEXT PRIMARY KEY, profile TEXT NOT NULL, name TEXT NOT NULL,
+            valid_from TEXT NOT NULL, valid_until TEXT
+        );
+        CREATE TABLE units (
+            id TEXT PRIMARY KEY, unit_set TEXT NOT NULL REFERENCES unit_sets(id),
+            code TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+            parent_id TEXT REFERENCES units(id), category TEXT, khu_vuc TEXT,
+            sort_key TEXT NOT NULL, UNIQUE (unit_set, code, type)
+        );
+        CREATE INDEX units_parent ON units(parent_id);
+        CREATE TABLE unit_lineage (
+            from_id TEXT NOT NULL REFERENCES units(id), to_id TEXT NOT NULL REFERENCES units(id),
+            PRIMARY KEY (from_id, to_id)
+        );
+        CREATE TABLE criteria_sets (
+            hash TEXT PRIMARY KEY, id TEXT NOT NULL, version TEXT NOT NULL,
+            content TEXT NOT NULL, installed_at TEXT NOT NULL
+        );
+        CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, year INTEGER NOT NULL,
+            criteria_id TEXT NOT NULL, criteria_version TEXT NOT NULL,
+            criteria_hash TEXT NOT NULL REFERENCES criteria_sets(hash),
+            profile TEXT NOT NULL, unit_set TEXT NOT NULL REFERENCES unit_sets(id),
+            submission_deadline TEXT, review_deadline TEXT, created_at TEXT NOT NULL
+        );
+        CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY, round_id INTEGER NOT NULL REFERENCES rounds(id),
+            unit_id TEXT NOT NULL REFERENCES units(id), status TEXT NOT NULL,
+            declared TEXT NOT NULL DEFAULT '{}', verified TEXT NOT NULL DEFAULT '{}',
+            declared_total INTEGER, verified_total INTEGER, recognised INTEGER,
+            result TEXT, criteria_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1, updated_at TEXT NOT NULL, updated_by TEXT NOT NULL,
+            UNIQUE (round_id, unit_id)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            entity TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT,
+            old TEXT, new TEXT, reason TEXT
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+        """
+    )
+
+
+@migrations()
+def m002_review_evidence_attachments(db: sqlite_utils.Database) -> None:
+    """Per-criterion review, evidence notes, attachments and recognition decisions."""
+    db.executescript(
+        """
+        CREATE TABLE reviews (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id), criterion INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('accepted', 'needs_clarification', 'adjusted')),
+            comment TEXT, reviewer TEXT NOT NULL, at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, criterion)
+        );
+        CREATE TABLE evidence (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id), item_id TEXT NOT NULL,
+            note TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, item_id)
+        );
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY, assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            item_id TEXT, filename TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL, stored_name TEXT NOT NULL UNIQUE,
+            uploaded_by TEXT NOT NULL, uploaded_at TEXT NOT NULL
+        );
+        CREATE TABLE decisions (
+            assessment_id INTEGER PRIMARY KEY REFERENCES assessments(id),
+            outcome TEXT NOT NULL CHECK (outcome IN ('recognised', 'not_recognised')),
+            reason TEXT, decided_by TEXT NOT NULL, decided_at TEXT NOT NULL,
+            revoked_at TEXT, revoked_by TEXT, revoke_reason TEXT
+        );
+        """
+    )

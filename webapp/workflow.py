@@ -1,0 +1,254 @@
+"""Assessments and their review workflow, with locks and optimistic concurrency.
+
+draft → submitted → (returned → resubmitted)* → verified → recognised | not_recognised;
+recognised → revoked. Every refused action raises with the reason; every change is written
+to the audit log in the same transaction; an edit based on a stale version is refused.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+import scoring
+from scoring import InvalidInputs, ScoreResult
+
+from . import audit
+from .errors import Locked, NotFound, StaleEdit, TransitionRefused
+from .rounds import criteria_for
+from .units import get_unit
+
+COMMUNE_EDITABLE = ("draft", "returned")
+UNDER_REVIEW = ("submitted", "resubmitted")
+REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
+STATUS_NAMES = {
+    "draft": "Bản nháp", "submitted": "Đã nộp", "returned": "Trả lại để bổ sung",
+    "resubmitted": "Đã nộp lại", "verified": "Đã thẩm định", "recognised": "Được công nhận",
+    "not_recognised": "Không được công nhận", "revoked": "Đã thu hồi công nhận",
+}
+
+
+def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
+    rows = list(db["assessments"].rows_where("id = ?", [assessment_id]))
+    if not rows:
+        raise NotFound(f"no assessment {assessment_id}")
+    row = rows[0]
+    row["declared"] = json.loads(row["declared"])
+    row["verified"] = json.loads(row["verified"])
+    return row
+
+
+def find(db: sqlite_utils.Database, round_id: int, unit_id: str) -> dict[str, Any]:
+    rows = list(db.query("select id from assessments where round_id = ? and unit_id = ?", [round_id, unit_id]))
+    if not rows:
+        raise NotFound(f"no assessment of unit {unit_id} in round {round_id}")
+    return get(db, rows[0]["id"])
+
+
+def score_of(db: sqlite_utils.Database, row: dict[str, Any], which: str = "declared") -> ScoreResult:
+    """Score the declared or verified values with the round's own criteria version."""
+    cset = criteria_for(db, row["criteria_hash"])
+    unit = get_unit(db, row["unit_id"])
+    return scoring.scorer_for(cset).score(row[which], unit["category"], partial=True)
+
+
+def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, Any], actor: str,
+           base_version: int | None) -> dict[str, Any]:
+    """Apply ``changes`` if the stored version is still ``base_version``; rescore; bump version."""
+    merged = {**row, **changes}
+    which = "verified" if merged["verified"] else "declared"
+    result = score_of(db, merged, which)
+    declared_total = score_of(db, merged, "declared").total if which == "verified" else result.total
+    expected = row["version"] if base_version is None else base_version
+    values = {
+        **{k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if k in ("declared", "verified") else v)
+           for k, v in changes.items()},
+        "declared_total": declared_total,
+        "verified_total": result.total if merged["verified"] else None,
+        "recognised": int(result.recognised),
+        "result": json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        "criteria_hash": result.criteria_hash,
+        "version": expected + 1, "updated_at": audit.now(), "updated_by": actor,
+    }
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    cursor = db.execute(f"update assessments set {assignments} where id = ? and version = ?",
+                        [*values.values(), row["id"], expected])
+    if cursor.rowcount != 1:
+        current = db.execute("select version from assessments where id = ?", [row["id"]]).fetchone()[0]
+        raise StaleEdit(
+            f"assessment {row['id']} was changed by someone else (version {current}, your edit was "
+            f"based on version {expected}); nothing was saved — reload and apply your changes again",
+            current)
+    return get(db, row["id"])
+
+
+def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked: bool = False) -> None:
+    if row["status"] not in allowed:
+        names = ", ".join(STATUS_NAMES[s] for s in allowed)
+        message = (f"cannot {action}: the assessment is «{STATUS_NAMES[row['status']]}» "
+                   f"({row['status']}); allowed only when: {names}")
+        raise (Locked if locked else TransitionRefused)(message)
+
+
+def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str, Any], partial: bool) -> dict[str, Any]:
+    cset = criteria_for(db, row["criteria_hash"])
+    typed, problems = scoring.validate_inputs(values, cset, partial=partial)
+    if problems:
+        raise InvalidInputs(problems)
+    return typed
+
+
+def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[str, Any], actor: str,
+                  base_version: int | None = None) -> dict[str, Any]:
+    """The commune saves (part of) its declaration; blanks clear a value."""
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, COMMUNE_EDITABLE, "edit the declaration", locked=True)
+        blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
+        typed = _validated(db, row, {k: v for k, v in values.items() if k not in blanks}, partial=True)
+        declared = {k: v for k, v in row["declared"].items() if k not in blanks} | typed
+        for field in sorted(set(declared) | set(row["declared"])):
+            if declared.get(field) != row["declared"].get(field):
+                audit.record(db, actor, "declare", "assessment", assessment_id, field,
+                             row["declared"].get(field), declared.get(field))
+        return _write(db, row, {"declared": declared}, actor, base_version)
+
+
+def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str) -> None:
+    """The commune's evidence note for one item (what document supports the value)."""
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, COMMUNE_EDITABLE, "edit evidence", locked=True)
+        old = db.execute("select note from evidence where assessment_id = ? and item_id = ?",
+                         [assessment_id, item_id]).fetchone()
+        db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
+                               "updated_by": actor, "updated_at": audit.now()},
+                              pk=("assessment_id", "item_id"))
+        audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old and old[0], note)
+
+
+def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str, actor: str,
+                reason: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    audit.record(db, actor, "status", "assessment", row["id"], "status", row["status"], new_status, reason)
+    return _write(db, row, {"status": new_status, **(extra or {})}, actor, None)
+
+
+def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+    """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune."""
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, COMMUNE_EDITABLE, "submit")
+        _validated(db, row, row["declared"], partial=False)
+        new = "submitted" if row["status"] == "draft" else "resubmitted"
+        # The reviewer starts from the declared values and adjusts where evidence differs.
+        return _transition(db, row, new, actor, extra={"verified": row["declared"]})
+
+
+def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: int, status: str,
+                     actor: str, comment: str | None = None, adjusted: dict[str, Any] | None = None,
+                     base_version: int | None = None) -> dict[str, Any]:
+    """The reviewer's status for one criterion; ``adjusted`` values need a reason (comment)."""
+    if status not in REVIEW_STATUSES:
+        raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})")
+    if status != "accepted" and not (comment or "").strip():
+        raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason")
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "review", locked=True)
+        cset = criteria_for(db, row["criteria_hash"])
+        numbers = {c.number: c for c in cset.criteria}
+        if criterion not in numbers:
+            raise NotFound(f"no criterion {criterion} in {cset.id} {cset.version}")
+        verified = dict(row["verified"])
+        if adjusted:
+            if status != "adjusted":
+                raise TransitionRefused("values can only be changed with the status «adjusted»")
+            allowed = {n for i in numbers[criterion].items for n in i.rule.input_names}
+            outside = sorted(set(adjusted) - allowed)
+            if outside:
+                raise TransitionRefused(f"inputs {', '.join(outside)} do not belong to criterion {criterion}")
+            typed = _validated(db, row, {**verified, **adjusted}, partial=True)
+            for field in sorted(adjusted):
+                if typed.get(field) != verified.get(field):
+                    audit.record(db, actor, "adjust", "assessment", assessment_id, field,
+                                 verified.get(field), typed.get(field), comment)
+            verified = typed
+        db["reviews"].upsert({"assessment_id": assessment_id, "criterion": criterion, "status": status,
+                              "comment": comment, "reviewer": actor, "at": audit.now()},
+                             pk=("assessment_id", "criterion"))
+        audit.record(db, actor, "review", "assessment", assessment_id, f"criterion {criterion}",
+                     None, status, comment)
+        return _write(db, row, {"verified": verified}, actor, base_version)
+
+
+def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str, Any]]:
+    return {r["criterion"]: r for r in db["reviews"].rows_where("assessment_id = ?", [assessment_id])}
+
+
+def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
+    """Send the assessment back to the commune with comments."""
+    if not comment.strip():
+        raise TransitionRefused("returning an assessment needs a comment for the commune")
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "return the assessment")
+        return _transition(db, row, "returned", actor, comment)
+
+
+def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+    """Close the review: every criterion accepted or adjusted, verified values complete."""
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "verify")
+        cset = criteria_for(db, row["criteria_hash"])
+        done = reviews(db, assessment_id)
+        open_ = [c.number for c in cset.criteria
+                 if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
+        if open_:
+            raise TransitionRefused(
+                f"cannot verify: criteria {', '.join(map(str, open_))} are not yet accepted or adjusted")
+        _validated(db, row, row["verified"], partial=False)
+        return _transition(db, row, "verified", actor)
+
+
+def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
+    """Reopen a verified (or refused) assessment for review; needs a reason."""
+    if not reason.strip():
+        raise TransitionRefused("reopening needs a reason")
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, ("verified", "not_recognised"), "reopen")
+        db.execute("delete from decisions where assessment_id = ?", [assessment_id])
+        return _transition(db, row, "resubmitted", actor, reason)
+
+
+def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
+           reason: str | None = None) -> dict[str, Any]:
+    """The recognising authority's decision on a verified assessment."""
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, ("verified",), "decide")
+        if recognised and not row["recognised"]:
+            result = json.loads(row["result"])
+            failing = [c["id"] for c in result["conditions"] if not c["passed"]]
+            raise TransitionRefused(
+                f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}")
+        if not recognised and not (reason or "").strip():
+            raise TransitionRefused("a decision not to recognise needs the reasons")
+        outcome = "recognised" if recognised else "not_recognised"
+        db["decisions"].upsert({"assessment_id": assessment_id, "outcome": outcome, "reason": reason,
+                                "decided_by": actor, "decided_at": audit.now()}, pk="assessment_id")
+        return _transition(db, row, outcome, actor, reason)
+
+
+def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
+    """Revoke a recognition, the only change a recognised assessment allows."""
+    if not reason.strip():
+        raise TransitionRefused("revoking a recognition needs a reason")
+    with db.conn:
+        row = get(db, assessment_id)
+        _require(row, ("recognised",), "revoke")
+        db.execute("update decisions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "
+                   "where assessment_id = ?", [audit.now(), actor, reason, assessment_id])
+        return _transition(db, row, "revoked", actor, reason)
