@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from .schema import Band, CriteriaSet, Item
 from .yamlsource import PathKey
@@ -83,7 +84,8 @@ def _check_item(item: Item, path: PathKey) -> Iterator[Finding]:
     bands = getattr(rule, "bands", None)
     if bands is not None:
         higher = getattr(rule, "better", "lower") == "higher"
-        yield from _check_bands(bands, higher, rule.kind == "rate_bands", rpath + ("bands",))
+        yield from _check_bands(bands, higher, rule.kind == "rate_bands", rule.kind == "count_bands",
+                               rpath + ("bands",))
         if rule.otherwise > min(b.points for b in bands):
             yield rpath + ("otherwise",), "otherwise earns more than a band"
     if item.verified:
@@ -106,7 +108,8 @@ def _bounds(band: Band) -> tuple[tuple[Decimal, bool] | None, tuple[Decimal, boo
     return lo, hi
 
 
-def _check_bands(bands: list[Band], higher: bool, is_rate: bool, path: PathKey) -> Iterator[Finding]:
+def _check_bands(bands: list[Band], higher: bool, is_rate: bool, integers: bool,
+                 path: PathKey) -> Iterator[Finding]:
     """Bands are listed best first, touch without overlapping, and never pay more for worse."""
     shape_ok = True
     for bi, band in enumerate(bands):
@@ -132,24 +135,30 @@ def _check_bands(bands: list[Band], higher: bool, is_rate: bool, path: PathKey) 
             shape_ok = False
     if not shape_ok:
         return
+    pairs = [f for bi in range(1, len(bands))
+             for f in _check_pair(bands[bi - 1], bands[bi], higher, integers, path + (bi,))]
+    if any(message.startswith("out of order") for _, message in pairs):
+        yield from (f for f in pairs if f[1].startswith("out of order"))
+        return  # the other findings would only describe the wrong order
     first_lo, first_hi = _bounds(bands[0])
     if higher and first_hi is not None:
         yield path + (0,), "the best band must have no upper bound (leave out at_most and below)"
     if not higher and first_lo is not None and first_lo != (0, True):
         yield path + (0,), "the best band must start at 0 (leave out at_least and above)"
+    yield from pairs
     for bi in range(1, len(bands)):
-        yield from _check_pair(bands[bi - 1], bands[bi], higher, path + (bi,))
         if bands[bi].points > bands[bi - 1].points:
             yield (path + (bi, "points"),
                    f"a worse band earns more ({bands[bi].points}) than the band before it "
                    f"({bands[bi - 1].points})")
 
 
-def _check_pair(better: Band, worse: Band, higher: bool, path: PathKey) -> Iterator[Finding]:
+def _check_pair(better: Band, worse: Band, higher: bool, integers: bool, path: PathKey) -> Iterator[Finding]:
     """``worse`` must begin exactly where ``better`` ends, on the side away from the best.
 
     For higher-is-better bands the edge is the better band's lower bound and the worse
-    band's upper bound; for lower-is-better bands, the other way round.
+    band's upper bound; for lower-is-better bands, the other way round. For whole-number
+    counts, ``at_most: 0`` followed by ``at_least: 1`` touches.
     """
     (b_lo, b_hi), (w_lo, w_hi) = _bounds(better), _bounds(worse)
     edge, touching, far = (b_lo, w_hi, w_lo) if higher else (b_hi, w_lo, w_hi)
@@ -160,11 +169,22 @@ def _check_pair(better: Band, worse: Band, higher: bool, path: PathKey) -> Itera
         yield path, f"overlap: this band reaches past {edge[0]}, which the band before covers"
         return
     (e, e_incl), (t, t_incl) = edge, touching
+    if integers and e_incl and t_incl and abs(t - e) == 1 and t == int(t) and e == int(e):
+        return
     if (t > e if higher else t < e) or (t == e and e_incl and t_incl):
-        yield path, f"overlap with the band before: {t} and {e} are both covered"
+        both = f"{e} is in both bands" if t == e else f"{min(t, e)} to {max(t, e)} is covered twice"
+        yield path, f"overlap with the band before: {both}"
     elif t != e or not (e_incl or t_incl):
-        gap = f"between {t} and {e}" if t != e else f"at {e}"
+        gap = f"between {min(t, e)} and {max(t, e)}" if t != e else f"at {e}"
         yield path, f"gap {gap}: no band covers these values"
+
+
+def _input_keys(rule: Any) -> list[tuple[PathKey, str]]:
+    """Each input a rule names, with the key path (under ``rule``) that names it."""
+    if rule.kind == "checklist":
+        return [(("elements", i, "input"), e.input) for i, e in enumerate(rule.elements)]
+    keys = {"rate_bands": ("numerator", "denominator"), "incidence_bands": ("count", "population")}
+    return [((key,), getattr(rule, key)) for key in keys.get(rule.kind, ("input",))]
 
 
 def _check_inputs(cset: CriteriaSet) -> Iterator[Finding]:
@@ -172,18 +192,18 @@ def _check_inputs(cset: CriteriaSet) -> Iterator[Finding]:
     for ci, crit in enumerate(cset.criteria):
         for ii, item in enumerate(crit.items):
             expected = _INPUT_TYPES[item.rule.kind]
-            for name in item.rule.input_names:
+            rpath: PathKey = ("criteria", ci, "items", ii, "rule")
+            for key, name in _input_keys(item.rule):
                 used.add(name)
                 spec = cset.inputs.get(name)
-                path = ("criteria", ci, "items", ii, "rule")
                 if spec is None:
-                    yield path, f"input {name!r} is not declared under inputs"
+                    yield rpath + key, f"input {name!r} is not declared under inputs"
                 elif spec.type != expected:
-                    yield path, f"input {name!r} is a {spec.type}, but a {item.rule.kind} rule needs a {expected}"
+                    yield rpath + key, f"input {name!r} is a {spec.type}, but a {item.rule.kind} rule needs a {expected}"
             if item.rule.kind == "manual_score":
                 spec = cset.inputs.get(item.rule.input)
                 if spec is not None and spec.max is not None and spec.max < item.rule.max_points:
-                    yield ("criteria", ci, "items", ii, "rule", "max_points"), \
+                    yield rpath + ("max_points",), \
                         f"input {item.rule.input!r} allows at most {spec.max}, below the item maximum"
     for name in cset.inputs:
         if name not in used:

@@ -27,6 +27,8 @@ def load_text(text: str, name: str = "<text>") -> CriteriaSet:
 
 
 def load_source(source: YamlSource) -> CriteriaSet:
+    if source.data is None:
+        raise CriteriaInvalid([source.problem((), "the file is empty; a criteria set must be a mapping of keys")])
     if not isinstance(source.data, dict):
         raise CriteriaInvalid([source.problem((), "a criteria set must be a mapping of keys")])
     try:
@@ -35,7 +37,8 @@ def load_source(source: YamlSource) -> CriteriaSet:
         raise CriteriaInvalid(_schema_problems(source, exc)) from None
     findings = check_set(cset)
     if findings:
-        raise CriteriaInvalid([source.problem(path, message) for path, message in findings])
+        problems = [source.problem(path, message) for path, message in findings]
+        raise CriteriaInvalid(sorted(problems, key=lambda p: p.line or 0))
     return cset
 
 
@@ -43,6 +46,8 @@ def _schema_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         path = _data_path(source.data, error["loc"])
+        if error["type"] == "union_tag_invalid":
+            path += ("kind",)
         problems.append(source.problem(path, _message(error, path)))
     problems.sort(key=lambda p: (p.line or 0, p.path))
     return problems

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -79,6 +79,14 @@ class Band(Strict):
     below: Decimal | None = None
     points: int = Field(ge=0)
     verified: bool | None = None
+
+    @field_validator("at_least", "above", "at_most", "below")
+    @classmethod
+    def _canonical(cls, value: Decimal | None) -> Decimal | None:
+        """100 and 100.0 are the same bound (and hash the same)."""
+        if value is None:
+            return None
+        return Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
 
 
 class YesNoRule(Strict):

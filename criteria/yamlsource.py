@@ -90,7 +90,8 @@ def read_yaml(path: Path | str, text: str | None = None, display_name: str | Non
         try:
             text = Path(path).read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise CriteriaSyntaxError(Problem(name, None, "", f"not UTF-8 text ({exc.reason})")) from exc
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise CriteriaSyntaxError(Problem(name, line, "", f"not UTF-8 text ({exc.reason}); save the file as UTF-8")) from exc
         except OSError as exc:
             raise CriteriaSyntaxError(Problem(name, None, "", exc.strerror or str(exc))) from exc
     source = YamlSource(name, None)
@@ -101,7 +102,10 @@ def read_yaml(path: Path | str, text: str | None = None, display_name: str | Non
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        reason = " ".join(filter(None, [exc.context, exc.problem]))
+        context = exc.context
+        if context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            context += f" (started on line {exc.context_mark.line + 1})"
+        reason = " ".join(filter(None, [context, exc.problem]))
         raise CriteriaSyntaxError(Problem(name, line, "", f"invalid YAML: {reason}")) from exc
     except yaml.YAMLError as exc:
         raise CriteriaSyntaxError(Problem(name, None, "", f"invalid YAML: {exc}")) from exc
