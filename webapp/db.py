@@ -6,6 +6,10 @@ are ``sqlite_utils.Migrations`` so an installed database upgrades without losing
 from __future__ import annotations
 
 import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -117,3 +121,62 @@ def m002_review_evidence_attachments(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+def backup(source: Path, target: Path) -> None:
+    """Online backup of ``source`` into ``target`` (consistent even while others write)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.execute("PRAGMA busy_timeout = 10000")
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def check(path: Path) -> list[str]:
+    """Problems found by integrity and foreign-key checks and the audit-log guards."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        problems = [f"integrity: {r[0]}" for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [f"foreign key: {r[0]} row {r[1]} → {r[2]}" for r in conn.execute("PRAGMA foreign_key_check")]
+        triggers = {r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")}
+        problems += [f"missing trigger {t}" for t in ("audit_log_no_update", "audit_log_no_delete")
+                     if t not in triggers]
+    except sqlite3.DatabaseError as exc:
+        problems = [f"not a readable database: {exc}"]
+    finally:
+        conn.close()
+    return problems
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """All or nothing: ``BEGIN IMMEDIATE`` … ``COMMIT``, or a savepoint when already inside one.
+
+    sqlite-utils runs the connection in autocommit mode, so ``with db.conn`` alone would not
+    group statements; this does, and nests.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"sp_{secrets.token_hex(4)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        conn.execute(f"RELEASE {name}")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -10,6 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import transaction
+
 import criteria
 from criteria import CriteriaSet
 
@@ -53,7 +55,7 @@ def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: Crite
     profile = sets[0]["profile"]
     if profile not in profiles():
         raise StorageError(f"unknown hierarchy profile {profile!r}")
-    with db.conn:
+    with transaction(db):
         digest = install_criteria(db, cset)
         stamp = audit.now()
         round_id = db["rounds"].insert({

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from .db import transaction
 import yaml
 
 from .errors import NotFound
@@ -74,7 +76,7 @@ def load_cao_bang(db: sqlite_utils.Database) -> None:
     """Install the real Cao Bằng units of 2022 (161 under 10 districts) and 2025 (56)."""
     if db["unit_sets"].count_where("id in (?, ?)", [CAO_BANG_2022, CAO_BANG_2025]):
         return
-    with db.conn:
+    with transaction(db):
         db["unit_sets"].insert_all([
             {"id": CAO_BANG_2022, "profile": "three-tier", "name": "Cao Bằng (trước 01/7/2025)",
              "valid_from": "2020-01-01", "valid_until": "2025-06-30"},

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
+from .db import transaction
+
 import scoring
 from scoring import InvalidInputs, ScoreResult
 
@@ -91,6 +93,11 @@ def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked:
         raise (Locked if locked else TransitionRefused)(message)
 
 
+def require_editable(row: dict[str, Any], action: str) -> None:
+    """Refuse ``action`` unless the commune may still edit the assessment."""
+    _require(row, COMMUNE_EDITABLE, action, locked=True)
+
+
 def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str, Any], partial: bool) -> dict[str, Any]:
     cset = criteria_for(db, row["criteria_hash"])
     typed, problems = scoring.validate_inputs(values, cset, partial=partial)
@@ -102,24 +109,30 @@ def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str,
 def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[str, Any], actor: str,
                   base_version: int | None = None) -> dict[str, Any]:
     """The commune saves (part of) its declaration; blanks clear a value."""
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
-        _require(row, COMMUNE_EDITABLE, "edit the declaration", locked=True)
+        require_editable(row, "edit the declaration")
         blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
-        typed = _validated(db, row, {k: v for k, v in values.items() if k not in blanks}, partial=True)
-        declared = {k: v for k, v in row["declared"].items() if k not in blanks} | typed
-        for field in sorted(set(declared) | set(row["declared"])):
-            if declared.get(field) != row["declared"].get(field):
-                audit.record(db, actor, "declare", "assessment", assessment_id, field,
-                             row["declared"].get(field), declared.get(field))
-        return _write(db, row, {"declared": declared}, actor, base_version)
+        kept = {k: v for k, v in row["declared"].items() if k not in blanks}
+        declared = _validated(db, row, kept | {k: v for k, v in values.items() if k not in blanks}, partial=True)
+        return record_declaration(db, row, declared, actor, base_version)
+
+
+def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared: dict[str, Any],
+                       actor: str, base_version: int | None = None) -> dict[str, Any]:
+    """Store a validated declaration with one audit entry per changed field."""
+    for field in sorted(set(declared) | set(row["declared"])):
+        if declared.get(field) != row["declared"].get(field):
+            audit.record(db, actor, "declare", "assessment", row["id"], field,
+                         row["declared"].get(field), declared.get(field))
+    return _write(db, row, {"declared": declared}, actor, base_version)
 
 
 def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str) -> None:
     """The commune's evidence note for one item (what document supports the value)."""
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
-        _require(row, COMMUNE_EDITABLE, "edit evidence", locked=True)
+        require_editable(row, "edit evidence")
         old = db.execute("select note from evidence where assessment_id = ? and item_id = ?",
                          [assessment_id, item_id]).fetchone()
         db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
@@ -136,7 +149,7 @@ def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str,
 
 def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
     """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune."""
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, COMMUNE_EDITABLE, "submit")
         _validated(db, row, row["declared"], partial=False)
@@ -153,7 +166,7 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
         raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})")
     if status != "accepted" and not (comment or "").strip():
         raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason")
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, UNDER_REVIEW, "review", locked=True)
         cset = criteria_for(db, row["criteria_hash"])
@@ -190,7 +203,7 @@ def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, acto
     """Send the assessment back to the commune with comments."""
     if not comment.strip():
         raise TransitionRefused("returning an assessment needs a comment for the commune")
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, UNDER_REVIEW, "return the assessment")
         return _transition(db, row, "returned", actor, comment)
@@ -198,7 +211,7 @@ def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, acto
 
 def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
     """Close the review: every criterion accepted or adjusted, verified values complete."""
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, UNDER_REVIEW, "verify")
         cset = criteria_for(db, row["criteria_hash"])
@@ -216,7 +229,7 @@ def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: st
     """Reopen a verified (or refused) assessment for review; needs a reason."""
     if not reason.strip():
         raise TransitionRefused("reopening needs a reason")
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, ("verified", "not_recognised"), "reopen")
         db.execute("delete from decisions where assessment_id = ?", [assessment_id])
@@ -226,7 +239,7 @@ def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: st
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
            reason: str | None = None) -> dict[str, Any]:
     """The recognising authority's decision on a verified assessment."""
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, ("verified",), "decide")
         if recognised and not row["recognised"]:
@@ -246,7 +259,7 @@ def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: st
     """Revoke a recognition, the only change a recognised assessment allows."""
     if not reason.strip():
         raise TransitionRefused("revoking a recognition needs a reason")
-    with db.conn:
+    with transaction(db):
         row = get(db, assessment_id)
         _require(row, ("recognised",), "revoke")
         db.execute("update decisions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "

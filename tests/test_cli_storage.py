@@ -1,0 +1,103 @@
+"""The storage commands of cfc, run through click on real SQLite files."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from webapp import db as database
+from webapp.cli import cfc
+
+
+@pytest.fixture()
+def run(tmp_path: Path):
+    db_path = tmp_path / "cfc.db"
+
+    def invoke(*args: str, expect: int = 0):
+        result = CliRunner().invoke(cfc, [*args, "--db", str(db_path)], catch_exceptions=False)
+        assert result.exit_code == expect, result.output + result.stderr
+        return result
+
+    invoke.db_path = db_path
+    return invoke
+
+
+def test_db_init_installs_units_and_is_idempotent(run) -> None:
+    first = run("db", "init")
+    assert "m002_review_evidence_attachments" in first.output
+    assert "229 units" in first.output  # 161 + 56 communes, 10 districts, 2 province rows
+    assert "229 units" in run("db", "init").output
+
+
+def test_db_path_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "from-env.db"
+    monkeypatch.setenv("CFC_DB", str(target))
+    result = CliRunner().invoke(cfc, ["db", "init"])
+    assert result.exit_code == 0
+    assert target.exists()
+
+
+def test_units_list_is_in_vietnamese_order(run) -> None:
+    run("db", "init")
+    lines = run("units", "list", "cao-bang-2025").output.splitlines()
+    assert len(lines) == 56
+    names = [line.split("\t")[1] for line in lines]
+    assert names[0] == "Xã Bạch Đằng, tỉnh Cao Bằng"
+    assert names.index("Xã Đàm Thủy, tỉnh Cao Bằng") > names.index("Xã Cốc Pàng, tỉnh Cao Bằng")
+
+
+def test_round_create_pins_the_criteria_hash(run) -> None:
+    run("db", "init")
+    out = run("round", "create", "--name", "Đánh giá năm 2027", "--year", "2027").output
+    assert out.startswith("round 1: Đánh giá năm 2027 (qd06-2019 2019.1, sha256:")
+    listing = run("round", "list").output
+    assert "draft: 56" in listing
+    unknown = run("round", "create", "--name", "x", "--year", "2027", "--units", "nowhere", expect=2)
+    assert "no unit set 'nowhere'" in unknown.stderr
+
+
+def test_demo_round_has_varied_outcomes(run) -> None:
+    out = run("demo").output
+    assert out.startswith("round 1: 161 units;")
+    conn = sqlite3.connect(run.db_path)
+    counts = dict(conn.execute("select status, count(*) from assessments group by status").fetchall())
+    zero_failures = conn.execute(
+        "select count(*) from assessments where status = 'not_recognised' "
+        "and result like '%above-zero\",\"kind\":\"every_criterion_above_zero\"%\"passed\":false%'").fetchone()[0]
+    conn.close()
+    assert counts["recognised"] > counts["not_recognised"] > 0
+    assert {"draft", "submitted", "returned", "verified"} <= counts.keys()
+    assert zero_failures > 0
+
+
+def test_backup_restore_and_check(run, tmp_path: Path) -> None:
+    run("demo")
+    backup = tmp_path / "backups" / "copy.db"
+    run("backup", str(backup))
+    assert database.check(backup) == []
+    conn = sqlite3.connect(run.db_path)
+    before = conn.execute("select count(*) from audit_log").fetchone()[0]
+    conn.execute("insert into audit_log (at, actor, action, entity, entity_id) values ('x', 'a', 'b', 'c', 'd')")
+    conn.commit()
+    conn.close()
+    run("restore", str(backup), "--yes")
+    conn = sqlite3.connect(run.db_path)
+    assert conn.execute("select count(*) from audit_log").fetchone()[0] == before
+    conn.close()
+    assert run("check").output.endswith(": ok\n")
+
+
+def test_check_reports_a_damaged_database(run, tmp_path: Path) -> None:
+    run("db", "init")
+    conn = sqlite3.connect(run.db_path)
+    conn.execute("drop trigger audit_log_no_delete")
+    conn.commit()
+    conn.close()
+    result = run("check", expect=5)
+    assert "missing trigger audit_log_no_delete" in result.stderr
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    restore = run("restore", str(garbage), "--yes", expect=5)
+    assert "is not a sound backup" in restore.stderr

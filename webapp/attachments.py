@@ -1,0 +1,67 @@
+"""Evidence attachments (PDF and images): size-limited, type-checked by content, and kept
+outside any web root under names the uploader does not choose."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .db import transaction
+
+from . import audit, workflow
+from .errors import StorageError
+from .vietnamese import nfc
+
+MAX_BYTES = 10 * 1024 * 1024
+_SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+
+
+class AttachmentRejected(StorageError):
+    """The file is too large, empty, or not really a PDF, PNG or JPEG."""
+
+
+def sniff(data: bytes) -> str | None:
+    """The content type read from the file's first bytes, never from its name."""
+    return next((ctype for magic, ctype in _SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def safe_filename(name: str) -> str:
+    """The uploader's file name reduced to something printable (no path, no control chars)."""
+    base = nfc(name).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "_", base).strip(" .")
+    return base[:120] or "tep-dinh-kem"
+
+
+def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str | None,
+        filename: str, data: bytes, actor: str) -> dict[str, Any]:
+    """Check and store one file for an editable assessment; returns its row."""
+    if not data:
+        raise AttachmentRejected("the file is empty")
+    if len(data) > MAX_BYTES:
+        raise AttachmentRejected(f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+    ctype = sniff(data)
+    if ctype is None:
+        raise AttachmentRejected("only PDF, PNG and JPEG files are accepted (checked by content)")
+    store.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16) + _EXTENSIONS[ctype]
+    target = store / stored_name
+    with transaction(db):
+        row = workflow.get(db, assessment_id)
+        workflow.require_editable(row, "attach evidence")
+        target.write_bytes(data)
+        record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
+                  "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                  "stored_name": stored_name, "uploaded_by": actor, "uploaded_at": audit.now()}
+        record["id"] = db["attachments"].insert(record).last_pk
+        audit.record(db, actor, "attach", "assessment", assessment_id, item_id, None, record["filename"])
+    return record
+
+
+def path_of(store: Path, row: dict[str, Any]) -> Path:
+    """Where an attachment's bytes live (the stored name is ours, so no traversal)."""
+    return store / row["stored_name"]

@@ -1,0 +1,269 @@
+"""Storage commands of ``cfc``: database, units, rounds, import/export, backup and checks.
+
+The database is ``--db PATH``, else ``$CFC_DB``, else ``instance/cfc.db``.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+import criteria
+from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, cfc, fail
+
+from . import db as database
+from . import demo, rounds, transfer, units
+from .errors import ImportRejected, NotFound, StorageError
+
+EXIT_CHECK_FAILED = 5
+
+db_option = click.option("--db", "db_path", envvar="CFC_DB", type=click.Path(dir_okay=False),
+                         help="SQLite database file (default: $CFC_DB, else instance/cfc.db).")
+actor_option = click.option("--actor", default=lambda: f"cli:{getpass.getuser()}",
+                            help="Name recorded in the audit log (default: cli:<user>).")
+
+
+def open_db(db_path: str | None):
+    path = database.database_path(db_path)
+    try:
+        return database.connect(path)
+    except sqlite3.Error as exc:
+        fail(f"cannot open database {path}: {exc}", EXIT_CHECK_FAILED)
+
+
+@cfc.group("db")
+def db_group() -> None:
+    """Create and upgrade the database."""
+
+
+@db_group.command("init")
+@db_option
+def db_init(db_path: str | None) -> None:
+    """Create the database (or upgrade it in place) and install the Cao Bằng units.
+
+    Example: cfc db init --db instance/cfc.db
+    """
+    db = open_db(db_path)
+    units.load_cao_bang(db)
+    applied = [m.name for m in database.migrations.applied(db)]
+    click.echo(f"{database.database_path(db_path)}: schema {applied[-1]}, {db['units'].count} units")
+
+
+@cfc.group("units")
+def units_group() -> None:
+    """Administrative units (Cao Bằng 2022 and 2025 are shipped)."""
+
+
+@units_group.command("import")
+@db_option
+def units_import(db_path: str | None) -> None:
+    """Install the shipped Cao Bằng units (161 of 2022, 56 of 2025) and their lineage.
+
+    Example: cfc units import
+    """
+    db = open_db(db_path)
+    units.load_cao_bang(db)
+    for unit_set in (units.CAO_BANG_2022, units.CAO_BANG_2025):
+        click.echo(f"{unit_set}: {len(units.communes(db, unit_set))} communes")
+
+
+@units_group.command("list")
+@click.argument("unit_set", default=units.CAO_BANG_2025)
+@db_option
+def units_list(unit_set: str, db_path: str | None) -> None:
+    """List the communes of UNIT_SET in Vietnamese order.
+
+    Example: cfc units list cao-bang-2022
+    """
+    db = open_db(db_path)
+    for unit in units.communes(db, unit_set):
+        click.echo(f"{unit['code']}\t{units.full_name(db, unit)}\t{unit['category']}")
+
+
+@cfc.group("round")
+def round_group() -> None:
+    """Evaluation rounds."""
+
+
+@round_group.command("create")
+@click.option("--name", required=True, help="Name of the round.")
+@click.option("--year", required=True, type=int)
+@click.option("--units", "unit_set", default=units.CAO_BANG_2025, show_default=True, help="Unit set.")
+@click.option("--set", "set_id", default="qd06-2019", show_default=True, help="Criteria set id.")
+@click.option("--version", "version", help="Criteria set version (default: the latest).")
+@click.option("--submission-deadline", help="YYYY-MM-DD")
+@click.option("--review-deadline", help="YYYY-MM-DD")
+@db_option
+@actor_option
+def round_create(name: str, year: int, unit_set: str, set_id: str, version: str | None,
+                 submission_deadline: str | None, review_deadline: str | None,
+                 db_path: str | None, actor: str) -> None:
+    """Create a round pinned to a criteria set, with a draft for every commune.
+
+    Example: cfc round create --name "Đánh giá năm 2027" --year 2027 --units cao-bang-2025
+    """
+    try:
+        cset = criteria.get(set_id, version)
+    except criteria.CriteriaError as exc:
+        fail(str(exc), EXIT_CRITERIA)
+    db = open_db(db_path)
+    try:
+        round_id = rounds.create_round(db, name=name, year=year, cset=cset, unit_set=unit_set, actor=actor,
+                                       submission_deadline=submission_deadline, review_deadline=review_deadline)
+    except StorageError as exc:
+        fail(str(exc), 2)
+    click.echo(f"round {round_id}: {name} ({cset.id} {cset.version}, {criteria.content_hash(cset)})")
+
+
+@round_group.command("list")
+@db_option
+def round_list(db_path: str | None) -> None:
+    """List rounds with their criteria version and status counts.
+
+    Example: cfc round list
+    """
+    db = open_db(db_path)
+    for row in db["rounds"].rows_where(order_by="id"):
+        summary = rounds.round_summary(db, row["id"])
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items()))
+        click.echo(f"{row['id']}\t{row['year']}\t{row['name']}\t{row['criteria_id']} {row['criteria_version']}\t{counts}")
+
+
+@cfc.command("demo")
+@db_option
+@click.option("--year", default=2024, show_default=True, type=int)
+def demo_command(db_path: str | None, year: int) -> None:
+    """Create a Cao Bằng demo round with varied, realistic (synthetic) data.
+
+    Example: cfc demo --db instance/demo.db
+    """
+    db = open_db(db_path)
+    round_id = demo.build_demo(db, year=year)
+    summary = rounds.round_summary(db, round_id)
+    click.echo(f"round {round_id}: {summary['units']} units; " +
+               ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
+
+
+@cfc.command("template")
+@click.argument("round_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=".xlsx or .csv")
+@db_option
+def template_command(round_id: int, output: str, db_path: str | None) -> None:
+    """Write the import template of a round (one row per unit, one column per input).
+
+    Example: cfc template 1 -o mau-nhap-lieu.xlsx
+    """
+    db = open_db(db_path)
+    try:
+        if output.lower().endswith(".csv"):
+            Path(output).write_text(transfer.template_csv(db, round_id), encoding="utf-8-sig")
+        else:
+            Path(output).write_bytes(transfer.template_xlsx(db, round_id))
+    except NotFound as exc:
+        fail(str(exc), 2)
+    click.echo(output)
+
+
+@cfc.command("import")
+@click.argument("round_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False))
+@db_option
+@actor_option
+def import_command(round_id: int, file: str, db_path: str | None, actor: str) -> None:
+    """Import declared values from an XLSX or CSV file: all rows or nothing.
+
+    Every bad cell is reported as row, column, value and reason.
+
+    Example: cfc import 1 so-lieu.xlsx
+    """
+    try:
+        data = Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+    db = open_db(db_path)
+    try:
+        count = transfer.import_declared(db, round_id, data, Path(file).name, actor)
+    except ImportRejected as exc:
+        for p in exc.problems:
+            click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
+        fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)
+    except NotFound as exc:
+        fail(str(exc), 2)
+    click.echo(f"{count} units imported")
+
+
+@cfc.command("export")
+@click.argument("round_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help=".json or .xlsx")
+@db_option
+def export_command(round_id: int, output: str, db_path: str | None) -> None:
+    """Export a round (declared and verified values, results, reviews) as JSON or XLSX.
+
+    Example: cfc export 1 -o vong-2024.xlsx
+    """
+    db = open_db(db_path)
+    try:
+        if output.lower().endswith(".json"):
+            Path(output).write_text(json.dumps(transfer.export_json(db, round_id), ensure_ascii=False, indent=2),
+                                    encoding="utf-8")
+        else:
+            Path(output).write_bytes(transfer.export_xlsx(db, round_id))
+    except NotFound as exc:
+        fail(str(exc), 2)
+    click.echo(output)
+
+
+@cfc.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@db_option
+def backup_command(target: str, db_path: str | None) -> None:
+    """Copy the database to TARGET with SQLite's online backup (safe while the app runs).
+
+    Example: cfc backup backups/cfc-2026-11-29.db
+    """
+    source = database.database_path(db_path)
+    if not source.exists():
+        fail(f"no database at {source}", EXIT_INPUT_FILE)
+    database.backup(source, Path(target))
+    click.echo(f"{source} → {target}")
+
+
+@cfc.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, exists=True))
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: str, db_path: str | None, yes: bool) -> None:
+    """Replace the database with BACKUP_FILE after checking the backup's integrity.
+
+    Example: cfc restore backups/cfc-2026-11-29.db --yes
+    """
+    target = database.database_path(db_path)
+    problems = database.check(Path(backup_file))
+    if problems:
+        fail(f"{backup_file} is not a sound backup: {'; '.join(problems)}", EXIT_CHECK_FAILED)
+    if not yes:
+        click.confirm(f"Replace {target} with {backup_file}?", abort=True)
+    database.backup(Path(backup_file), target)
+    click.echo(f"{backup_file} → {target}")
+
+
+@cfc.command("check")
+@db_option
+def check_command(db_path: str | None) -> None:
+    """Run SQLite's integrity and foreign-key checks and the audit-log guards.
+
+    Example: cfc check
+    """
+    path = database.database_path(db_path)
+    if not path.exists():
+        fail(f"no database at {path}", EXIT_INPUT_FILE)
+    problems = database.check(path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(f"{path}: ok")

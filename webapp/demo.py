@@ -1,0 +1,108 @@
+"""Demo data for Cao Bằng: a 2024 round on the real units with realistic, varied values.
+
+Most communes are recognised; some fail on a criterion at zero (an abuse case, a child
+drowning); some fall below their threshold; a few are still in review or in draft.
+Figures are synthetic but plausible for a mountain commune; nothing here is real data.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import sqlite_utils
+
+import criteria
+
+from . import rounds, units, workflow
+
+REVIEWER, AUTHORITY = "demo-reviewer", "demo-authority"
+
+
+def declared_values(rng: random.Random, profile: str) -> dict[str, Any]:
+    """One commune's declaration; ``profile`` is good, zero-criterion or weak."""
+    children = rng.randint(700, 4000)
+    good = profile != "weak"
+
+    def share(total: int, low: float, high: float) -> int:
+        return min(total, round(total * rng.uniform(low, high)))
+
+    births, infants = rng.randint(15, 80), rng.randint(15, 80)
+    u5 = rng.randint(100, 450)
+    special, due = rng.randint(5, 60), rng.randint(300, 1800)
+    kids35, primary, lower = rng.randint(60, 250), rng.randint(120, 500), rng.randint(90, 400)
+    respondents = rng.randint(60, 200)
+    values: dict[str, Any] = {
+        "cp_officer_assigned": True, "cp_collaborators": good or rng.random() < 0.5,
+        "cp_board_reviews": True, "child_budget": good or rng.random() < 0.6,
+        "children": children, "births": births,
+        "births_registered_on_time": share(births, 0.97, 1.0) if good else share(births, 0.9, 0.99),
+        "abused_children": 0, "law_breaking_children": rng.choice([0, 0, 0, 1]),
+        "drug_addicted_children": 0, "accident_deaths": 0,
+        "injured_children": rng.randint(0, children * 4 // 1000),
+        "special_children": special,
+        "special_children_supported": share(special, 0.93, 1.0) if good else share(special, 0.8, 0.95),
+        "severe_cases": rng.choice([0, 0, 0, 1]), "infants": infants,
+        "infants_fully_immunised": share(infants, 0.96, 1.0) if good else share(infants, 0.88, 0.97),
+        "under5_weighed": u5, "under5_underweight": share(u5, 0.03, 0.09) if good else share(u5, 0.08, 0.14),
+        "under5_measured": u5, "under5_stunted": share(u5, 0.08, 0.19) if good else share(u5, 0.18, 0.26),
+        "health_check_due": due, "health_checked": share(due, 0.85, 1.0) if good else share(due, 0.7, 0.88),
+        "children_3_5": kids35, "preschool_attending": share(kids35, 0.92, 1.0) if good else share(kids35, 0.82, 0.95),
+        "primary_age": primary, "primary_attending": share(primary, 0.985, 1.0),
+        "lower_secondary_age": lower,
+        "lower_secondary_attending": share(lower, 0.9, 1.0) if good else share(lower, 0.85, 0.95),
+        "children_forum": True, "children_consulted": good or rng.random() < 0.4,
+        "play_area": good or rng.random() < 0.5, "child_activities": True,
+        "swimming_activities": good or rng.random() < 0.5,
+        "survey_respondents": respondents,
+        "survey_satisfied": share(respondents, 0.85, 1.0) if good else share(respondents, 0.7, 0.9),
+    }
+    values["severe_cases_with_plan"] = values["severe_cases"]
+    if profile == "zero-criterion":
+        if rng.random() < 0.5:
+            values["abused_children"] = rng.randint(1, 3) if children < 2000 else rng.randint(2, 4)
+        else:
+            values["accident_deaths"] = 1
+            values["injured_children"] = children * 6 // 1000 + 1
+    return values
+
+
+def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) -> int:
+    """Install the Cao Bằng units and a fully worked demo round; returns the round id."""
+    units.load_cao_bang(db)
+    round_id = rounds.create_round(
+        db, name=f"Đánh giá xã, phường, thị trấn phù hợp với trẻ em năm {year}", year=year,
+        cset=criteria.get("qd06-2019"), unit_set=units.CAO_BANG_2022, actor="demo-setup",
+        submission_deadline=f"{year}-11-15", review_deadline=f"{year}-11-30")
+    rng = random.Random(seed)
+    ids = [r["id"] for r in db.query("select a.id from assessments a join units u on u.id = a.unit_id "
+                                     "where a.round_id = ? order by u.sort_key", [round_id])]
+    for aid in ids:
+        profile = rng.choices(["good", "zero-criterion", "weak"], [0.8, 0.08, 0.12])[0]
+        stage = rng.choices(["draft", "submitted", "returned", "verified", "decided"], [3, 6, 3, 8, 80])[0]
+        _work(db, aid, rng, profile, stage)
+    return round_id
+
+
+def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str, stage: str) -> None:
+    officer = f"demo-officer-{aid}"
+    workflow.save_declared(db, aid, declared_values(rng, profile), officer)
+    if stage == "draft":
+        return
+    workflow.submit(db, aid, officer)
+    if stage == "submitted":
+        return
+    if stage == "returned":
+        workflow.review_criterion(db, aid, 9, "needs_clarification", REVIEWER,
+                                  "Đề nghị bổ sung danh sách trẻ em được khám sức khỏe định kỳ.")
+        workflow.return_for_clarification(db, aid, REVIEWER, "Bổ sung minh chứng tiêu chí 9.")
+        return
+    for number in range(1, 14):
+        workflow.review_criterion(db, aid, number, "accepted", REVIEWER)
+    workflow.verify(db, aid, REVIEWER)
+    if stage == "verified":
+        return
+    row = workflow.get(db, aid)
+    if row["recognised"]:
+        workflow.decide(db, aid, AUTHORITY, True)
+    else:
+        workflow.decide(db, aid, AUTHORITY, False, "Chưa đạt điều kiện công nhận theo kết quả thẩm định.")
