@@ -18,6 +18,7 @@ Value = int | bool
 
 _TRUE = {"true", "yes", "y", "1", "x", "có", "co", "đạt", "dat", "có/yes"}
 _FALSE = {"false", "no", "n", "0", "không", "khong", "không đạt", "khong dat"}
+MAX_VALUE = 10**9  # no commune counts a billion of anything; bounds work on hostile input
 _GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
 
 _MESSAGES = {
@@ -25,6 +26,7 @@ _MESSAGES = {
     "negative": ("không được là số âm", "must not be negative"),
     "not_a_number": ("phải là một số", "must be a number"),
     "not_integer": ("phải là số nguyên", "must be a whole number"),
+    "too_large": ("lớn bất thường (tối đa 1.000.000.000)", "is implausibly large (at most 1,000,000,000)"),
     "not_boolean": ("phải là Có hoặc Không", "must be yes or no"),
     "above_maximum": ("vượt quá mức tối đa {max}", "exceeds the maximum of {max}"),
     "numerator_above_denominator": (
@@ -72,7 +74,7 @@ def _parse(kind: str, raw: Any) -> tuple[Value | None, str | None]:
             return False, None
         return None, "not_boolean"
     if type(raw) is int:  # the common case, kept cheap for batch scoring
-        return (raw, None) if raw >= 0 else (None, "negative")
+        return (raw, None) if 0 <= raw <= MAX_VALUE else (None, "negative" if raw < 0 else "too_large")
     if isinstance(raw, bool):
         return None, "not_a_number"
     number = _to_decimal(raw)
@@ -80,6 +82,8 @@ def _parse(kind: str, raw: Any) -> tuple[Value | None, str | None]:
         return None, "not_a_number"
     if number < 0:
         return None, "negative"
+    if number > MAX_VALUE:  # checked before int(), which is slow for huge exponents
+        return None, "too_large"
     if number != number.to_integral_value():  # counts and manual scores are whole numbers
         return None, "not_integer"
     return int(number), None

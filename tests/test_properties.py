@@ -27,7 +27,7 @@ DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 THRESHOLDS = {"urban-ward": 900, "mountain-island": 800, "other": 850}
 TOTAL_POINTS = 1000
 KNOWN_CODES = {
-    "missing", "negative", "not_a_number", "not_integer", "not_boolean", "above_maximum",
+    "missing", "negative", "not_a_number", "not_integer", "not_boolean", "above_maximum", "too_large",
     "numerator_above_denominator", "zero_denominator", "unknown_input",
 }
 
@@ -381,11 +381,11 @@ def expected_code(kind: str, raw: Any) -> str | None:
             return None
         return "not_boolean"
     if isinstance(raw, int):
-        return "negative" if raw < 0 else None
+        return "negative" if raw < 0 else "too_large" if raw > scoring.inputs.MAX_VALUE else None
     if isinstance(raw, float):
         if not math.isfinite(raw):
             return "not_a_number"
-        return "negative" if raw < 0 else "not_integer"
+        return "negative" if raw < 0 else "too_large" if raw > scoring.inputs.MAX_VALUE else "not_integer"
     return None
 
 
