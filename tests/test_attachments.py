@@ -1,0 +1,62 @@
+"""Evidence attachments: content-checked, size-limited, stored under our own names."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import criteria
+from webapp import attachments, rounds, units, workflow
+from webapp import db as webdb
+from webapp.errors import Locked
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture()
+def setup(tmp_path: Path):
+    db = webdb.connect(tmp_path / "cfc.db")
+    units.load_cao_bang(db)
+    round_id = rounds.create_round(db, name="r", year=2027, cset=criteria.get("qd06-2019"),
+                                   unit_set=units.CAO_BANG_2025, actor="admin")
+    aid = db.execute("select id from assessments where round_id = ? limit 1", [round_id]).fetchone()[0]
+    yield db, tmp_path / "attachments", aid
+    db.conn.close()
+
+
+def test_a_pdf_is_stored_outside_the_web_root_under_a_random_name(setup) -> None:
+    db, store, aid = setup
+    row = attachments.add(db, store, aid, "7.1", "../../etc/Biên bản <họp>.pdf", PDF, "officer")
+    assert row["content_type"] == "application/pdf"
+    assert row["filename"] == "Biên bản _họp_.pdf"
+    assert row["stored_name"].endswith(".pdf") and len(row["stored_name"]) == 36
+    assert attachments.path_of(store, row).read_bytes() == PDF
+    assert db.execute("select count(*) from audit_log where action = 'attach'").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("empty.pdf", b"", "empty"),
+    ("script.pdf", b"<script>alert(1)</script>", "only PDF, PNG and JPEG"),
+    ("photo.jpg", b"GIF89a" + b"\x00" * 10, "only PDF, PNG and JPEG"),
+    ("huge.png", PNG + b"\x00" * attachments.MAX_BYTES, "the limit is"),
+])
+def test_disguised_empty_and_oversized_files_are_refused(setup, name: str, data: bytes, reason: str) -> None:
+    db, store, aid = setup
+    with pytest.raises(attachments.AttachmentRejected, match=reason):
+        attachments.add(db, store, aid, None, name, data, "officer")
+    assert db["attachments"].count == 0
+    assert not store.exists() or not any(store.iterdir())
+
+
+def test_a_submitted_assessment_takes_no_attachment(setup, perfect_inputs) -> None:
+    db, store, aid = setup
+    workflow.save_declared(db, aid, perfect_inputs, "officer")
+    workflow.submit(db, aid, "officer")
+    with pytest.raises(Locked, match="submitted"):
+        attachments.add(db, store, aid, None, "a.png", PNG, "officer")
+    assert db["attachments"].count == 0
+    conn = sqlite3.connect(db.conn.execute("pragma database_list").fetchone()[2])
+    assert conn.execute("select count(*) from audit_log where action = 'attach'").fetchone()[0] == 0
+    conn.close()
