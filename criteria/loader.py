@@ -45,10 +45,13 @@ def load_source(source: YamlSource) -> CriteriaSet:
 def _schema_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
-        path = _data_path(source.data, error["loc"])
+        loc = error["loc"]
+        path = _data_path(source.data, tuple(p for p in loc if p != "[key]"))
         if error["type"] == "union_tag_invalid":
             path += ("kind",)
-        problems.append(source.problem(path, _message(error, path)))
+        message = (f"invalid input id {path[-1]!r}: use lowercase letters, digits and _ (e.g. births_on_time)"
+                   if "[key]" in loc else _message(error, path))
+        problems.append(source.problem(path, message))
     problems.sort(key=lambda p: (p.line or 0, p.path))
     return problems
 

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 
 class Strict(BaseModel):
@@ -53,6 +53,9 @@ class InputSpec(Strict):
     help: Text | None = None
     max: int | None = Field(default=None, ge=0, description="upper limit of a manual score")
 
+
+InputName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Input ids are snake_case identifiers: they become form fields, CSV columns and XLSX headers."""
 
 MissingPolicy = Literal["required", "zero_points"]
 """``required``: a blank is a validation error; ``zero_points``: a blank earns 0 and is valid."""
@@ -254,7 +257,7 @@ class CriteriaSet(Strict):
     total_points: int = Field(gt=0)
     categories: list[Category] = Field(min_length=1)
     recognition: list[RecognitionCondition] = Field(min_length=1)
-    inputs: dict[str, InputSpec]
+    inputs: dict[InputName, InputSpec]
     criteria: list[Criterion] = Field(min_length=1)
 
     @property

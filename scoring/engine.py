@@ -9,13 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from criteria import CriteriaSet, content_hash
-from criteria.schema import Category, Criterion, Item
+from criteria.schema import Category
 
+from .compiler import compile_set
 from .errors import InvalidInputs, UnknownCategory
 from .inputs import validate_inputs
-from .recognition import judge
-from .result import CriterionResult, ItemResult, ScoreResult
-from .rules import Evaluator, compile_rule
+from .result import ScoreResult
 
 
 class Scorer:
@@ -24,10 +23,10 @@ class Scorer:
     def __init__(self, cset: CriteriaSet):
         self.cset = cset
         self.hash = content_hash(cset)
-        self.plan: tuple[tuple[Criterion, tuple[tuple[Item, Evaluator], ...]], ...] = tuple(
-            (crit, tuple((item, compile_rule(item.rule)) for item in crit.items))
-            for crit in cset.criteria
-        )
+        self.layout = tuple((crit.number, item) for crit in cset.criteria for item in crit.items)
+        self.index = {item.id: i for i, (_, item) in enumerate(self.layout)}
+        self._score = compile_set(cset)
+        self._score_clean = compile_set(cset, checked=True)
 
     def category(self, category_id: str) -> Category:
         category = self.cset.category(category_id)
@@ -43,6 +42,10 @@ class Scorer:
         marked incomplete (never recognised) instead of being refused.
         """
         cat = self.category(category)
+        if not partial:  # clean data (the usual batch) is scored without parsing
+            packed = self._score_clean(raw, cat.threshold)
+            if packed is not None:
+                return ScoreResult(self.cset, self.hash, self.layout, cat, dict(raw), packed)
         values, problems = validate_inputs(raw, self.cset, partial=partial)
         if problems:
             raise InvalidInputs(problems)
@@ -50,28 +53,8 @@ class Scorer:
 
     def score_values(self, values: dict[str, Any], category: Category) -> ScoreResult:
         """Score already validated values."""
-        items: dict[str, ItemResult] = {}
-        criteria: dict[int, CriterionResult] = {}
-        total = 0
-        complete = True
-        for crit, plan in self.plan:
-            number = crit.number
-            results = []
-            points = 0
-            for item, evaluate in plan:
-                o = evaluate(values)
-                r = ItemResult(item, number, o.points, o.status, o.band, o.numerator, o.denominator)
-                if o.status == "missing" and item.rule.missing == "required":
-                    complete = False
-                results.append(r)
-                items[item.id] = r
-                points += o.points
-            criteria[number] = CriterionResult(number, crit.name_vi, crit.name_en, points,
-                                               crit.max_points, tuple(results))
-            total += points
-        conditions = judge(self.cset, criteria.values(), total, category)
-        return ScoreResult(self.cset, self.hash, category, values, items, criteria, total,
-                           conditions, complete)
+        return ScoreResult(self.cset, self.hash, self.layout, category, values,
+                           self._score(values, category.threshold))
 
 
 _SCORERS: dict[int, Scorer] = {}

@@ -172,3 +172,4 @@ def _dedupe(problems: list[InputProblem]) -> list[InputProblem]:
             seen.add((p.field, p.code))
             out.append(p)
     return out
+

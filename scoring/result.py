@@ -10,6 +10,7 @@ from typing import Any
 
 from criteria.schema import Band, Category, CriteriaSet, Item
 
+from .compiler import STATUS_NAMES
 from .numbers import format_number
 from .rules import band_bounds
 
@@ -170,23 +171,53 @@ class ConditionResult:
                 "verified": self.verified}
 
 
-@dataclass(slots=True, frozen=True)
 class ScoreResult:
-    """Everything the engine says about one unit's inputs under one criteria set."""
+    """Everything the engine says about one unit's inputs under one criteria set.
 
-    criteria_set: CriteriaSet
-    criteria_hash: str
-    category: Category
-    inputs: dict[str, Any]
-    items: dict[str, ItemResult]
-    criteria: dict[int, CriterionResult]
-    total: int
-    conditions: tuple[ConditionResult, ...]
-    complete: bool
+    The engine fills in the compact figures (points and status code per item, criterion
+    points, total, verdict); item, criterion and condition objects with their explanations
+    are built the first time someone asks for them.
+    """
+
+    __slots__ = ("criteria_set", "criteria_hash", "layout", "category", "inputs", "points", "statuses",
+                 "criterion_points", "total", "complete", "recognised", "_items", "_criteria", "_conditions")
+
+    def __init__(self, criteria_set: CriteriaSet, criteria_hash: str, layout: tuple[tuple[int, Item], ...],
+                 category: Category, inputs: dict[str, Any], packed: tuple[Any, ...]):
+        self.criteria_set, self.criteria_hash, self.layout = criteria_set, criteria_hash, layout
+        self.category, self.inputs = category, inputs
+        (self.points, self.statuses, self.criterion_points, self.total,
+         self.complete, self.recognised) = packed
+        self._items: dict[str, ItemResult] | None = None
+        self._criteria: dict[int, CriterionResult] | None = None
+        self._conditions: tuple[ConditionResult, ...] | None = None
 
     @property
-    def recognised(self) -> bool:
-        return self.complete and all(c.passed for c in self.conditions)
+    def items(self) -> dict[str, ItemResult]:
+        """Item id → its points and how they were reached."""
+        if self._items is None:
+            self._items = {item.id: _item_result(item, number, points, code, self.inputs)
+                           for (number, item), points, code in zip(self.layout, self.points, self.statuses)}
+        return self._items
+
+    @property
+    def criteria(self) -> dict[int, CriterionResult]:
+        if self._criteria is None:
+            items = self.items
+            self._criteria = {
+                c.number: CriterionResult(c.number, c.name_vi, c.name_en, points, c.max_points,
+                                          tuple(items[i.id] for i in c.items))
+                for c, points in zip(self.criteria_set.criteria, self.criterion_points)
+            }
+        return self._criteria
+
+    @property
+    def conditions(self) -> tuple[ConditionResult, ...]:
+        """Every recognition condition, judged on its own with the numbers behind it."""
+        if self._conditions is None:
+            from .recognition import judge
+            self._conditions = judge(self.criteria_set, self.criteria.values(), self.total, self.category)
+        return self._conditions
 
     @property
     def provisional(self) -> bool:
@@ -215,3 +246,18 @@ class ScoreResult:
                 for c in self.criteria.values()
             ],
         }
+
+
+def _item_result(item: Item, number: int, points: int, code: int, inputs: dict[str, Any]) -> ItemResult:
+    """Expand one item's compact (points, status code) into an explained result."""
+    status = "band" if code >= 0 else STATUS_NAMES[code]
+    numerator, denominator = 0, 1
+    rule = item.rule
+    if status in ("band", "otherwise"):
+        if rule.kind == "rate_bands":
+            numerator, denominator = inputs[rule.numerator], inputs[rule.denominator]
+        elif rule.kind == "incidence_bands":
+            numerator, denominator = inputs[rule.count], inputs[rule.population]
+        else:
+            numerator = inputs[rule.input]
+    return ItemResult(item, number, points, status, code if code >= 0 else None, numerator, denominator)

@@ -14,7 +14,8 @@ from criteria.schema import Band, Item, Text
 
 from .numbers import format_number
 from .result import ConditionResult, ItemResult, ScoreResult, band_label, unit_symbol
-from .rules import band_bounds, band_matcher
+from .engine import scorer_for
+from .rules import band_bounds
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def gap_analysis(result: ScoreResult) -> GapAnalysis:
     zero = {n for n, c in result.criteria.items() if c.points == 0}
     labels = {name: spec.label for name, spec in result.criteria_set.inputs.items()}
     suggestions = [s for r in result.items.values()
-                   if (s := _next_step(r, result.inputs, labels, r.criterion in zero)) is not None]
+                   if (s := _next_step(r, result, labels, r.criterion in zero)) is not None]
 
     def order(s: Suggestion) -> tuple[int, int, int]:
         effort = abs((s.required or 0) - (s.current or 0))  # how much an input must change
@@ -113,9 +114,9 @@ def gap_analysis(result: ScoreResult) -> GapAnalysis:
                        tuple(suggestions))
 
 
-def _next_step(r: ItemResult, inputs: dict[str, Any], labels: dict[str, Text],
+def _next_step(r: ItemResult, result: ScoreResult, labels: dict[str, Text],
                lifts_zero: bool) -> Suggestion | None:
-    item, rule = r.item, r.item.rule
+    item, rule, inputs = r.item, r.item.rule, result.inputs
     if r.points >= item.max_points:
         return None
     base = dict(item=item, criterion=r.criterion, points=r.points, lifts_zero_criterion=lifts_zero)
@@ -142,9 +143,12 @@ def _next_step(r: ItemResult, inputs: dict[str, Any], labels: dict[str, Text],
         required = math.floor(limit) if inclusive else math.ceil(limit) - 1
     if required < 0 or (rule.kind == "rate_bands" and required > r.denominator):
         return None
-    # With a small denominator a band may be unreachable and the step lands in a better one.
-    landed, points = band_matcher(rule.bands, rule.otherwise)(required * scale, r.denominator)
-    if landed is not None and landed < target:
+    # Score the changed input: with a small denominator a band may be unreachable, and the
+    # step then lands in a better one.
+    scorer = scorer_for(result.criteria_set)
+    trial = scorer.score_values({**inputs, top: required}, result.category)
+    points, landed = trial.points[scorer.index[item.id]], trial.statuses[scorer.index[item.id]]
+    if 0 <= landed < target:
         band = rule.bands[landed]
         p, q, _ = _edge(band, higher)
     return Suggestion(target_points=points, input=top, input_label=labels[top], current=r.numerator,

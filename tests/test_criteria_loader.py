@@ -372,3 +372,13 @@ def test_cli_check_reports_every_file(runner: CliRunner) -> None:
         "gap between 90 and 95: no band covers these values\n"
         "broken/total-mismatch.yaml:9 total_points: criterion maxima add up to 100, not total_points 120\n"
     )
+
+
+def test_input_ids_must_be_identifiers() -> None:
+    """Input ids become form fields and generated code; anything but snake_case is refused."""
+    text = SHIPPED_FILE.read_text(encoding="utf-8").replace("  children:\n", "  \"children'); x = ('\":\n", 1)
+    with pytest.raises(CriteriaInvalid) as info:
+        criteria.load_text(text, "hostile.yaml")
+    assert str(info.value.problems[0]) == (
+        "hostile.yaml:85 inputs.children'); x = (': invalid input id \"children'); x = ('\": "
+        "use lowercase letters, digits and _ (e.g. births_on_time)")

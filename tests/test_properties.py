@@ -417,3 +417,23 @@ def test_garbage_is_reported_as_invalid_inputs(qd06, values, category, data):
     else:
         assert not expected, expected
         assert 0 <= result.total <= TOTAL_POINTS
+
+
+@MANY
+@given(values=valid_inputs(), category=categories, data=st.data())
+def test_fast_path_agrees_with_full_validation(qd06, values, category, data):
+    """The compiled clean-data path either declines (None) or gives the validated result."""
+    names = sorted(qd06.inputs)
+    spoiled = data.draw(st.dictionaries(st.sampled_from(names), GARBAGE, max_size=3), label="spoiled")
+    raw = {**values, **spoiled}
+    scorer = scoring.scorer_for(qd06)
+    cat = scorer.category(category)
+    packed = scorer._score_clean(raw, cat.threshold)
+    typed, problems = scoring.validate_inputs(raw, qd06)
+    if not spoiled:
+        assert packed is not None  # clean typed values always take the fast path
+    if packed is None:
+        assert problems or typed != raw  # declined: there is something to report or to parse
+    else:
+        assert problems == [] and typed == raw
+        assert packed == scorer._score(typed, cat.threshold)

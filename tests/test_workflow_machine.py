@@ -13,7 +13,7 @@ after every step that the stored state matches it, plus the workflow's invariant
 * status ``recognised`` only with the stored ``recognised`` flag set to 1;
 * the audit log only grows (earlier rows unchanged), and every successful change adds rows;
 * a live recognition decision exists iff the status is ``recognised``;
-* the version goes up by exactly one with each successful write, never otherwise.
+* the version goes up by exactly one with each successful write, never otherwise;
 * a refused action writes nothing at all: no audit row, no review row, no new version.
 """
 from __future__ import annotations
@@ -177,7 +177,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _stored(self, m: Model) -> dict[str, Any]:
         return workflow.get(self.db, m.id)
 
-    def _attempt(self, m: Model, attempt: Attempt, call: Callable[[], dict[str, Any]],
+    def _attempt(self, m: Model, attempt: Attempt, call: Callable[[], dict[str, Any]], actor: str,
                  audit_rows: int = 1) -> dict[str, Any] | pytest.ExceptionInfo:
         """Run ``call``; check it did what was predicted and (if refused) wrote nothing."""
         before = self._stored(m)
@@ -191,6 +191,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             m.version = row["version"]
             added = self._audit_count() - before_count
             assert added >= audit_rows, f"a successful change added {added} audit rows, expected ≥ {audit_rows}"
+            new = self.db.execute("select actor, entity, entity_id from audit_log where id > ?",
+                                  [before_last_id]).fetchall()
+            assert set(new) <= {(actor, "assessment", str(m.id))}, new
             return row
         with pytest.raises(Exception) as info:
             call()
@@ -232,7 +235,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             attempt = Attempt(None)
         changed = [k for k in set(new_declared) | set(m.declared) if new_declared.get(k) != m.declared.get(k)]
         out = self._attempt(m, attempt, lambda: workflow.save_declared(db, m.id, values, actor, base_version=base),
-                            audit_rows=len(changed))
+                            actor, audit_rows=len(changed))
         if attempt.expect is None:
             m.declared = new_declared
             self._succeeded(m, out, actor)
@@ -250,7 +253,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             attempt = Attempt(scoring.InvalidInputs)
         else:
             attempt = Attempt(None)
-        out = self._attempt(m, attempt, lambda: workflow.submit(db, m.id, actor))
+        out = self._attempt(m, attempt, lambda: workflow.submit(db, m.id, actor), actor)
         if attempt.expect is scoring.InvalidInputs:
             missing = {p.field for p in out.value.problems if p.code == "missing"}
             assert missing == set(INPUT_NAMES) - set(m.declared)
@@ -283,7 +286,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         changed = sum(1 for k in typed if typed[k] != m.verified.get(k))
         out = self._attempt(m, attempt, lambda: workflow.review_criterion(
             db, m.id, criterion, status, actor, comment=comment, adjusted=adjusted, base_version=base),
-            audit_rows=changed + 1)
+            actor, audit_rows=changed + 1)
         if attempt.expect is None:
             m.verified = new_verified
             m.reviews[criterion] = status
@@ -296,7 +299,8 @@ class WorkflowMachine(RuleBasedStateMachine):
             attempt = Attempt(TransitionRefused)
         else:
             attempt = Attempt(None)
-        out = self._attempt(m, attempt, lambda: workflow.return_for_clarification(db, m.id, actor, comment))
+        out = self._attempt(m, attempt, lambda: workflow.return_for_clarification(db, m.id, actor, comment),
+                            actor)
         if attempt.expect is None:
             self._set_status(m, "returned")
             self._succeeded(m, out, actor)
@@ -304,7 +308,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _verify(self, m: Model, db, actor: str) -> None:
         open_ = m.open_criteria()
         attempt = Attempt(TransitionRefused if m.status not in UNDER_REVIEW or open_ else None)
-        out = self._attempt(m, attempt, lambda: workflow.verify(db, m.id, actor))
+        out = self._attempt(m, attempt, lambda: workflow.verify(db, m.id, actor), actor)
         if attempt.expect is None:
             self._set_status(m, "verified")
             self._succeeded(m, out, actor)
@@ -324,7 +328,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             attempt = Attempt(TransitionRefused)
         else:
             attempt = Attempt(None)
-        out = self._attempt(m, attempt, lambda: workflow.decide(db, m.id, actor, recognised, reason))
+        out = self._attempt(m, attempt, lambda: workflow.decide(db, m.id, actor, recognised, reason), actor)
         if attempt.expect is None:
             outcome = "recognised" if recognised else "not_recognised"
             self._set_status(m, outcome)
@@ -337,7 +341,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _reopen(self, m: Model, db, actor: str, reason: str) -> None:
         ok = reason.strip() and m.status in ("verified", "not_recognised")
         attempt = Attempt(None if ok else TransitionRefused)
-        out = self._attempt(m, attempt, lambda: workflow.reopen(db, m.id, actor, reason))
+        out = self._attempt(m, attempt, lambda: workflow.reopen(db, m.id, actor, reason), actor)
         if attempt.expect is None:
             self._set_status(m, "resubmitted")
             m.decision = None
@@ -346,7 +350,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _revoke(self, m: Model, db, actor: str, reason: str) -> None:
         ok = reason.strip() and m.status == "recognised"
         attempt = Attempt(None if ok else TransitionRefused)
-        out = self._attempt(m, attempt, lambda: workflow.revoke(db, m.id, actor, reason))
+        out = self._attempt(m, attempt, lambda: workflow.revoke(db, m.id, actor, reason), actor)
         if attempt.expect is None:
             self._set_status(m, "revoked")
             m.decision = ("recognised", True)

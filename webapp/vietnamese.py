@@ -33,4 +33,4 @@ def sort_key(text: str) -> str:
             letters.append("05")  # punctuation sorts before digits and letters
         else:
             letters.append("00")
-    return "".join(letters) + "|" + "".join(tones)
+    return "".join(letters) + "!" + "".join(tones)  # "!" sorts before every code: prefixes first

@@ -148,14 +148,34 @@ def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str,
 
 
 def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
-    """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune."""
+    """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune.
+
+    The reviewer starts from the declared values. On a resubmission, criteria that were not
+    simply accepted, or whose values changed, must be reviewed again.
+    """
     with transaction(db):
         row = get(db, assessment_id)
         _require(row, COMMUNE_EDITABLE, "submit")
         _validated(db, row, row["declared"], partial=False)
+        if row["status"] == "returned":
+            _reset_reviews(db, row, actor)
         new = "submitted" if row["status"] == "draft" else "resubmitted"
-        # The reviewer starts from the declared values and adjusts where evidence differs.
         return _transition(db, row, new, actor, extra={"verified": row["declared"]})
+
+
+def _reset_reviews(db: sqlite_utils.Database, row: dict[str, Any], actor: str) -> None:
+    cset = criteria_for(db, row["criteria_hash"])
+    done = reviews(db, row["id"])
+    for crit in cset.criteria:
+        review = done.get(crit.number)
+        if review is None:
+            continue
+        names = {n for item in crit.items for n in item.rule.input_names}
+        changed = any(row["declared"].get(n) != row["verified"].get(n) for n in names)
+        if review["status"] != "accepted" or changed:
+            db.execute("delete from reviews where assessment_id = ? and criterion = ?", [row["id"], crit.number])
+            audit.record(db, actor, "review", "assessment", row["id"], f"criterion {crit.number}",
+                         review["status"], None, "resubmitted: to be reviewed again")
 
 
 def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: int, status: str,
