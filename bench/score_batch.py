@@ -22,10 +22,12 @@ import argparse
 import collections
 import datetime as dt
 import gc
+import hashlib
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -60,6 +62,24 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
     }
+
+
+def engine_version() -> dict[str, Any]:
+    """Which engine was measured: its source digest and, in a git checkout, commit and local changes."""
+    root = Path(scoring.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    info: dict[str, Any] = {"scoring_path": str(root), "source_sha256": digest.hexdigest()[:16]}
+    try:
+        def git(*cmd: str) -> str:
+            return subprocess.run(["git", *cmd], cwd=root, capture_output=True, text=True, check=True,
+                                  timeout=10).stdout.rstrip("\n")
+        info["git_commit"] = git("rev-parse", "--short", "HEAD")
+        info["git_changed"] = [line[3:] for line in git("status", "--porcelain", "--", ".", "../criteria").splitlines()]
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
 
 
 def check_agreement(scorer: scoring.Scorer, communes: list[synthetic.Commune],
@@ -197,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "timer": "time.process_time (CPU seconds), best of repeat",
         "criteria_set": {"id": cset.id, "version": cset.version, "hash": scorer.hash},
         "machine": machine(),
+        "engine": engine_version(),
         "generation_cpu_s": round(generated, 6),
         "batch": batch,
         "agreement": {"communes": args.n, "values_compared": checked, "disagreements": 0},
@@ -208,6 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Scoring engine — {args.n:,} synthetic communes (seed {args.seed}), "
           f"CPU seconds (time.process_time), best of {args.repeat}")
     print(f"Machine: {m['cpu']} ({m['cpus']} CPUs), {m['platform']}, {m['python']}")
+    eng = report["engine"]
+    where = (f"git {eng['git_commit']}" + (f" + local changes in {', '.join(eng['git_changed'])}" if eng["git_changed"] else "")
+             if "git_commit" in eng else eng["scoring_path"])
+    print(f"Engine: {where} (scoring/*.py sha256 {eng['source_sha256']})")
     print(f"Criteria: {cset.id} {cset.version} {scorer.hash[:19]}…")
     print(f"Batch: {batch['recognised']:,} recognised, {batch['some_criterion_zero']:,} with a criterion at 0, "
           f"{batch['below_threshold_only']:,} below threshold only, {batch['perfect_1000']:,} at 1000; "

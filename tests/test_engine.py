@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import decimal
 import json
 import subprocess
 import sys
