@@ -195,7 +195,8 @@ def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | 
     for number, row in enumerate(rows, start=2):
         inputs = {k: v for k, v in row.items() if k not in BATCH_FIELDS}
         unit_category = row.get("category") or category or ""
-        record: dict[str, Any] = {"row": number, "code": row.get("code", ""), "name": row.get("name", "")}
+        record: dict[str, Any] = {"row": number, "code": row.get("code", ""), "name": row.get("name", ""),
+                                  "category": unit_category}
         try:
             result = scorer.score(inputs, unit_category, partial=partial)
         except UnknownCategory as exc:
@@ -203,7 +204,7 @@ def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | 
         except InvalidInputs as exc:
             record["errors"] = [p.to_dict(lang) for p in exc.problems]
         else:
-            record.update(_summary(result))
+            record.update(result.summary())
             record["errors"] = []
         any_bad = any_bad or bool(record["errors"])
         records.append(record)
@@ -226,18 +227,6 @@ def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | 
         row["errors"] = "; ".join(f"{e['field']}: {e['message']}" for e in record["errors"])
         writer.writerow(row)
     return out.getvalue(), any_bad
-
-
-def _summary(result: ScoreResult) -> dict[str, Any]:
-    return {
-        "category": result.category.id,
-        "total": result.total,
-        "recognised": result.recognised,
-        "failed_conditions": [c.id for c in result.failed_conditions],
-        "criteria": {str(n): c.points for n, c in result.criteria.items()},
-        "provisional": result.provisional,
-        "criteria_hash": result.criteria_hash,
-    }
 
 
 def _provisional_notice(lang: str) -> str:

@@ -228,6 +228,23 @@ class ScoreResult:
     def failed_conditions(self) -> list[ConditionResult]:
         return [c for c in self.conditions if not c.passed]
 
+    def summary(self) -> dict[str, Any]:
+        """The figures worth storing or listing: verdict, total, points per criterion, hash.
+
+        The full explanation can always be rebuilt from the inputs and the pinned set.
+        """
+        return {
+            "category": self.category.id,
+            "total": self.total,
+            "recognised": self.recognised,
+            "complete": self.complete,
+            "failed_conditions": [c.id for c in self.failed_conditions],
+            "criteria": {str(n): p for n, p in zip((c.number for c in self.criteria_set.criteria),
+                                                    self.criterion_points)},
+            "provisional": self.provisional,
+            "criteria_hash": self.criteria_hash,
+        }
+
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         cset = self.criteria_set
         return {

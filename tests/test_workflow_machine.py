@@ -258,6 +258,9 @@ class WorkflowMachine(RuleBasedStateMachine):
             missing = {p.field for p in out.value.problems if p.code == "missing"}
             assert missing == set(INPUT_NAMES) - set(m.declared)
         if attempt.expect is None:
+            if m.status == "returned":  # criteria not simply accepted, or changed, are reviewed again
+                m.reviews = {c: st_ for c, st_ in m.reviews.items() if st_ == "accepted" and all(
+                    m.declared.get(n) == m.verified.get(n) for n in CRITERION_INPUTS[c])}
             self._set_status(m, "submitted" if m.status == "draft" else "resubmitted")
             m.verified = dict(m.declared)
             m.declared_at_submission = dict(m.declared)

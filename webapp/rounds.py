@@ -5,7 +5,6 @@ re-scored with its own version even after a newer one is installed.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
@@ -29,20 +28,21 @@ def install_criteria(db: sqlite_utils.Database, cset: CriteriaSet) -> str:
     return digest
 
 
-@lru_cache(maxsize=32)
-def _parse(digest: str, content: str) -> CriteriaSet:
-    cset = CriteriaSet.model_validate_json(content)
-    if criteria.content_hash(cset) != digest:
-        raise StorageError(f"stored criteria set {digest} does not match its hash")
-    return cset
+_LOADED: dict[str, CriteriaSet] = {}
 
 
 def criteria_for(db: sqlite_utils.Database, digest: str) -> CriteriaSet:
-    """The exact criteria set a round was pinned to."""
-    rows = list(db["criteria_sets"].rows_where("hash = ?", [digest]))
-    if not rows:
-        raise NotFound(f"no stored criteria set with hash {digest}")
-    return _parse(digest, rows[0]["content"])
+    """The exact criteria set a round was pinned to (read once per process, checked by hash)."""
+    cset = _LOADED.get(digest)
+    if cset is None:
+        rows = list(db["criteria_sets"].rows_where("hash = ?", [digest]))
+        if not rows:
+            raise NotFound(f"no stored criteria set with hash {digest}")
+        cset = CriteriaSet.model_validate_json(rows[0]["content"])
+        if criteria.content_hash(cset) != digest:
+            raise StorageError(f"stored criteria set {digest} does not match its hash")
+        _LOADED[digest] = cset
+    return cset
 
 
 def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: CriteriaSet, unit_set: str,

@@ -463,7 +463,7 @@ def _grouped(db: sqlite_utils.Database, sql: str, round_id: int) -> dict[int, li
 def _criteria_points(result: str | None) -> dict[int, int]:
     if not result:
         return {}
-    return {c["number"]: c["points"] for c in json.loads(result)["criteria"]}
+    return {int(n): points for n, points in json.loads(result)["criteria"].items()}
 
 
 def export_json(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, An
         "declared_total": declared_total,
         "verified_total": result.total if merged["verified"] else None,
         "recognised": int(result.recognised),
-        "result": json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")),
+        "result": json.dumps(result.summary(), ensure_ascii=False, separators=(",", ":")),
         "criteria_hash": result.criteria_hash,
         "version": expected + 1, "updated_at": audit.now(), "updated_by": actor,
     }
@@ -263,8 +263,7 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
         row = get(db, assessment_id)
         _require(row, ("verified",), "decide")
         if recognised and not row["recognised"]:
-            result = json.loads(row["result"])
-            failing = [c["id"] for c in result["conditions"] if not c["passed"]]
+            failing = json.loads(row["result"])["failed_conditions"]
             raise TransitionRefused(
                 f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}")
         if not recognised and not (reason or "").strip():
