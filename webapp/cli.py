@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import criteria
 from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, cfc, fail
 
 from . import db as database
-from . import demo, rounds, transfer, units
+from . import accounts, demo, rounds, transfer, units
 from .errors import ImportRejected, NotFound, StorageError
 
 EXIT_CHECK_FAILED = 5
@@ -146,6 +147,68 @@ def demo_command(db_path: str | None, year: int) -> None:
     summary = rounds.round_summary(db, round_id)
     click.echo(f"round {round_id}: {summary['units']} units; " +
                ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
+    names = ", ".join(u["username"] for u in accounts.list_users(db))
+    click.echo(f"demo accounts: {names} (password: {demo.DEMO_PASSWORD})")
+
+
+@cfc.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@db_option
+def serve_command(host: str, port: int, threads: int, db_path: str | None) -> None:
+    """Serve the web app with the production WSGI server (waitress).
+
+    Example: cfc serve --host 0.0.0.0 --port 8080
+    """
+    import waitress
+
+    from .app import create_app
+
+    if db_path:
+        os.environ["CFC_DB"] = db_path
+    app = create_app()
+    database.connect(app.config["DATABASE"]).conn.close()  # create or upgrade before serving
+    click.echo(f"http://{host}:{port}/  (database {app.config['DATABASE']})")
+    waitress.serve(app, host=host, port=port, threads=threads)
+
+
+@cfc.group("users")
+def users_group() -> None:
+    """Accounts: roles and jurisdictions."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
+@click.option("--name", "display_name", required=True, help="Name shown in the interface and the audit log.")
+@click.option("--unit", "scope", help="Unit id of the jurisdiction (commune for officers), e.g. cao-bang-2025:01273.")
+@click.password_option(help="At least 10 characters (asked when not given).")
+@db_option
+@actor_option
+def users_add(username: str, role: str, display_name: str, scope: str | None, password: str,
+              db_path: str | None, actor: str) -> None:
+    """Create an account.
+
+    Example: cfc users add thamdinh.tinh --role reviewer --name "Sở Y tế" --unit cao-bang-2025:04
+    """
+    db = open_db(db_path)
+    try:
+        user = accounts.create_user(db, username, password, role, display_name, scope, actor)
+    except (StorageError, NotFound) as exc:
+        fail(str(exc), 2)
+    click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
+
+
+@users_group.command("list")
+@db_option
+def users_list(db_path: str | None) -> None:
+    """List accounts.
+
+    Example: cfc users list
+    """
+    for u in accounts.list_users(open_db(db_path)):
+        click.echo(f"{u['username']}\t{u['role']}\t{u['scope_unit_id'] or '-'}\t{'active' if u['active'] else 'disabled'}")
 
 
 @cfc.command("template")

@@ -180,3 +180,24 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+@migrations()
+def m003_users(db: sqlite_utils.Database) -> None:
+    """Accounts with a role and a jurisdiction, and login attempts for rate limiting."""
+    db.executescript(
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL, password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('officer', 'reviewer', 'authority', 'viewer', 'admin')),
+            scope_unit_id TEXT REFERENCES units(id), active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL, password_changed_at TEXT
+        );
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY, username TEXT NOT NULL, remote TEXT NOT NULL,
+            at REAL NOT NULL, success INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_recent ON login_attempts(username, at);
+        """
+    )

@@ -13,9 +13,10 @@ import sqlite_utils
 
 import criteria
 
-from . import rounds, units, workflow
+from . import accounts, rounds, units, workflow
 
 REVIEWER, AUTHORITY = "demo-reviewer", "demo-authority"
+DEMO_PASSWORD = "demo-2024-cfc"  # demo accounts only; real accounts are made with `cfc users add`
 
 
 def declared_values(rng: random.Random, profile: str) -> dict[str, Any]:
@@ -80,7 +81,26 @@ def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) ->
         profile = rng.choices(["good", "zero-criterion", "weak"], [0.8, 0.08, 0.12])[0]
         stage = rng.choices(["draft", "submitted", "returned", "verified", "decided"], [3, 6, 3, 8, 80])[0]
         _work(db, aid, rng, profile, stage)
+    _accounts(db, round_id)
     return round_id
+
+
+def _accounts(db: sqlite_utils.Database, round_id: int) -> None:
+    """Demo accounts: an officer of a commune still in draft, its district's reviewer and
+    chair, a provincial viewer and an administrator (password ``DEMO_PASSWORD``)."""
+    draft = next(db.query(
+        "select a.unit_id, u.parent_id from assessments a join units u on u.id = a.unit_id "
+        "where a.round_id = ? and a.status = 'draft' order by u.sort_key limit 1", [round_id]))
+    province = next(db.query("select id from units where unit_set = ? and type = 'tinh'", [units.CAO_BANG_2022]))
+    for username, role, name, scope in [
+        ("admin", "admin", "Quản trị hệ thống", None),
+        ("canbo.xa", "officer", "Cán bộ văn hóa – xã hội", draft["unit_id"]),
+        ("thamdinh.huyen", "reviewer", "Phòng Văn hóa – Xã hội huyện", draft["parent_id"]),
+        ("chutich.huyen", "authority", "Chủ tịch UBND huyện", draft["parent_id"]),
+        ("theodoi.tinh", "viewer", "Sở Y tế tỉnh Cao Bằng", province["id"]),
+    ]:
+        if not db["users"].count_where("username = ?", [username]):
+            accounts.create_user(db, username, DEMO_PASSWORD, role, name, scope, "demo-setup")
 
 
 def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str, stage: str) -> None:

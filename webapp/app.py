@@ -1,0 +1,127 @@
+"""The Flask application: ``create_app()`` wires storage, security, language and blueprints.
+
+Instance-relative configuration (Flask tutorial style): the database, the secret key and
+attachments live in the instance folder, never in the repository.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from . import db as database
+from .formatting import register_filters
+from .i18n import compile_translations
+
+csrf = CSRFProtect()
+LANGUAGES = ("vi", "en")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE=os.environ.get("CFC_DB") or str(Path(app.instance_path) / "cfc.db"),
+        ATTACHMENTS=str(Path(app.instance_path) / "attachments"),
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("CFC_SECURE_COOKIES", "0") == "1",
+        SESSION_COOKIE_NAME="cfc_session",
+        WTF_CSRF_TIME_LIMIT=3600,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.secret_key = app.config.get("SECRET_KEY") or _secret_key(Path(app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_translations(Path(app.instance_path)))
+
+    Babel(app, locale_selector=_locale)
+    csrf.init_app(app)
+    register_filters(app)
+    app.teardown_appcontext(_close_db)
+    app.after_request(_security_headers)
+    app.before_request(_remember_language)
+    _register_errors(app)
+
+    from . import api, auth, commune, dashboard, decisions, review
+    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, api.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
+    app.add_url_rule("/", endpoint="index", view_func=auth.home)
+    return app
+
+
+def _secret_key(instance: Path) -> str:
+    """The session signing key, made once per installation and kept in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()
+
+
+def get_db() -> sqlite_utils.Database:
+    """The request's database connection (opened on first use, closed at teardown)."""
+    if "db" not in g:
+        from flask import current_app
+        g.db = database.connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def _close_db(_exc: BaseException | None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+def _locale() -> str:
+    return session.get("lang", "vi")
+
+
+def _remember_language() -> None:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+
+
+def _security_headers(response):
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_expired(exc: CSRFError):
+        # Keep what the user typed: show it back with a fresh token and one button to resend.
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        return render_template("errors/csrf.html", fields=fields, action=request.path, reason=exc.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            from .api import error_response
+            return error_response(exc.code or 500, exc.name, exc.description)
+        template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/generic.html"
+        return render_template(template, error=exc), exc.code
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error")
+        if request.path.startswith("/api/"):
+            from .api import error_response
+            return error_response(500, "Internal Server Error", "unexpected error; it has been logged")
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,38 @@
+"""Vietnamese number and date formats for templates (English when the user chooses it)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+
+from scoring.numbers import format_number
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "vi"
+
+
+def number(value: Any, places: int = 2) -> str:
+    """1.234,5 in Vietnamese, 1,234.5 in English; an empty string for None."""
+    return "" if value is None else format_number(value, places, _lang())
+
+
+def percent(value: Any, places: int = 1) -> str:
+    return "" if value is None else number(value, places) + "%"
+
+
+def date(value: Any) -> str:
+    """dd/mm/yyyy, as on Vietnamese documents."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(number=number, percent=percent, vndate=date)
+    app.jinja_env.globals.update(current_lang=_lang)
