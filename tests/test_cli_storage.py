@@ -26,7 +26,10 @@ def run(tmp_path: Path):
 
 def test_db_init_installs_units_and_is_idempotent(run) -> None:
     first = run("db", "init")
-    assert "m002_review_evidence_attachments" in first.output
+    db = database.connect(run.db_path, migrate=False)
+    assert database.migrations.pending(db) == []
+    assert f"schema {database.migrations.applied(db)[-1].name}," in first.output
+    db.conn.close()
     assert "229 units" in first.output  # 161 + 56 communes, 10 districts, 2 province rows
     assert "229 units" in run("db", "init").output
 
