@@ -178,7 +178,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         return workflow.get(self.db, m.id)
 
     def _attempt(self, m: Model, attempt: Attempt, call: Callable[[], dict[str, Any]], actor: str,
-                 audit_rows: int = 1) -> dict[str, Any] | pytest.ExceptionInfo:
+                 audit_rows: int = 1, writes: bool = True) -> dict[str, Any] | pytest.ExceptionInfo:
         """Run ``call``; check it did what was predicted and (if refused) wrote nothing."""
         before = self._stored(m)
         before_reviews = workflow.reviews(self.db, m.id)
@@ -187,6 +187,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         before_last_id = self.db.execute("select coalesce(max(id), 0) from audit_log").fetchone()[0]
         if attempt.expect is None:
             row = call()
+            if not writes:  # nothing changed: nothing written, the version stays
+                assert row == before and self._audit_count() == before_count
+                return row
             assert row["version"] == before["version"] + 1 == m.version + 1, "a write bumps the version by 1"
             m.version = row["version"]
             added = self._audit_count() - before_count
@@ -225,18 +228,18 @@ class WorkflowMachine(RuleBasedStateMachine):
               invalid: bool, stale: bool, base: int | None) -> None:
         blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
         new_declared = {k: v for k, v in m.declared.items() if k not in blanks} | typed
+        changed = [k for k in set(new_declared) | set(m.declared) if new_declared.get(k) != m.declared.get(k)]
         if m.status not in EDITABLE:
             attempt = Attempt(Locked)
         elif invalid:
             attempt = Attempt(scoring.InvalidInputs)
-        elif stale:
+        elif stale and changed:  # a save that changes nothing loses nothing, stale or not
             attempt = Attempt(StaleEdit)
         else:
             attempt = Attempt(None)
-        changed = [k for k in set(new_declared) | set(m.declared) if new_declared.get(k) != m.declared.get(k)]
         out = self._attempt(m, attempt, lambda: workflow.save_declared(db, m.id, values, actor, base_version=base),
-                            actor, audit_rows=len(changed))
-        if attempt.expect is None:
+                            actor, audit_rows=len(changed), writes=bool(changed))
+        if attempt.expect is None and changed:
             m.declared = new_declared
             self._succeeded(m, out, actor)
         elif attempt.expect is Locked:

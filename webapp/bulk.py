@@ -81,10 +81,12 @@ def assessment_columns(scorer: scoring.Scorer, category: str, declared: Mapping[
         else:
             result = scorer.score({k: v for k, v in verified.items() if not _blank(v)}, category)
     has_verified = status != "draft"
+    declared_json = _values_json(declared_result.inputs)
     return {
         "status": status,
-        "declared": _values_json(declared_result.inputs),
-        "verified": _values_json(result.inputs if has_verified else {}),
+        "declared": declared_json,
+        "verified": (declared_json if result is declared_result else _values_json(result.inputs))
+                    if has_verified else _values_json({}),
         "declared_total": declared_result.total,
         "verified_total": result.total if has_verified else None,
         "recognised": int(result.recognised),

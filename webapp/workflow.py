@@ -120,7 +120,9 @@ def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[st
 
 def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared: dict[str, Any],
                        actor: str, base_version: int | None = None) -> dict[str, Any]:
-    """Store a validated declaration with one audit entry per changed field."""
+    """Store a validated declaration with one audit entry per changed field (no change: no write)."""
+    if declared == row["declared"]:
+        return row
     for field in sorted(set(declared) | set(row["declared"])):
         if declared.get(field) != row["declared"].get(field):
             audit.record(db, actor, "declare", "assessment", row["id"], field,
@@ -221,7 +223,7 @@ def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str
 
 def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
     """Send the assessment back to the commune with comments."""
-    if not comment.strip():
+    if not (comment or "").strip():
         raise TransitionRefused("returning an assessment needs a comment for the commune")
     with transaction(db):
         row = get(db, assessment_id)
@@ -247,7 +249,7 @@ def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[st
 
 def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Reopen a verified (or refused) assessment for review; needs a reason."""
-    if not reason.strip():
+    if not (reason or "").strip():
         raise TransitionRefused("reopening needs a reason")
     with transaction(db):
         row = get(db, assessment_id)
@@ -276,7 +278,7 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
 
 def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Revoke a recognition, the only change a recognised assessment allows."""
-    if not reason.strip():
+    if not (reason or "").strip():
         raise TransitionRefused("revoking a recognition needs a reason")
     with transaction(db):
         row = get(db, assessment_id)
