@@ -67,8 +67,45 @@ def declared_values(rng: random.Random, profile: str) -> dict[str, Any]:
     return values
 
 
+PROFILES = ("good", "zero-criterion", "weak")
+PROFILE_WEIGHTS = (0.8, 0.08, 0.12)
+STAGES = ("draft", "submitted", "returned", "verified", "decided")
+STAGE_WEIGHTS = (3, 6, 3, 8, 80)
+CLOSED_ROUND = (0, 0, 0, 0, 1)  # a past round: every assessment decided
+
+
 def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) -> int:
     """Install the Cao Bằng units and a fully worked demo round; returns the round id."""
+    round_id = _build_round(db, year, seed, PROFILE_WEIGHTS, STAGE_WEIGHTS)
+    _accounts(db, round_id)
+    return round_id
+
+
+def build_demo_years(db: sqlite_utils.Database, years: tuple[int, ...] = (2020, 2022, 2024)) -> list[int]:
+    """One demo round per year on the same 2022 units, each better than the one before.
+
+    The latest year is the round :func:`build_demo` makes for it (still in progress, seed =
+    year); earlier rounds are closed (every assessment decided) and have more weak and
+    zero-criterion communes the further back they are. Returns the round ids, oldest first.
+    """
+    ordered = sorted(set(years))
+    if not ordered:
+        raise ValueError("build_demo_years needs at least one year")
+    round_ids = []
+    for back, year in zip(range(len(ordered) - 1, -1, -1), ordered):
+        # an open round counts its undecided communes as not (yet) recognised: the closed
+        # rounds before it need fewer good communes to stay below it
+        good = PROFILE_WEIGHTS[0] if back == 0 else max(0.3, 0.62 - 0.08 * (back - 1))
+        zero = PROFILE_WEIGHTS[1] + 0.02 * back
+        profiles = (good, zero, max(0.0, 1 - good - zero))
+        stages = STAGE_WEIGHTS if back == 0 else CLOSED_ROUND
+        round_ids.append(_build_round(db, year, year, profiles, stages))
+    _accounts(db, round_ids[-1])
+    return round_ids
+
+
+def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tuple[float, ...],
+                 stages: tuple[float, ...]) -> int:
     units.load_cao_bang(db)
     round_id = rounds.create_round(
         db, name=f"Đánh giá xã, phường, thị trấn phù hợp với trẻ em năm {year}", year=year,
@@ -78,10 +115,9 @@ def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) ->
     ids = [r["id"] for r in db.query("select a.id from assessments a join units u on u.id = a.unit_id "
                                      "where a.round_id = ? order by u.sort_key", [round_id])]
     for aid in ids:
-        profile = rng.choices(["good", "zero-criterion", "weak"], [0.8, 0.08, 0.12])[0]
-        stage = rng.choices(["draft", "submitted", "returned", "verified", "decided"], [3, 6, 3, 8, 80])[0]
+        profile = rng.choices(PROFILES, profiles)[0]
+        stage = rng.choices(STAGES, stages)[0]
         _work(db, aid, rng, profile, stage)
-    _accounts(db, round_id)
     return round_id
 
 

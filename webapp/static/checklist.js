@@ -33,6 +33,10 @@
       var el = form.querySelector(".points[data-criterion='" + n + "']");
       if (el) { el.textContent = data.criteria[n]; }
     });
+    var verdict = document.getElementById("live-verdict");
+    verdict.textContent = data.recognised ? verdict.dataset.ok
+      : (data.complete ? verdict.dataset.fail : verdict.dataset.incomplete);
+    verdict.className = data.recognised ? "ok" : "warn";
     var advice = document.getElementById("live-advice");
     advice.textContent = "";
     (data.advice || []).forEach(function (text) {
@@ -50,16 +54,16 @@
       .then(function (res) {
         if (res.data.saved) {
           versionField.value = res.data.version;
-          status.textContent = status.dataset.saved || "Đã lưu tự động";
+          status.textContent = status.dataset.saved;
         } else if (res.data.stale) {
           status.textContent = res.data.message;
         } else {
-          status.textContent = status.dataset.invalid || "Chưa lưu: kiểm tra các ô báo lỗi";
+          status.textContent = status.dataset.invalid;
         }
         showProblems(res.data.problems);
         showScore(res.data);
       })
-      .catch(function () { status.textContent = status.dataset.offline || "Chưa lưu (mất kết nối); số liệu vẫn còn trên trang"; });
+      .catch(function () { status.textContent = status.dataset.offline; });
   }
 
   form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(save, 600); });
