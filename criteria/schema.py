@@ -6,6 +6,7 @@ Structural checks live here; consistency checks that need the whole set live in 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from decimal import Decimal
 from typing import Annotated, Literal, Union
 
@@ -260,7 +261,7 @@ class CriteriaSet(Strict):
     inputs: dict[InputName, InputSpec]
     criteria: list[Criterion] = Field(min_length=1)
 
-    @property
+    @cached_property
     def has_provisional_values(self) -> bool:
         """True when any threshold, item, band, policy or condition is not verified law."""
         return bool(self.provisional_parts())

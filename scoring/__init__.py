@@ -5,7 +5,8 @@ Knows nothing of the web: ``score(inputs, criteria.get("qd06-2019"), "mountain-i
 from .engine import Scorer, score, scorer_for
 from .errors import InvalidInputs, ScoringError, UnknownCategory
 from .inputs import InputProblem, validate_inputs
-from .result import ConditionResult, CriterionResult, ItemResult, ScoreResult
+from .recognition import ConditionResult
+from .result import CriterionResult, ItemResult, ScoreResult
 from .whatif import Suggestion, gap_analysis
 
 __all__ = [

@@ -42,10 +42,9 @@ class Scorer:
         marked incomplete (never recognised) instead of being refused.
         """
         cat = self.category(category)
-        if not partial:  # clean data (the usual batch) is scored without parsing
-            packed = self._score_clean(raw, cat.threshold)
-            if packed is not None:
-                return ScoreResult(self.cset, self.hash, self.layout, cat, dict(raw), packed)
+        packed = self._score_clean(raw, cat.threshold)  # clean, complete data skips the parser
+        if packed is not None:
+            return ScoreResult(self.cset, self.hash, self.layout, cat, dict(raw), packed)
         values, problems = validate_inputs(raw, self.cset, partial=partial)
         if problems:
             raise InvalidInputs(problems)

@@ -11,6 +11,7 @@ from typing import Any
 from criteria.schema import Band, Category, CriteriaSet, Item
 
 from .compiler import STATUS_NAMES
+from .recognition import ConditionResult, failed_ids, judge
 from .numbers import format_number
 from .rules import band_bounds
 
@@ -152,25 +153,6 @@ class CriterionResult:
         return all(i.item.verified for i in self.items)
 
 
-@dataclass(slots=True, frozen=True)
-class ConditionResult:
-    """One recognition condition judged on its own, with the numbers behind it."""
-
-    id: str
-    kind: str
-    text_vi: str
-    text_en: str
-    passed: bool
-    actual: int
-    required: str
-    verified: bool
-
-    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "text": self.text_vi if lang == "vi" else self.text_en,
-                "passed": self.passed, "actual": self.actual, "required": self.required,
-                "verified": self.verified}
-
-
 class ScoreResult:
     """Everything the engine says about one unit's inputs under one criteria set.
 
@@ -215,7 +197,6 @@ class ScoreResult:
     def conditions(self) -> tuple[ConditionResult, ...]:
         """Every recognition condition, judged on its own with the numbers behind it."""
         if self._conditions is None:
-            from .recognition import judge
             self._conditions = judge(self.criteria_set, self.criteria.values(), self.total, self.category)
         return self._conditions
 
@@ -238,7 +219,8 @@ class ScoreResult:
             "total": self.total,
             "recognised": self.recognised,
             "complete": self.complete,
-            "failed_conditions": [c.id for c in self.failed_conditions],
+            "failed_conditions": failed_ids(self.criteria_set, self.criterion_points, self.total,
+                                            self.category.threshold),
             "criteria": {str(n): p for n, p in zip((c.number for c in self.criteria_set.criteria),
                                                     self.criterion_points)},
             "provisional": self.provisional,

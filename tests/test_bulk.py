@@ -79,7 +79,7 @@ def adjusted(i: int) -> dict[str, Any]:
 
 
 # units 0–7 stay drafts, 8–15 are submitted as declared, 16–19 are submitted and adjusted
-DRAFTS, SUBMITTED, ADJUSTED = range(0, 8), range(8, 16), range(16, N)
+DRAFTS, SUBMITTED, ADJUSTED = range(8), range(8, 16), range(16, N)
 
 
 def by_workflow(db, round_id: int) -> None:
@@ -226,8 +226,8 @@ def test_an_assessment_already_worked_on_is_refused(db):
     before, rows_before = counts(db), stored(db, round_id)
     with pytest.raises(bulk.BulkRejected) as info:
         bulk.write_round_results(db, round_id, bulk_rows(), "import")
-    assert info.value.problems == [f"{unit_id(2)}: already has assessment {aid} (draft, version 2); "
-                                   "change it through the workflow"]
+    assert info.value.problems == [(f"{unit_id(2)}: already has assessment {aid} (draft, version 2); "
+                                    "change it through the workflow")]
     assert counts(db) == before and stored(db, round_id) == rows_before
 
 
@@ -245,11 +245,10 @@ def test_a_failure_while_writing_rolls_everything_back(db):
 def test_inside_a_caller_transaction_it_is_part_of_it(db):
     round_id = empty_round(db)
     before = counts(db)
-    with pytest.raises(RuntimeError):
-        with transaction(db):
-            bulk.write_round_results(db, round_id, bulk_rows(), "import")
-            assert counts(db) == (before[0] + N, before[1] + N)
-            raise RuntimeError("the caller's next step fails")
+    with pytest.raises(RuntimeError), transaction(db):
+        bulk.write_round_results(db, round_id, bulk_rows(), "import")
+        assert counts(db) == (before[0] + N, before[1] + N)
+        raise RuntimeError("the caller's next step fails")
     assert counts(db) == before
 
 

@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
+    app.add_url_rule("/healthz", endpoint="healthz", view_func=lambda: {"status": "ok"})
     return app
 
 

@@ -92,10 +92,10 @@ def build_demo_years(db: sqlite_utils.Database, years: tuple[int, ...] = (2020, 
     if not ordered:
         raise ValueError("build_demo_years needs at least one year")
     round_ids = []
-    for back, year in zip(range(len(ordered) - 1, -1, -1), ordered):
+    for back, year in zip(range(len(ordered) - 1, -1, -1), ordered, strict=True):
         # an open round counts its undecided communes as not (yet) recognised: the closed
         # rounds before it need fewer good communes to stay below it
-        good = PROFILE_WEIGHTS[0] if back == 0 else max(0.3, 0.62 - 0.08 * (back - 1))
+        good = PROFILE_WEIGHTS[0] if back == 0 else max(0.3, 0.58 - 0.1 * (back - 1))
         zero = PROFILE_WEIGHTS[1] + 0.02 * back
         profiles = (good, zero, max(0.0, 1 - good - zero))
         stages = STAGE_WEIGHTS if back == 0 else CLOSED_ROUND

@@ -151,7 +151,7 @@ def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
                 "files": files_by_item.get(item.id, []),
             })
         sections.append({
-            "criterion": crit, "fields": fields, "items": items, "review": review,
+            "criterion": crit, "fields": fields, "item_rows": items, "review": review,
             "declared_points": declared.criteria[crit.number].points,
             "verified_points": verified.criteria[crit.number].points if verified else None,
             "status": mine["status"] if mine else (review["status"] if review else ""),
