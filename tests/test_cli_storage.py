@@ -62,9 +62,12 @@ def test_round_create_pins_the_criteria_hash(run) -> None:
 
 
 def test_demo_round_has_varied_outcomes(run) -> None:
-    out = run("demo").output
-    assert out.startswith("round 1: 161 units;")
+    out = run("demo", "--years", "2024").output
+    assert out.startswith("round 1 (2024): 161 units;")
+    assert "demo accounts: admin, canbo.xa" in out
+    assert run("demo").output.endswith("already has rounds: demo data not added\n")
     conn = sqlite3.connect(run.db_path)
+    assert conn.execute("select count(*) from rounds").fetchone()[0] == 1
     counts = dict(conn.execute("select status, count(*) from assessments group by status").fetchall())
     zero_failures = conn.execute(
         "select count(*) from assessments where status = 'not_recognised' "
@@ -76,7 +79,7 @@ def test_demo_round_has_varied_outcomes(run) -> None:
 
 
 def test_backup_restore_and_check(run, tmp_path: Path) -> None:
-    run("demo")
+    run("demo", "--years", "2024")
     backup = tmp_path / "backups" / "copy.db"
     run("backup", str(backup))
     assert database.check(backup) == []

@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(Path(app.instance_path))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_translations(Path(app.instance_path)))
 
+    app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     Babel(app, locale_selector=_locale)
     csrf.init_app(app)
     register_filters(app)
@@ -90,7 +91,7 @@ def _locale() -> str:
 
 def _remember_language() -> None:
     lang = request.args.get("lang")
-    if lang in LANGUAGES:
+    if lang in LANGUAGES and not request.path.startswith("/api/"):
         session["lang"] = lang
 
 

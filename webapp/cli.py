@@ -136,17 +136,27 @@ def round_list(db_path: str | None) -> None:
 
 @cfc.command("demo")
 @db_option
-@click.option("--year", default=2024, show_default=True, type=int)
-def demo_command(db_path: str | None, year: int) -> None:
-    """Create a Cao Bằng demo round with varied, realistic (synthetic) data.
+@click.option("--years", default="2020,2022,2024", show_default=True,
+              help="Comma-separated years, one round each; the last one is still in progress.")
+def demo_command(db_path: str | None, years: str) -> None:
+    """Create Cao Bằng demo rounds with varied, realistic (synthetic) data and demo accounts.
 
-    Example: cfc demo --db instance/demo.db
+    Does nothing when the database already has rounds (safe to run twice).
+
+    Example: cfc demo --db instance/demo.db --years 2022,2024
     """
     db = open_db(db_path)
-    round_id = demo.build_demo(db, year=year)
-    summary = rounds.round_summary(db, round_id)
-    click.echo(f"round {round_id}: {summary['units']} units; " +
-               ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
+    if db["rounds"].count:
+        click.echo(f"{database.database_path(db_path)} already has rounds: demo data not added")
+        return
+    try:
+        wanted = tuple(int(y) for y in years.split(",") if y.strip())
+    except ValueError:
+        fail(f"--years takes years separated by commas, not {years!r}", 2)
+    for round_id in demo.build_demo_years(db, wanted):
+        summary = rounds.round_summary(db, round_id)
+        click.echo(f"round {round_id} ({summary['round']['year']}): {summary['units']} units; " +
+                   ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
     names = ", ".join(u["username"] for u in accounts.list_users(db))
     click.echo(f"demo accounts: {names} (password: {demo.DEMO_PASSWORD})")
 

@@ -67,6 +67,7 @@ def _context(row: dict[str, Any], values: dict[str, Any], problems: list[Any]) -
         "cset": cset, "sections": sections, "result": result, "gap": scoring.gap_analysis(result),
         "evidence": evidence, "files": files, "editable": editable, "errors": errors,
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
+        "review_names": workflow.REVIEW_NAMES,
         "provisional": result.provisional,
     }
 

@@ -124,9 +124,9 @@ def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tupl
 def _accounts(db: sqlite_utils.Database, round_id: int) -> None:
     """Demo accounts: an officer of a commune still in draft, its district's reviewer and
     chair, a provincial viewer and an administrator (password ``DEMO_PASSWORD``)."""
-    draft = next(db.query(
+    draft = next(db.query(  # a commune still in draft if there is one, else the first commune
         "select a.unit_id, u.parent_id from assessments a join units u on u.id = a.unit_id "
-        "where a.round_id = ? and a.status = 'draft' order by u.sort_key limit 1", [round_id]))
+        "where a.round_id = ? order by a.status != 'draft', u.sort_key limit 1", [round_id]))
     province = next(db.query("select id from units where unit_set = ? and type = 'tinh'", [units.CAO_BANG_2022]))
     for username, role, name, scope in [
         ("admin", "admin", "Quản trị hệ thống", None),

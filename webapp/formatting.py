@@ -24,12 +24,17 @@ def percent(value: Any, places: int = 1) -> str:
     return "" if value is None else number(value, places) + "%"
 
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving
+
+
 def date(value: Any) -> str:
-    """dd/mm/yyyy, as on Vietnamese documents."""
+    """dd/mm/yyyy, as on Vietnamese documents; stored UTC timestamps are shown in Vietnam time."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(VIETNAM)
     return value.strftime("%d/%m/%Y")
 
 

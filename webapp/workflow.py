@@ -24,6 +24,7 @@ from .units import get_unit
 COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")
 REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
+REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần làm rõ", "adjusted": "Điều chỉnh"}
 STATUS_NAMES = {
     "draft": "Bản nháp", "submitted": "Đã nộp", "returned": "Trả lại để bổ sung",
     "resubmitted": "Đã nộp lại", "verified": "Đã thẩm định", "recognised": "Được công nhận",
