@@ -27,9 +27,10 @@ class Scorer:
         self.index = {item.id: i for i, (_, item) in enumerate(self.layout)}
         self._score = compile_set(cset)
         self._score_clean = compile_set(cset, checked=True)
+        self._categories = {c.id: c for c in cset.categories}
 
     def category(self, category_id: str) -> Category:
-        category = self.cset.category(category_id)
+        category = self._categories.get(category_id)
         if category is None:
             known = ", ".join(c.id for c in self.cset.categories)
             raise UnknownCategory(f"unknown category {category_id!r} for {self.cset.id} (known: {known})")

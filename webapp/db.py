@@ -201,3 +201,32 @@ def m003_users(db: sqlite_utils.Database) -> None:
         CREATE INDEX login_attempts_recent ON login_attempts(username, at);
         """
     )
+
+
+@migrations()
+def m004_documents(db: sqlite_utils.Database) -> None:
+    """Recognition decisions as issued documents (number, date, signer) and their certificates.
+
+    A certificate's validity is not stored: it follows the assessment (recognised or revoked,
+    see ``decisions``) and the decision's ``valid_until``.
+    """
+    db.executescript(
+        """
+        CREATE TABLE recognition_documents (
+            id INTEGER PRIMARY KEY, round_id INTEGER NOT NULL REFERENCES rounds(id),
+            issuer_unit_id TEXT NOT NULL REFERENCES units(id),
+            number TEXT NOT NULL, year INTEGER NOT NULL, signed_on TEXT NOT NULL,
+            valid_until TEXT NOT NULL, signer_title TEXT NOT NULL, signer_name TEXT NOT NULL,
+            criteria_hash TEXT NOT NULL REFERENCES criteria_sets(hash), specimen INTEGER NOT NULL,
+            issued_by TEXT NOT NULL, issued_at TEXT NOT NULL,
+            UNIQUE (issuer_unit_id, year, number), CHECK (valid_until >= signed_on)
+        );
+        CREATE TABLE certificates (
+            code TEXT PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES recognition_documents(id),
+            assessment_id INTEGER NOT NULL UNIQUE REFERENCES assessments(id),
+            serial INTEGER NOT NULL, total INTEGER NOT NULL,
+            UNIQUE (document_id, serial)
+        );
+        CREATE INDEX certificates_document ON certificates(document_id);
+        """
+    )
