@@ -1,0 +1,199 @@
+"""The authorization matrix: every route × every role × own / other jurisdiction.
+
+Each route states who may use it; the test logs in as each role and asserts "allowed"
+(anything but 403 and the login redirect) or "refused" (403; anonymous users are sent to
+the login page). A route missing from ``ACCESS`` fails the test, so new routes get a line.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import criteria
+from webapp import accounts, attachments, rounds, units
+from webapp import db as database
+from webapp import demo
+from webapp.app import create_app
+
+ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "admin")
+USERS = {"officer": "canbo.xa", "reviewer": "thamdinh.huyen", "authority": "chutich.huyen",
+         "viewer": "theodoi.tinh", "admin": "admin"}
+VIEW = {"officer", "reviewer", "authority", "viewer", "admin"}  # read access, own jurisdiction
+
+# endpoint → method → who may: "public", "token", a set of roles (no jurisdiction), or
+# ("own", roles): those roles, and only within their jurisdiction.
+ACCESS: dict[str, dict[str, object]] = {
+    "index": {"GET": VIEW},
+    "healthz": {"GET": "public"},
+    "static": {"GET": "public"},
+    "auth.login": {"GET": "public", "POST": "public"},
+    "auth.logout": {"POST": "public"},
+    "auth.password": {"GET": VIEW, "POST": VIEW},
+    "admin.users": {"GET": {"admin"}, "POST": {"admin"}},
+    "admin.set_active": {"POST": {"admin"}},
+    "api.score": {"POST": "public"},
+    "api.unit_result": {"GET": "token"},
+    "commune.mine": {"GET": {"officer"}},
+    "commune.checklist": {"GET": ("own", VIEW), "POST": ("own", {"officer"})},
+    "commune.autosave": {"POST": ("own", {"officer"})},
+    "commune.submit": {"GET": ("own", {"officer"}), "POST": ("own", {"officer"})},
+    "commune.upload": {"POST": ("own", {"officer"})},
+    "commune.download": {"GET": ("own", VIEW)},
+    "review.queue": {"GET": {"reviewer"}},
+    "review.review": {"GET": ("own", {"reviewer"})},
+    "review.review_criterion": {"POST": ("own", {"reviewer"})},
+    "review.return_assessment": {"POST": ("own", {"reviewer"})},
+    "review.verify": {"POST": ("own", {"reviewer"})},
+    "review.reopen": {"POST": ("own", {"reviewer"})},
+    "decisions.index": {"GET": {"authority"}},
+    "decisions.decide": {"POST": ("own", {"authority"})},
+    "decisions.revoke": {"POST": ("own", {"authority"})},
+    "dashboard.index": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A demo database plus a 2025 round (outside the 2022 province) and two attachments."""
+    folder = tmp_path_factory.mktemp("authz")
+    path = folder / "cfc.db"
+    db = database.connect(path)
+    demo.build_demo(db)
+    rounds.create_round(db, name="Vòng 2027", year=2027, cset=criteria.get("qd06-2019"),
+                        unit_set=units.CAO_BANG_2025, actor="test")
+    officer = accounts.list_users(db)
+    scope = {u["username"]: u["scope_unit_id"] for u in officer}
+    own = db.execute("select id from assessments where unit_id = ? and round_id = 1",
+                     [scope["canbo.xa"]]).fetchone()[0]
+    other = db.execute("select a.id from assessments a join units u on u.id = a.unit_id "
+                       "where a.round_id = 1 and u.parent_id != ? order by a.id limit 1",
+                       [scope["thamdinh.huyen"]]).fetchone()[0]
+    far = db.execute("select id from assessments where round_id = 2 limit 1").fetchone()[0]
+    store = folder / "attachments"
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    files = {}
+    for aid in (own, other, far):
+        db.execute("update assessments set status = 'draft' where id = ?", [aid])  # attachable
+        files[aid] = attachments.add(db, store, aid, None, "bien-ban.pdf", pdf, "test")["id"]
+    db.conn.close()
+    return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files}
+
+
+@pytest.fixture()
+def client_for(template, tmp_path: Path):
+    path = tmp_path / "cfc.db"
+    shutil.copy(template["path"], path)
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                      "ATTACHMENTS": str(template["store"]), "TESTING": True})
+
+    def make(role: str):
+        client = app.test_client()
+        if role != "anonymous":
+            response = client.post("/login", data={"username": USERS[role], "password": demo.DEMO_PASSWORD})
+            assert response.status_code == 302, f"login as {role} failed"
+        return client
+    return make
+
+
+def _cases() -> list[tuple[str, str, str, str]]:
+    out = []
+    for endpoint, methods in ACCESS.items():
+        for method, rule in methods.items():
+            for role in ROLES:
+                scopes = ("own", "other") if isinstance(rule, tuple) else ("-",)
+                out += [(endpoint, method, role, scope) for scope in scopes]
+    return out
+
+
+def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
+    target = t["own"] if scope in ("own", "-") else (t["far"] if role in ("viewer", "admin") else t["other"])
+    paths = {
+        "index": "/", "healthz": "/healthz", "static": "/static/style.css", "auth.login": "/login",
+        "auth.logout": "/logout", "auth.password": "/password", "admin.users": "/admin/users",
+        "admin.set_active": "/admin/users/99999/active", "api.score": "/api/score",
+        "api.unit_result": "/api/rounds/1/units/00001", "commune.mine": "/mine",
+        "commune.checklist": f"/assessments/{target}", "commune.autosave": f"/assessments/{target}/autosave",
+        "commune.submit": f"/assessments/{target}/submit", "commune.upload": f"/assessments/{target}/attachments",
+        "commune.download": f"/attachments/{t['files'][target]}", "review.queue": "/review",
+        "review.review": f"/assessments/{target}/review",
+        "review.review_criterion": f"/assessments/{target}/review/1",
+        "review.return_assessment": f"/assessments/{target}/return",
+        "review.verify": f"/assessments/{target}/verify", "review.reopen": f"/assessments/{target}/reopen",
+        "decisions.index": "/decisions", "decisions.decide": f"/assessments/{target}/decide",
+        "decisions.revoke": f"/assessments/{target}/revoke", "dashboard.index": "/dashboard",
+    }
+    return paths[endpoint]
+
+
+def _allowed(rule: object, role: str, scope: str) -> bool:
+    if rule == "public":
+        return True
+    if rule == "token":
+        return False
+    if isinstance(rule, tuple):
+        _own, roles = rule
+        return role in roles and (scope == "own" or role == "admin")
+    return role in rule
+
+
+def test_every_route_is_in_the_matrix(template) -> None:
+    app = create_app({"DATABASE": str(template["path"]), "SECRET_KEY": "test"})
+    routes = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    listed = {(e, m) for e, methods in ACCESS.items() for m in methods}
+    assert routes == listed
+
+
+@pytest.mark.parametrize("endpoint, method, role, scope", _cases())
+def test_access(client_for, template, endpoint: str, method: str, role: str, scope: str) -> None:
+    rule = ACCESS[endpoint][method]
+    client = client_for(role)
+    url = _url(endpoint, scope, role, template)
+    response = client.open(url, method=method, data={} if method == "POST" else None)
+    response.close()  # static files and downloads stream from open files
+    login_redirect = response.status_code == 302 and "/login" in response.headers.get("Location", "")
+    if rule == "public":  # logging out ends at the login page, as it should
+        assert response.status_code != 403 and response.status_code < 500
+    elif _allowed(rule, role, scope):
+        assert response.status_code != 403 and not login_redirect, (response.status_code, url)
+        assert response.status_code < 500
+    elif rule == "token":
+        assert response.status_code == 401
+        assert response.get_json()["error"]["status"] == 401
+    elif role == "anonymous":
+        assert login_redirect, (response.status_code, url)
+    else:
+        assert response.status_code == 403, (response.status_code, url)
+        assert "Không có quyền truy cập" in response.get_data(as_text=True)
+
+
+def _posts() -> list[str]:
+    return [e for e, methods in ACCESS.items() if "POST" in methods and not e.startswith("api.")]
+
+
+@pytest.mark.parametrize("endpoint", _posts())
+def test_every_form_needs_a_csrf_token(template, tmp_path: Path, endpoint: str) -> None:
+    """Without the token a POST changes nothing and gets the friendly expiry page, which
+    carries the typed input back with a fresh token."""
+    path = tmp_path / "cfc.db"
+    shutil.copy(template["path"], path)
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "ATTACHMENTS": str(template["store"])})
+    rule = ACCESS[endpoint]["POST"]
+    roles = {"admin"} if rule == "public" else rule[1] if isinstance(rule, tuple) else rule
+    role = sorted(roles)[0]  # someone allowed to use the route
+    client = app.test_client()
+    if endpoint != "auth.login":
+        app.config["WTF_CSRF_ENABLED"] = False
+        assert client.post("/login", data={"username": USERS[role], "password": demo.DEMO_PASSWORD}).status_code == 302
+        app.config["WTF_CSRF_ENABLED"] = True
+    before = sqlite3.connect(path).execute("select count(*) from audit_log").fetchone()[0]
+    response = client.post(_url(endpoint, "own", role, template), data={"note": "Số liệu <b>giữ nguyên</b>"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in html
+    assert 'name="note" value="Số liệu &lt;b&gt;giữ nguyên&lt;/b&gt;"' in html
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from audit_log").fetchone()[0] == before
+    conn.close()
