@@ -51,3 +51,17 @@ def test_officer_fills_the_checklist_and_submits(live_server, browser, shots) ->
     assert page.locator("#live-total").inner_text() == total
     shots(page, "submitted")
     page.close()
+
+
+def test_checklist_fits_a_phone(live_server, browser, shots) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    login(page, live_server, "canbo.xa")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    for selector in ("main", "form.checklist", "aside.score", "#f-births"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, (selector, box)
+    shots(page, "phone")
+    page.keyboard.press("Tab")  # the first stop is the skip link, for keyboard users
+    expect(page.locator("a.skip")).to_be_focused()
+    context.close()
