@@ -52,6 +52,12 @@ ACCESS: dict[str, dict[str, object]] = {
     "decisions.decide": {"POST": ("own", {"authority"})},
     "decisions.revoke": {"POST": ("own", {"authority"})},
     "dashboard.index": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+    "documents.verify_form": {"GET": "public"},
+    "documents.verify": {"GET": "public"},
+    "documents.issue": {"GET": {"authority"}, "POST": {"authority"}},
+    "documents.decision_pdf": {"GET": {"authority", "admin"}},
+    "documents.certificates_zip": {"GET": {"authority", "admin"}},
+    "documents.report_pdf": {"GET": ("own", VIEW)},
 }
 
 
@@ -124,6 +130,10 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "review.verify": f"/assessments/{target}/verify", "review.reopen": f"/assessments/{target}/reopen",
         "decisions.index": "/decisions", "decisions.decide": f"/assessments/{target}/decide",
         "decisions.revoke": f"/assessments/{target}/revoke", "dashboard.index": "/dashboard",
+        "documents.verify_form": "/verify", "documents.verify": "/verify/ZZZZZ-ZZZZZ",
+        "documents.issue": "/rounds/1/decision", "documents.decision_pdf": "/rounds/1/decision.pdf",
+        "documents.certificates_zip": "/rounds/1/certificates.zip",
+        "documents.report_pdf": f"/assessments/{target}/report.pdf",
     }
     return paths[endpoint]
 

@@ -32,7 +32,7 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}  # as `pybabel extract -k 
 GETTEXT_NAMES = ("_", "gettext", "lazy_gettext")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 VIETNAMESE = re.compile(r"[À-ỹĐđ]")
-DOCUMENT_CODE = re.compile(r"\bQĐ-TTg\b")
+DOCUMENT_CODE = re.compile(r"\bQĐ-(TTg|UBND)\b")
 
 
 # --- the catalogue against the sources --------------------------------------------------------

@@ -386,7 +386,7 @@ def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_
     page = text(client.get("/decisions"))
     decided = page[page.index('id="decided"'):]
     assert f'data-assessment="{passing}" data-status="recognised"' in decided
-    assert "Quyết định và giấy công nhận: sẽ có ở bản sau" in page
+    assert 'href="/rounds/1/decision.pdf">Quyết định công nhận (PDF)</a>' in page
 
     # not recognising needs the reasons
     response = client.post(f"/assessments/{failing}/decide", data={"outcome": "not_recognised", "reason": ""})

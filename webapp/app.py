@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 from flask import Flask, g, render_template, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -46,6 +46,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     Babel(app, locale_selector=_locale)
+    # Templates call _() hundreds of times per page: look the catalogue up once per request.
+    # (Jinja's new-style wrapper does the escaping and the %(name)s formatting.)
+    app.jinja_env.install_gettext_callables(
+        lambda s: _translations().ugettext(s),
+        lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
     csrf.init_app(app)
     register_filters(app)
     app.teardown_appcontext(_close_db)
@@ -53,8 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_remember_language)
     _register_errors(app)
 
-    from . import admin, api, auth, commune, dashboard, decisions, review
-    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, api.bp):
+    from . import admin, api, auth, commune, dashboard, decisions, documents, review
+    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, documents.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
@@ -83,6 +88,13 @@ def _close_db(_exc: BaseException | None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.conn.close()
+
+
+def _translations():
+    """The request's translation catalogue, resolved once per request."""
+    if "translations" not in g:
+        g.translations = get_translations()
+    return g.translations
 
 
 def _locale() -> str:

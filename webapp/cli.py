@@ -340,3 +340,6 @@ def check_command(db_path: str | None) -> None:
     if problems:
         sys.exit(EXIT_CHECK_FAILED)
     click.echo(f"{path}: ok")
+
+
+from . import documents_cli  # noqa: E402,F401

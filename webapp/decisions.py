@@ -44,7 +44,7 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
     """Assessments of the authority's jurisdiction in ``statuses``, in Vietnamese unit order."""
     db, user = get_db(), current_user()
     candidates = list(db.query(
-        f"select a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result, "
+        f"select a.id, a.round_id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result, "
         f"a.criteria_hash, r.name round_name, r.year, d.outcome, d.reason, d.decided_by, d.decided_at, "
         f"d.revoked_at, d.revoked_by, d.revoke_reason "
         f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
@@ -67,7 +67,9 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
 
 def _render(code: int = 200, kept: dict[int, dict[str, str]] | None = None):
     pending, decided = _rows(("verified",)), _rows(DECIDED)
+    rounds = sorted({(r["round_id"], r["round_name"]) for r in pending + decided}, reverse=True)
     return render_template("decisions/index.html", pending=pending, decided=decided, kept=kept or {},
+                           rounds=rounds,
                            status_names=workflow.STATUS_NAMES,
                            provisional=provisional_of(get_db(), pending + decided)), code
 

@@ -1,0 +1,320 @@
+"""What each document says, gathered from the database as plain data for the templates.
+
+Contexts hold only strings, numbers, dates, lists and dicts (they are sent to the worker
+processes); the templates decide how it looks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlite_utils
+
+import scoring
+from criteria.schema import CriteriaSet, LegalReference
+from webapp import audit, workflow
+from webapp.rounds import criteria_for, get_round
+from webapp.units import TYPE_NAMES, full_name, get_unit, profiles
+
+from . import records, vn
+
+DOC_KINDS = {"Quyết định": "QĐ", "Nghị định": "NĐ", "Thông tư": "TT", "Nghị quyết": "NQ", "Chỉ thị": "CT",
+             "Luật": "QH"}
+UNIT_WORDS = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
+REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giải trình, bổ sung",
+                "adjusted": "Điều chỉnh số liệu"}
+STATUS_TEXT = {
+    "valid": "Giấy công nhận CÒN HIỆU LỰC",
+    "expired": "Giấy công nhận ĐÃ HẾT THỜI HẠN",
+    "revoked": "Giấy công nhận ĐÃ BỊ THU HỒI (không còn giá trị)",
+    "unknown": "KHÔNG TÌM THẤY giấy công nhận có mã này",
+}
+
+
+# ---- shared pieces ---------------------------------------------------------------------------
+
+def provisional_note(cset: CriteriaSet) -> str:
+    return (f"bộ tiêu chí {cset.id} (phiên bản {cset.version}) có giá trị tạm, chưa đối chiếu với văn bản "
+            f"chính thức; văn bản này không có giá trị pháp lý.")
+
+
+def doc_flags(cset: CriteriaSet, specimen: bool | None = None) -> dict[str, Any]:
+    provisional = cset.has_provisional_values
+    return {"specimen": provisional if specimen is None else bool(specimen) or provisional,
+            "provisional": provisional, "provisional_note": provisional_note(cset)}
+
+
+def issuer_of(db: sqlite_utils.Database, unit: dict[str, Any]) -> dict[str, Any]:
+    """``ỦY BAN NHÂN DÂN / HUYỆN THẠCH AN``, its chair, its parent and the place name of its documents."""
+    level = f"{TYPE_NAMES[unit['type']].lower()} {unit['name']}"
+    parent = get_unit(db, unit["parent_id"]) if unit["parent_id"] else None
+    return {
+        "lines": ["ỦY BAN NHÂN DÂN", vn.upper(level)],
+        "authority": f"Chủ tịch Ủy ban nhân dân {level}",
+        "authority_name": f"Ủy ban nhân dân {level}",
+        "parent_name": (f"Ủy ban nhân dân {TYPE_NAMES[parent['type']].lower()} {parent['name']}"
+                        if parent else None),
+        "place": unit["name"],
+    }
+
+
+def _kind(ref: LegalReference) -> tuple[str, str]:
+    """(kind of document, the rest of its title): ``Quyết định``, ``ban hành Quy định về …``."""
+    title = " ".join((ref.title or "").split())
+    for kind in DOC_KINDS:
+        if title.startswith(kind + " "):
+            return kind, title[len(kind):].strip()
+    code = ref.document.split("/", 1)[-1]
+    kind = next((k for k, c in DOC_KINDS.items() if code.startswith(c)), "Văn bản")
+    return kind, title
+
+
+def cited(ref: LegalReference) -> str:
+    """``Quyết định số 06/QĐ-TTg ngày 03 tháng 01 năm 2019 của Thủ tướng Chính phủ``."""
+    kind, _ = _kind(ref)
+    text = f"{kind} số {ref.document} {vn.long_date(ref.date)}"
+    return f"{text} của {ref.issuer}" if ref.issuer else text
+
+
+def legal_basis(ref: LegalReference) -> str:
+    """``Căn cứ Quyết định số … của Thủ tướng Chính phủ ban hành Quy định về …`` (no final mark)."""
+    _, rest = _kind(ref)
+    return f"Căn cứ {cited(ref)} {rest}".strip()
+
+
+def standard_texts(cset: CriteriaSet, year: int) -> dict[str, str]:
+    """The standard's names as the documents use them, from the criteria set's title."""
+    title = " ".join(cset.title.vi.split())
+    short = title.removeprefix("Tiêu chuẩn ").strip()
+    return {
+        "standard_lower": title[:1].lower() + title[1:],             # tiêu chuẩn xã, phường, … trẻ em
+        "standard_short": short[:1].upper() + short[1:],             # Xã, phường, thị trấn phù hợp với trẻ em
+        "standard_short_lower": short[:1].lower() + short[1:],       # xã, phường, thị trấn phù hợp với trẻ em
+        "subject": f"Về việc công nhận {short[:1].lower() + short[1:]} năm {year}",
+        "standard_basis": cited(cset.legal_basis[0]),
+    }
+
+
+def unit_words(types: list[str]) -> str:
+    """``xã, thị trấn``: the kinds of unit present, in the usual order."""
+    present = [UNIT_WORDS[t] for t in UNIT_WORDS if t in set(types)]
+    return ", ".join(present) or "xã, phường, thị trấn"
+
+
+def signer_of(document: dict[str, Any] | None) -> dict[str, Any]:
+    if document is None:
+        return {"title_lines": ["CHỦ TỊCH"], "name": ""}
+    return {"title_lines": document["signer_title"].split("\n"), "name": document["signer_name"]}
+
+
+def verify_url(public_url: str, code: str) -> str:
+    return f"{public_url.rstrip('/')}/verify/{code}"
+
+
+def _unit_row(db: sqlite_utils.Database, cset: CriteriaSet, unit: dict[str, Any], total: int | None,
+              issuer_id: str) -> dict[str, Any]:
+    category = cset.category(unit["category"] or "")
+    parent = get_unit(db, unit["parent_id"]) if unit["parent_id"] else None
+    return {
+        "name": f"{TYPE_NAMES[unit['type']]} {unit['name']}",
+        "full_name": full_name(db, unit),
+        "type": unit["type"],
+        "district": (f"{TYPE_NAMES[parent['type']]} {parent['name']}"
+                     if parent and parent["id"] != issuer_id and parent["type"] != "tinh" else ""),
+        "category": category.name.vi if category else (unit["category"] or ""),
+        "threshold": category.threshold if category else None,
+        "total": total,
+    }
+
+
+# ---- recognition decision ------------------------------------------------------------------
+
+def decision_context(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
+    """The issued decision ``document_id`` with its annex."""
+    document = records.get_document(db, document_id)
+    rows = list(db.query(
+        "select c.serial, c.total, a.unit_id from certificates c join assessments a on a.id = c.assessment_id "
+        "where c.document_id = ? order by c.serial", [document_id]))
+    return _decision(db, document["round_id"], document["issuer_unit_id"], document,
+                     [(get_unit(db, r["unit_id"]), r["total"]) for r in rows])
+
+
+def draft_decision_context(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str) -> dict[str, Any]:
+    """A draft (``DỰ THẢO``, number and date left blank) for the units waiting for a decision."""
+    rows = records.pending(db, round_id, issuer_unit_id)
+    return _decision(db, round_id, issuer_unit_id, None,
+                     [(get_unit(db, r["unit_id"]), r["verified_total"]) for r in rows])
+
+
+def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document: dict[str, Any] | None,
+              units: list[tuple[dict[str, Any], int | None]]) -> dict[str, Any]:
+    round_row = get_round(db, round_id)
+    cset = criteria_for(db, round_row["criteria_hash"])
+    issuer_unit = get_unit(db, issuer_id)
+    issuer = issuer_of(db, issuer_unit)
+    texts = standard_texts(cset, round_row["year"])
+    words = unit_words([u["type"] for u, _ in units])
+    rows = [_unit_row(db, cset, u, total, issuer_id) for u, total in units]
+    totals = [r["total"] for r in rows if r["total"] is not None]
+    number = document["number"] if document else None
+    recipients = ["Như Điều 3;"]
+    if issuer["parent_name"]:
+        recipients.append(f"{issuer['parent_name']} (để báo cáo);")
+    recipients.append("Lưu: VT.")
+    return {
+        "doc": doc_flags(cset, document["specimen"] if document else None),
+        "draft": document is None,
+        "issuer": issuer,
+        "number": number,
+        "number_text": number or f"{vn.BLANK}/QĐ-UBND",
+        "place": issuer["place"],
+        "date": document["signed_on"] if document else None,
+        "year": round_row["year"],
+        **texts,
+        "legal_bases": [legal_basis(ref) for ref in cset.legal_basis],
+        "considerations": [f"Xét kết quả thẩm định hồ sơ đánh giá {words} phù hợp với trẻ em năm {round_row['year']}"],
+        "unit_words": words,
+        "valid_until": document["valid_until"] if document else None,
+        "executors": (f"Thủ trưởng các cơ quan, đơn vị có liên quan và Chủ tịch Ủy ban nhân dân các {words} "
+                      f"có tên tại Điều 1"),
+        "recipients": recipients,
+        "signer": signer_of(document),
+        "units": rows,
+        "show_district": any(r["district"] for r in rows),
+        "average_total": (sum(totals) / len(totals)) if totals else None,
+        "criteria": {"id": cset.id, "version": cset.version, "hash": round_row["criteria_hash"]},
+    }
+
+
+# ---- certificates --------------------------------------------------------------------------
+
+def certificate_contexts(db: sqlite_utils.Database, document_id: int, public_url: str) -> list[dict[str, Any]]:
+    """One context per still-valid certificate of the decision, in the annex's order."""
+    document = records.get_document(db, document_id)
+    round_row = get_round(db, document["round_id"])
+    cset = criteria_for(db, document["criteria_hash"])
+    issuer = issuer_of(db, get_unit(db, document["issuer_unit_id"]))
+    texts = standard_texts(cset, round_row["year"])
+    shared = {
+        "doc": doc_flags(cset, document["specimen"]), "issuer": issuer, "place": issuer["place"],
+        "year": round_row["year"], **texts, "signer": signer_of(document),
+        "decision": {"number": document["number"], "date": document["signed_on"]},
+        "valid_until": document["valid_until"],
+    }
+    out = []
+    for cert in records.certificates_of(db, document_id):
+        assessment = workflow.get(db, cert["assessment_id"])
+        if assessment["status"] != "recognised":
+            continue  # revoked since: its certificate is no longer printed
+        unit = get_unit(db, assessment["unit_id"])
+        out.append({**shared, "unit": {"full_name": full_name(db, unit), "id": unit["id"]},
+                    "serial": f"{cert['serial']:02d}", "code": cert["code"],
+                    "verify_url": verify_url(public_url, cert["code"])})
+    return out
+
+
+# ---- evaluation report ---------------------------------------------------------------------
+
+def _show(value: Any, spec: Any) -> str:
+    if value is None:
+        return "—"
+    if spec is not None and spec.type == "boolean" or isinstance(value, bool):
+        return vn.yes_no(value)
+    return vn.number(value, 2)
+
+
+def _reviewing_unit(db: sqlite_utils.Database, unit: dict[str, Any], tier: str) -> dict[str, Any]:
+    current = unit
+    while current["parent_id"]:
+        current = get_unit(db, current["parent_id"])
+        if current["type"] in records.TIER_TYPES[tier]:
+            return current
+    return current
+
+
+def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything about one unit's assessment: inputs, rates, bands, points, evidence, reviews."""
+    row = workflow.get(db, assessment_id)
+    round_row = get_round(db, row["round_id"])
+    cset = criteria_for(db, row["criteria_hash"])
+    unit = get_unit(db, row["unit_id"])
+    scorer = scoring.scorer_for(cset)
+    declared = scorer.score(row["declared"], unit["category"], partial=True)
+    verified = scorer.score(row["verified"], unit["category"], partial=True) if row["verified"] else None
+    decided = verified or declared
+    d_dict, v_dict = declared.to_dict("vi"), verified.to_dict("vi") if verified else None
+    evidence = {e["item_id"]: e["note"] for e in db["evidence"].rows_where("assessment_id = ?", [assessment_id])}
+    files: dict[str, list[str]] = {}
+    for a in db["attachments"].rows_where("assessment_id = ?", [assessment_id], order_by="id"):
+        files.setdefault(a["item_id"] or "", []).append(a["filename"])
+    reviews = workflow.reviews(db, assessment_id)
+    criteria = []
+    for number, crit in enumerate(d_dict["criteria"]):
+        v_crit = v_dict["criteria"][number] if v_dict else None
+        items = []
+        for index, item in enumerate(crit["items"]):
+            v_item = v_crit["items"][index] if v_crit else None
+            inputs = []
+            for name, value in item["inputs"].items():
+                spec = cset.inputs.get(name)
+                v_value = row["verified"].get(name) if row["verified"] else None
+                inputs.append({"label": spec.label.vi if spec else name, "declared": _show(value, spec),
+                               "verified": _show(v_value, spec) if row["verified"] else "—",
+                               "changed": bool(row["verified"]) and v_value != value})
+            shown = v_item or item
+            items.append({
+                "id": item["id"], "text": item["text"], "max_points": item["max_points"],
+                "declared_points": item["points"], "verified_points": v_item["points"] if v_item else None,
+                "declared_value": item["value"]["display"] if item["value"] else "—",
+                "verified_value": (v_item["value"]["display"] if v_item["value"] else "—") if v_item else "—",
+                "band": shown["band"]["label"] if shown["band"] else ("—" if shown["value"] is None else
+                                                                       "không thuộc khoảng nào"),
+                "explanation": shown["explanation"], "verified_law": item["verified"],
+                "inputs": inputs, "evidence": evidence.get(item["id"], ""), "files": files.get(item["id"], []),
+                "source": item["source"],
+            })
+        review = reviews.get(crit["number"])
+        criteria.append({
+            "number": crit["number"], "name": crit["name"], "max_points": crit["max_points"],
+            "declared_points": crit["points"], "verified_points": v_crit["points"] if v_crit else None,
+            "review": ({"status": REVIEW_NAMES.get(review["status"], review["status"]),
+                        "comment": review["comment"] or "", "reviewer": review["reviewer"],
+                        "at": vn.short_date(review["at"])} if review else None),
+            "items": items,
+        })
+    history = [{"at": vn.short_date(e["at"]), "actor": e["actor"],
+                "from": workflow.STATUS_NAMES.get(e["old"] or "", e["old"] or ""),
+                "to": workflow.STATUS_NAMES.get(e["new"] or "", e["new"] or ""), "reason": e["reason"] or ""}
+               for e in audit.entries(db, "assessment", assessment_id) if e["action"] == "status"]
+    decision = next(db["decisions"].rows_where("assessment_id = ?", [assessment_id]), None)
+    cert = next(db.query("select c.code, r.number, r.signed_on, r.valid_until from certificates c join "
+                         "recognition_documents r on r.id = c.document_id where c.assessment_id = ?",
+                         [assessment_id]), None)
+    profile = profiles()[round_row["profile"]]
+    issuer = issuer_of(db, _reviewing_unit(db, unit, profile.review_tier))
+    category = cset.category(unit["category"] or "")
+    return {
+        "doc": {**doc_flags(cset), "specimen": False},
+        "issuer": issuer, "place": issuer["place"], "date": today or vn.today(),
+        **standard_texts(cset, round_row["year"]),
+        "unit": {"full_name": full_name(db, unit), "code": unit["code"]},
+        "round": {"name": round_row["name"], "year": round_row["year"]},
+        "status": workflow.STATUS_NAMES.get(row["status"], row["status"]),
+        "category": {"name": category.name.vi if category else unit["category"],
+                     "threshold": category.threshold if category else None},
+        "criteria_set": {"id": cset.id, "version": cset.version, "hash": row["criteria_hash"],
+                         "title": cset.title.vi, "provisional_parts": len(cset.provisional_parts())},
+        "declared_total": declared.total, "verified_total": verified.total if verified else None,
+        "max_total": cset.total_points, "complete": decided.complete,
+        "recognised": decided.recognised, "judged_on": "thẩm định" if verified else "tự đánh giá",
+        "conditions": [{"text": c.text_vi, "actual": c.actual, "required": c.required, "passed": c.passed}
+                       for c in decided.conditions],
+        "criteria": criteria,
+        "decision": ({"outcome": workflow.STATUS_NAMES.get(decision["outcome"], decision["outcome"]),
+                      "reason": decision["reason"] or "", "at": vn.short_date(decision["decided_at"]),
+                      "revoked_at": vn.short_date(decision["revoked_at"]),
+                      "revoke_reason": decision["revoke_reason"] or ""} if decision else None),
+        "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
+                         "code": cert["code"]} if cert else None),
+        "history": history,
+    }

@@ -1,0 +1,174 @@
+"""Issued recognition decisions and their certificates: number, date, signer, verification code.
+
+The recognising authority issues a decision (``Quyết định công nhận``) for the recognised
+assessments of a round in its jurisdiction that no decision covers yet; each gets a
+certificate with a random verification code. Whether a certificate is valid is never
+stored: it is read from the assessment (``recognised`` or ``revoked``) and the decision's
+``valid_until`` every time someone asks.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+import sqlite_utils
+
+from webapp import accounts, audit
+from webapp.db import transaction
+from webapp.errors import NotFound, StorageError
+from webapp.rounds import criteria_for, get_round
+from webapp.units import get_unit, profiles
+
+from . import vn
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
+CODE_LENGTH = 10  # 31^10 ≈ 8·10^14 (49.5 bits): not guessable at any request rate
+NUMBER_RE = re.compile(r"^[1-9][0-9]{0,5}/QĐ-[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*$")
+TIER_TYPES = {"district": ("huyen", "thanh_pho"), "province": ("tinh",)}
+STATUSES = ("valid", "expired", "revoked", "unknown")
+
+
+class DocumentError(StorageError):
+    """A decision cannot be issued as asked (says why)."""
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_code(text: str) -> str | None:
+    """``7kq3m xd9pa`` → ``7KQ3M-XD9PA``; None when it cannot be a code."""
+    raw = re.sub(r"[\s-]", "", str(text or "")).upper()
+    if len(raw) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in raw):
+        return None
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_number(text: str) -> str:
+    """``125`` → ``125/QĐ-UBND``; ``125/qd-ubnd`` → ``125/QĐ-UBND``; refuses anything else."""
+    number = vn.upper(" ".join(str(text or "").split())).replace(" ", "")
+    if number.isdigit():
+        number += "/QĐ-UBND"
+    number = number.replace("/QD-", "/QĐ-")
+    if not NUMBER_RE.match(number):
+        raise DocumentError(f"số quyết định {text!r} không đúng dạng «125/QĐ-UBND» "
+                            f"(the decision number must look like 125/QĐ-UBND)")
+    return number
+
+
+def _date(value: Any, what: str) -> dt.date:
+    try:
+        day = vn.as_date(value)
+    except ValueError:
+        day = None
+    if day is None:
+        raise DocumentError(f"{what}: {value!r} is not a date (YYYY-MM-DD)")
+    return day
+
+
+def check_issuer(db: sqlite_utils.Database, round_row: dict[str, Any], issuer_unit_id: str) -> dict[str, Any]:
+    """The issuing unit, if it is the recognising tier of the round's hierarchy profile."""
+    try:
+        issuer = get_unit(db, issuer_unit_id)
+    except NotFound as exc:
+        raise DocumentError(str(exc)) from exc
+    profile = profiles()[round_row["profile"]]
+    if issuer["unit_set"] != round_row["unit_set"] or issuer["type"] not in TIER_TYPES[profile.recognising_tier]:
+        raise DocumentError(
+            f"{issuer_unit_id} cannot issue this round's decisions: the recognising authority of the "
+            f"{profile.id} profile is the {profile.recognising_tier} ({profile.recognising_title_vi})")
+    return issuer
+
+
+def pending(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str) -> list[dict[str, Any]]:
+    """Recognised assessments of the round in the issuer's jurisdiction no decision covers yet."""
+    rows = db.query(
+        "select a.id, a.unit_id, a.verified_total, u.sort_key from assessments a "
+        "join units u on u.id = a.unit_id join decisions d on d.assessment_id = a.id "
+        "left join certificates c on c.assessment_id = a.id "
+        "where a.round_id = ? and a.status = 'recognised' and d.outcome = 'recognised' "
+        "and d.revoked_at is null and c.code is null order by u.sort_key", [round_id])
+    return [r for r in rows if accounts.within(db, r["unit_id"], issuer_unit_id)]
+
+
+def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, number: str, signed_on: Any,
+          valid_until: Any, signer_title: str, signer_name: str, actor: str) -> int:
+    """Record the decision (number, date, signer) and a certificate per unit it recognises."""
+    number = normalise_number(number)
+    signed = _date(signed_on, "ngày ký (signing date)")
+    until = _date(valid_until, "có giá trị đến (valid until)")
+    if until < signed:
+        raise DocumentError("the certificates cannot expire before the decision is signed")
+    title = "\n".join(vn.upper(line.strip()) for line in re.split(r"\s*[/\n]\s*", signer_title or "") if line.strip())
+    name = " ".join(vn.nfc(signer_name or "").split())
+    if not title or not name:
+        raise DocumentError("the decision needs the signer's title and name")
+    with transaction(db):
+        round_row = get_round(db, round_id)
+        check_issuer(db, round_row, issuer_unit_id)
+        units = pending(db, round_id, issuer_unit_id)
+        if not units:
+            raise DocumentError("no recognised unit of this round in the jurisdiction is waiting for a decision")
+        if db["recognition_documents"].count_where("issuer_unit_id = ? and year = ? and number = ?",
+                                                    [issuer_unit_id, signed.year, number]):
+            raise DocumentError(f"decision number {number} of {signed.year} is already used by this authority")
+        cset = criteria_for(db, round_row["criteria_hash"])
+        doc_id = db["recognition_documents"].insert({
+            "round_id": round_id, "issuer_unit_id": issuer_unit_id, "number": number, "year": signed.year,
+            "signed_on": signed.isoformat(), "valid_until": until.isoformat(), "signer_title": title,
+            "signer_name": name, "criteria_hash": round_row["criteria_hash"],
+            "specimen": int(cset.has_provisional_values), "issued_by": actor, "issued_at": audit.now(),
+        }).last_pk
+        for serial, unit in enumerate(units, start=1):
+            code = new_code()
+            while db["certificates"].count_where("code = ?", [code]):
+                code = new_code()
+            db["certificates"].insert({"code": code, "document_id": doc_id, "assessment_id": unit["id"],
+                                       "serial": serial, "total": unit["verified_total"]})
+        audit.record(db, actor, "issue", "recognition_document", doc_id,
+                     new={"round": round_id, "issuer": issuer_unit_id, "number": number,
+                          "signed_on": signed.isoformat(), "valid_until": until.isoformat(),
+                          "units": len(units)})
+    return doc_id
+
+
+def documents(db: sqlite_utils.Database, round_id: int, scope_unit_id: str | None = None) -> list[dict[str, Any]]:
+    """The round's issued decisions, oldest first (only those issued within ``scope_unit_id``)."""
+    rows = list(db["recognition_documents"].rows_where("round_id = ?", [round_id], order_by="signed_on, id"))
+    if scope_unit_id is None:
+        return rows
+    return [r for r in rows if accounts.within(db, r["issuer_unit_id"], scope_unit_id)]
+
+
+def get_document(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
+    rows = list(db["recognition_documents"].rows_where("id = ?", [document_id]))
+    if not rows:
+        raise NotFound(f"no recognition decision {document_id}")
+    return rows[0]
+
+
+def certificates_of(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    return list(db["certificates"].rows_where("document_id = ?", [document_id], order_by="serial"))
+
+
+def verify(db: sqlite_utils.Database, code: str, today: dt.date | None = None) -> dict[str, Any]:
+    """``valid``, ``expired``, ``revoked`` or ``unknown`` — and whether it is a specimen. Nothing else."""
+    normal = normalise_code(code)
+    row = None
+    if normal is not None:
+        row = next(db.query(
+            "select a.status, d.revoked_at, r.valid_until, r.specimen from certificates c "
+            "join recognition_documents r on r.id = c.document_id join assessments a on a.id = c.assessment_id "
+            "left join decisions d on d.assessment_id = c.assessment_id where c.code = ?", [normal]), None)
+    if row is None:
+        return {"code": normal, "status": "unknown", "specimen": False}
+    if row["status"] != "recognised" or row["revoked_at"] is not None:
+        status = "revoked"  # revoked (the only way a recognised assessment changes)
+    elif (today or vn.today()) > dt.date.fromisoformat(row["valid_until"]):
+        status = "expired"
+    else:
+        status = "valid"
+    return {"code": normal, "status": status, "specimen": bool(row["specimen"])}
