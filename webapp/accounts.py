@@ -22,7 +22,8 @@ ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
 ROLE_NAMES = {"officer": "Cán bộ xã", "reviewer": "Cán bộ thẩm định", "authority": "Người có thẩm quyền công nhận",
               "viewer": "Theo dõi (chỉ xem)", "admin": "Quản trị hệ thống"}
 MIN_PASSWORD = 10
-MAX_FAILURES, WINDOW_SECONDS = 5, 15 * 60
+MAX_FAILURES, WINDOW_SECONDS = 5, 15 * 60  # per account
+MAX_FAILURES_PER_ADDRESS = 30  # an office shares one address behind its router
 
 
 class AccountError(StorageError):
@@ -94,10 +95,10 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def authenticate(db: sqlite_utils.Database, username: str, password: str, remote: str) -> User | None:
     """The user if the password is right; None if not. Refuses while rate-limited."""
     since = time.time() - WINDOW_SECONDS
-    failures = db.execute(
-        "select count(*) from login_attempts where success = 0 and at > ? and (username = ? or remote = ?)",
-        [since, username.casefold(), remote]).fetchone()[0]
-    if failures >= MAX_FAILURES:
+    by_account, by_address = db.execute(
+        "select sum(username = ?), sum(remote = ?) from login_attempts where success = 0 and at > ?",
+        [username.casefold(), remote, since]).fetchone()
+    if (by_account or 0) >= MAX_FAILURES or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
     rows = list(db["users"].rows_where("username = ? collate nocase and active = 1", [username]))
     ok = bool(rows) and check_password_hash(rows[0]["password_hash"], password)

@@ -65,7 +65,8 @@ def assessment_for(assessment_id: int, act_as: str | None = None) -> dict[str, A
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: no open redirect through ``?next=``."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+    if (not target or not target.startswith("/") or target.replace("\\", "/").startswith("//")
+            or urlsplit(target).netloc or any(ord(c) < 32 for c in target)):
         return url_for("index")
     return target
 
