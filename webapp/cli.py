@@ -171,9 +171,14 @@ def serve_command(host: str, port: int, threads: int, db_path: str | None) -> No
 
     Example: cfc serve --host 0.0.0.0 --port 8080
     """
+    import logging
+
     import waitress
 
     from .app import create_app
+
+    # Queued requests are normal under load (they wait for one of the threads); say so once.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
     if db_path:
         os.environ["CFC_DB"] = db_path
