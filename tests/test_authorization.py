@@ -58,6 +58,10 @@ ACCESS: dict[str, dict[str, object]] = {
     "documents.decision_pdf": {"GET": {"authority", "admin"}},
     "documents.certificates_zip": {"GET": {"authority", "admin"}},
     "documents.report_pdf": {"GET": ("own", VIEW)},
+    "period.period_xlsx": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+    "period.period_pdf": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+    "impact.index": {"GET": {"authority", "viewer", "admin"}},
+    "ntm.unit": {"GET": ("own", VIEW)},
 }
 
 
@@ -134,6 +138,8 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "documents.issue": "/rounds/1/decision", "documents.decision_pdf": "/rounds/1/decision.pdf",
         "documents.certificates_zip": "/rounds/1/certificates.zip",
         "documents.report_pdf": f"/assessments/{target}/report.pdf",
+        "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
+        "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
     }
     return paths[endpoint]
 

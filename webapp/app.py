@@ -58,8 +58,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_remember_language)
     _register_errors(app)
 
-    from . import admin, api, auth, commune, dashboard, decisions, documents, review
-    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, documents.bp, api.bp):
+    from . import (admin, api, auth, commune, dashboard, decisions, documents, impact_web, ntm_web, period_web,
+                   review)
+    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, documents.bp,
+                      period_web.bp, impact_web.bp, ntm_web.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     app.add_url_rule("/", endpoint="index", view_func=auth.home)

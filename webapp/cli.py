@@ -265,6 +265,8 @@ def import_command(round_id: int, file: str, db_path: str | None, actor: str) ->
     db = open_db(db_path)
     try:
         count = transfer.import_declared(db, round_id, data, Path(file).name, actor)
+    except sqlite3.OperationalError as exc:  # read-only file, full disk, locked too long
+        fail(f"cannot write to {database.database_path(db_path)}: {exc}; nothing was written", EXIT_CHECK_FAILED)
     except ImportRejected as exc:
         for p in exc.problems:
             click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
@@ -348,3 +350,6 @@ def check_command(db_path: str | None) -> None:
 
 
 from . import documents_cli  # noqa: E402,F401
+from . import impact_cli  # noqa: E402,F401
+from . import ops_cli  # noqa: E402,F401
+from . import period_cli  # noqa: E402,F401

@@ -1,0 +1,161 @@
+"""The NTM (nông thôn mới) page of a unit: statuses from the assessment's values, the
+region/group from the unit set, the stunting indicator flipping exactly at 24% (QĐ 318,
+TDMNPB) for a 2022 unit, and unverified parts flagged."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+import criteria
+from webapp import db as webdb
+from webapp import demo, ntm_web, rounds, units, workflow
+from webapp.app import create_app
+
+PASSWORD = demo.DEMO_PASSWORD
+STUNTING = "c15c-suy-dinh-duong-thap-coi"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp = tmp_path_factory.mktemp("ntm")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
+        path = tmp / "cfc.db"
+        db = webdb.connect(path)
+        try:
+            round_id = demo.build_demo(db)
+            round_2025 = rounds.create_round(db, name="Đợt 2026", year=2026, cset=criteria.get("qd06-2019"),
+                                             unit_set=units.CAO_BANG_2025, actor="test")
+        finally:
+            db.conn.close()
+        app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+        yield {"app": app, "path": path, "round": round_id, "round_2025": round_2025}
+
+
+@pytest.fixture
+def sql(site: dict[str, Any]) -> Iterator[Any]:
+    db = webdb.connect(site["path"], migrate=False)
+    yield db
+    db.conn.close()
+
+
+def login(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def officer_draft(db: Any, round_id: int) -> dict[str, Any]:
+    """The draft assessment of the demo officer's commune (a 2022 unit)."""
+    scope = next(db.query("select scope_unit_id from users where username = 'canbo.xa'"))["scope_unit_id"]
+    row = workflow.find(db, round_id, scope)
+    assert row["status"] == "draft" and row["unit_id"].startswith(units.CAO_BANG_2022 + ":")
+    return row
+
+
+def row_of(html: str, indicator: str) -> str:
+    match = re.search(rf'<tr class="([^"]*)" data-indicator="{re.escape(indicator)}">(.*?)</tr>', html, re.DOTALL)
+    assert match, indicator
+    return match.group(1) + " " + match.group(2)
+
+
+def status_of(html: str, indicator: str) -> str:
+    cell = re.search(r'<td class="ntm-status"><strong>([^<]+)</strong>', row_of(html, indicator))
+    assert cell
+    return cell.group(1)
+
+
+def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql):
+    row = officer_draft(sql, site["round"])
+    client = login(site["app"], "canbo.xa")
+    url = f"/assessments/{row['id']}/ntm"
+    for stunted, measured, want in [(24, 100, "đạt"), (25, 100, "không đạt"),
+                                    (2400, 10000, "đạt"), (2401, 10000, "không đạt"), (0, 50, "đạt")]:
+        row = workflow.save_declared(sql, row["id"], {"under5_stunted": stunted, "under5_measured": measured},
+                                     "test-officer")
+        statuses = {s.indicator_id: s for s in ntm_web.ntm_status(sql, row)}
+        assert statuses[STUNTING].status == want, (stunted, measured)
+        assert statuses[STUNTING].area == "tdmnpb"
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert status_of(html, STUNTING) == want, (stunted, measured)
+        assert "24%" in row_of(html, STUNTING)  # the level shown
+    assert "ntm-met" in row_of(html, STUNTING)
+    assert "Trung du và miền núi phía Bắc" in html or "tdmnpb" in html
+
+
+def test_page_shows_every_status_and_unverified_flags(site, sql):
+    row = officer_draft(sql, site["round"])
+    html = login(site["app"], "admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
+    statuses = ntm_web.ntm_status(sql, workflow.get(sql, row["id"]))
+    assert len(statuses) == len(criteria.ntm.get("ntm-qd318-2022").indicators)
+    for s in statuses:
+        assert status_of(html, s.indicator_id) == s.status
+        if s.unverified:
+            assert "CHƯA XÁC NHẬN" in row_of(html, s.indicator_id)
+            assert "ntm-unverified" in row_of(html, s.indicator_id)
+    assert any(s.unverified for s in statuses)  # the shipped set has unverified parts: they show
+    assert "style=" not in html and "<script>" not in html
+
+
+def test_missing_data_is_thieu_du_lieu(site, sql):
+    row = officer_draft(sql, site["round"])
+    row = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
+    statuses = {s.indicator_id: s for s in ntm_web.ntm_status(sql, row)}
+    assert statuses[STUNTING].status == "thiếu dữ liệu"
+    html = login(site["app"], "canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
+    assert status_of(html, STUNTING) == "thiếu dữ liệu"
+
+
+def test_verified_values_win_over_declared(site, sql):
+    row = next(sql.query("select id from assessments where round_id = ? and status = 'verified' limit 1",
+                         [site["round"]]))
+    row = workflow.get(sql, row["id"])
+    ctx = ntm_web.ntm_context(sql, row)
+    assert ctx.values_from == "verified" and ctx.ntm_set_id == "ntm-qd318-2022"
+    doctored = {**row, "declared": {**row["declared"], "under5_stunted": 0}}
+    assert ntm_web.ntm_status(sql, doctored) == ntm_web.ntm_status(sql, row)
+
+
+def test_2025_units_use_qd51_by_khu_vuc(site, sql):
+    rows = list(sql.query("select a.id, u.khu_vuc, u.name from assessments a join units u on u.id = a.unit_id "
+                          "where a.round_id = ?", [site["round_2025"]]))
+    by_zone = {r["khu_vuc"]: r for r in rows}
+    assert {"I", "III"} <= set(by_zone)
+    for zone, area, verified in [("III", "nhom-3", True), ("I", "nhom-2", False)]:
+        row = workflow.get(sql, by_zone[zone]["id"])
+        ctx = ntm_web.ntm_context(sql, row)
+        assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
+        assert {s.area for s in ntm_web.ntm_status(sql, row)} == {area}
+    html = login(site["app"], "admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
+    assert "ntm-qd51-2025" in html and "CHƯA XÁC NHẬN" in html
+
+
+def test_access_follows_the_assessment(site, sql):
+    own = officer_draft(sql, site["round"])
+    other = next(sql.query("select id from assessments where round_id = ? and unit_id != ? limit 1",
+                           [site["round"], own["unit_id"]]))["id"]
+    officer = login(site["app"], "canbo.xa")
+    assert officer.get(f"/assessments/{own['id']}/ntm").status_code == 200
+    assert officer.get(f"/assessments/{other}/ntm").status_code == 403
+    assert officer.get("/assessments/999999/ntm").status_code == 404
+    assert site["app"].test_client().get(f"/assessments/{own['id']}/ntm").status_code == 302
+    assert login(site["app"], "theodoi.tinh").get(f"/assessments/{own['id']}/ntm").status_code == 200
+
+
+def test_english_interface(site, sql):
+    row = next(sql.query("select a.id from assessments a join units u on u.id = a.unit_id "
+                         "where a.round_id = ? and u.khu_vuc = 'I'", [site["round_2025"]]))
+    client = login(site["app"], "admin")
+    html = client.get(f"/assessments/{row['id']}/ntm?lang=en").get_data(as_text=True)
+    assert "UNCONFIRMED" in html and "Result of each indicator" in html
+    impact = client.get(f"/rounds/{site['round']}/impact?set=qd06-2019").get_data(as_text=True)
+    assert "Units whose verdict changes" in impact and 'id="impact-none"' in impact
+    client.get("/?lang=vi")

@@ -1,0 +1,159 @@
+"""``cfc doctor``: is this installation fit to run? One line per check: OK, WARN or FAIL.
+
+Every check is read-only: the database is opened with ``mode=ro`` and nothing is created
+(not even the secret key or a missing database).
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
+BACKUP_MAX_AGE_HOURS = 26
+MIN_PYTHON = (3, 11)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.status:<4}  {self.name}: {self.reason}"
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] < MIN_PYTHON:
+        return Check("python", FAIL, f"Python {version}; needs {'.'.join(map(str, MIN_PYTHON))} or newer")
+    return Check("python", OK, f"Python {version}")
+
+
+def check_fonts() -> Check:
+    try:
+        from certificates.render import FONT_FILES, FONTS
+    except Exception as exc:  # noqa: BLE001  WeasyPrint/Pango missing: reported by check_weasyprint
+        return Check("fonts", FAIL, f"cannot import certificates.render: {exc}")
+    missing = [f for f in FONT_FILES if not (FONTS / f).is_file() or (FONTS / f).stat().st_size == 0]
+    if missing:
+        return Check("fonts", FAIL, f"missing in {FONTS}: {', '.join(missing)}")
+    return Check("fonts", OK, f"{len(FONT_FILES)} bundled font files in {FONTS}")
+
+
+def check_weasyprint() -> Check:
+    try:
+        import weasyprint
+
+        from certificates import render
+        pdf = render.render_pdf("floor", {"text": "Xã, phường phù hợp với trẻ em", "lang": "vi"})
+    except Exception as exc:  # noqa: BLE001  an OSError from missing Pango libraries is the usual one
+        return Check("weasyprint", FAIL, f"cannot render a PDF: {type(exc).__name__}: {exc} "
+                                         "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
+    if not pdf.startswith(b"%PDF-"):
+        return Check("weasyprint", FAIL, "rendering did not produce a PDF")
+    return Check("weasyprint", OK, f"WeasyPrint {weasyprint.__version__} rendered a one-line PDF "
+                                   f"({len(pdf):,} bytes) with the bundled fonts")
+
+
+def check_poppler() -> Check:
+    return Check("poppler", SKIP, "not required to run (only the document tests use poppler-utils)")
+
+
+def check_database(path: Path) -> list[Check]:
+    from . import db as database
+
+    if not path.exists():
+        return [Check("database", FAIL, f"no database at {path} (create it with: cfc db init --db {path})")]
+    problems = database.check(path)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
+        return [Check("database", FAIL, f"{path}: {shown}")]
+    checks = [Check("database", OK, f"{path}: integrity, foreign keys and audit-log triggers ok")]
+    import sqlite_utils
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        pending = [m.name for m in database.migrations.pending(sqlite_utils.Database(conn))]
+    except sqlite3.Error as exc:
+        pending, error = None, exc
+    finally:
+        conn.close()
+    if pending is None:
+        checks.append(Check("migrations", FAIL, f"cannot read the applied migrations: {error}"))
+    elif pending:
+        checks.append(Check("migrations", FAIL, f"pending: {', '.join(pending)} (run: cfc db init --db {path})"))
+    else:
+        checks.append(Check("migrations", OK, f"schema up to date ({len(database.migrations._migrations)} migrations)"))
+    return checks
+
+
+def check_criteria() -> list[Check]:
+    import criteria
+
+    try:
+        sets = criteria.shipped()
+    except criteria.CriteriaError as exc:
+        return [Check("criteria", FAIL, f"a shipped criteria set does not load: {exc}")]
+    if not sets:
+        return [Check("criteria", FAIL, f"no criteria set in {criteria.SHIPPED_DIR}")]
+    checks = []
+    for cset in sets:
+        name = f"criteria {cset.id} {cset.version}"
+        if cset.has_provisional_values:
+            checks.append(Check(name, WARN, f"loads; {len(cset.provisional_parts())} giá trị tạm "
+                                            "(provisional values, not verified law; documents are marked BẢN MẪU)"))
+        else:
+            checks.append(Check(name, OK, "loads; every value verified"))
+    return checks
+
+
+def check_backups(directory: Path | None, now: float | None = None) -> Check:
+    if directory is None:
+        return Check("backups", WARN, "no backup folder given (--backups DIR): cannot tell when the last backup ran")
+    if not directory.is_dir():
+        return Check("backups", WARN, f"{directory} is not a folder: no backups found")
+    files = [p for p in directory.iterdir() if p.is_file() and not p.name.endswith(("-wal", "-shm", "-journal"))]
+    if not files:
+        return Check("backups", WARN, f"no backup in {directory}")
+    newest = max(files, key=lambda p: p.stat().st_mtime)
+    age = ((time.time() if now is None else now) - newest.stat().st_mtime) / 3600
+    from . import db as database
+
+    problems = database.check(newest)
+    if problems:  # e.g. the empty file a killed ``cfc backup`` leaves behind
+        return Check("backups", WARN, f"newest file {newest.name} ({age:.1f} h old) is not a sound backup: "
+                                      f"{'; '.join(problems[:3])}")
+    if age > BACKUP_MAX_AGE_HOURS:
+        return Check("backups", WARN, f"newest backup {newest.name} is {age:.0f} h old "
+                                      f"(more than {BACKUP_MAX_AGE_HOURS} h)")
+    return Check("backups", OK, f"newest backup {newest.name} is {age:.1f} h old and passes the checks")
+
+
+def instance_path() -> Path:
+    """``$CFC_INSTANCE``, else Flask's instance folder for the app (without creating it)."""
+    if os.environ.get("CFC_INSTANCE"):
+        return Path(os.environ["CFC_INSTANCE"])
+    from flask import Flask
+
+    return Path(Flask("webapp.app", instance_relative_config=True).instance_path)
+
+
+def check_secret_key(instance: Path) -> Check:
+    path = instance / "secret_key"
+    if not path.exists():
+        return Check("secret key", WARN, f"{path} does not exist yet (made with mode 600 on the first cfc serve)")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode != 0o600:
+        return Check("secret key", FAIL, f"{path} has mode {mode:03o}, must be 600 (run: chmod 600 {path})")
+    return Check("secret key", OK, f"{path} has mode 600")
+
+
+def run_checks(db_path: Path, backups: Path | None, instance: Path) -> list[Check]:
+    return [check_python(), check_weasyprint(), check_fonts(), check_poppler(), *check_database(db_path),
+            *check_criteria(), check_backups(backups), check_secret_key(instance)]
