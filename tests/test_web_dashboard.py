@@ -380,3 +380,36 @@ def test_result_summaries_are_json_the_dashboard_reads(site, sql) -> None:
     summary = json.loads(row)
     assert {"total", "recognised", "failed_conditions", "criteria", "provisional", "category"} <= set(summary)
     assert set(summary["criteria"]) == {str(n) for n in range(1, 14)}
+
+
+def test_dashboard_shows_period_reports_and_units_not_submitted() -> None:
+    """Checked with the province viewer on a fresh demo: next due dates, download links and
+    the units still in draft, counted independently."""
+    import datetime as dt
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from webapp import db as database
+    from webapp import demo
+    from webapp.app import create_app
+
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / "cfc.db"
+        db = database.connect(path)
+        demo.build_demo(db)
+        drafts = db.execute("select count(*) from assessments where status = 'draft'").fetchone()[0]
+        db.conn.close()
+        app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+        client = app.test_client()
+        client.post("/login", data={"username": "theodoi.tinh", "password": demo.DEMO_PASSWORD})
+        html = client.get("/dashboard").get_data(as_text=True)
+        today = dt.date.today()
+        annual = dt.date(today.year, 11, 20)
+        annual = annual if today <= annual else dt.date(today.year + 1, 11, 20)
+        assert f"Báo cáo năm — hạn tiếp theo: {annual:%d/%m/%Y}" in html
+        assert 'href="/rounds/1/period.xlsx?kind=annual"' in html
+        assert f"Đơn vị chưa nộp bản tự đánh giá: {drafts} —" in html
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -13,6 +13,8 @@ computed from the stored assessments (status and compact result summary) of one 
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import unicodedata
 from collections.abc import Callable
@@ -22,7 +24,7 @@ import sqlite_utils
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from . import charts, units, workflow
+from . import charts, periodic, units, workflow
 from .accounts import User
 from .app import get_db
 from .auth import current_user, roles_required
@@ -234,6 +236,10 @@ def index():
             title=_("Tỷ lệ đơn vị được công nhận qua các năm"), max_value=100, references=references,
             fmt=pct, unit="%") if years else None,
     }
+    today = dt.date.today()
+    context["period_reports"] = [
+        {"kind": kind, "due": periodic.due_dates(kind, rnd["year"], today)[1]} for kind in ("six-month", "annual")]
+    context["not_submitted"] = [r for r in rows if r["status"] == "draft"]
     return render_template("dashboard/index.html", **context)
 
 
