@@ -317,4 +317,13 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
         "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
                          "code": cert["code"]} if cert else None),
         "history": history,
+        "ntm": _ntm_rows(db, row),
     }
+
+
+def _ntm_rows(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The unit's child-related NTM indicators (đạt / không đạt / thiếu dữ liệu) for the report."""
+    from webapp.ntm_web import ntm_status  # the same statuses the unit's NTM page shows
+
+    return [{"id": s.indicator_id, "criterion": s.criterion, "wording": s.wording_vi, "status": s.status,
+             "explanation": s.explanation, "unverified": s.unverified} for s in ntm_status(db, row)]

@@ -312,7 +312,8 @@ def test_report_lists_every_item_with_inputs_points_and_page_numbers(docs: dict[
                      "Tổng điểm đạt mức tối thiểu", "Đạt", "ĐỦ điều kiện công nhận",
                      "Quyết định số 125/QĐ-UBND ngày 16/12/2024",
                      "Thẩm định: Chấp nhận", "40/40 = 100%", "≥ 98%", "Kết quả",
-                     "có giá trị tạm, chưa đối chiếu với văn bản chính thức"):
+                     "có giá trị tạm, chưa đối chiếu với văn bản chính thức",
+                     "V. Chỉ tiêu nông thôn mới liên quan đến trẻ em", "CHƯA XÁC NHẬN"):
         assert expected in text, expected
     assert "Trang 1 / " in text
 
