@@ -34,7 +34,7 @@ def load_source(source: YamlSource) -> CriteriaSet:
     try:
         cset = CriteriaSet.model_validate(source.data)
     except ValidationError as exc:
-        raise CriteriaInvalid(_schema_problems(source, exc)) from None
+        raise CriteriaInvalid(schema_problems(source, exc)) from None
     findings = check_set(cset)
     if findings:
         problems = [source.problem(path, message) for path, message in findings]
@@ -42,21 +42,23 @@ def load_source(source: YamlSource) -> CriteriaSet:
     return cset
 
 
-def _schema_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
+def schema_problems(source: YamlSource, exc: ValidationError, kinds: tuple[str, ...] = RULE_KINDS,
+                    what: str = "rule kind") -> list[Problem]:
+    """pydantic's errors as located problems; ``kinds`` are the tags of the file's unions."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = error["loc"]
-        path = _data_path(source.data, tuple(p for p in loc if p != "[key]"))
+        path = _data_path(source.data, tuple(p for p in loc if p != "[key]"), kinds)
         if error["type"] == "union_tag_invalid":
             path += ("kind",)
         message = (f"invalid input id {path[-1]!r}: use lowercase letters, digits and _ (e.g. births_on_time)"
-                   if "[key]" in loc else _message(error, path))
+                   if "[key]" in loc else _message(error, path, kinds, what))
         problems.append(source.problem(path, message))
     problems.sort(key=lambda p: (p.line or 0, p.path))
     return problems
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
+def _data_path(data: Any, loc: tuple[Any, ...], kinds: tuple[str, ...]) -> PathKey:
     """Follow pydantic's ``loc`` through the data, dropping union tags it inserts."""
     path: list[str | int] = []
     cursor = data
@@ -67,7 +69,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
         elif isinstance(cursor, list) and isinstance(part, int) and part < len(cursor):
             cursor = cursor[part]
             path.append(part)
-        elif isinstance(cursor, dict) and part in RULE_KINDS and cursor.get("kind") == part:
+        elif isinstance(cursor, dict) and part in kinds and cursor.get("kind") == part:
             continue
         else:
             path.append(part)
@@ -75,7 +77,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
     return tuple(path)
 
 
-def _message(error: dict[str, Any], path: PathKey) -> str:
+def _message(error: dict[str, Any], path: PathKey, kinds: tuple[str, ...], what: str) -> str:
     kind = error["type"]
     key = path[-1] if path else ""
     if kind == "extra_forbidden":
@@ -83,9 +85,9 @@ def _message(error: dict[str, Any], path: PathKey) -> str:
     if kind == "missing":
         return f"missing required key {key!r}"
     if kind == "union_tag_invalid":
-        return f"unknown rule kind {error['input'].get('kind')!r}; expected one of: {', '.join(RULE_KINDS)}"
+        return f"unknown {what} {error['input'].get('kind')!r}; expected one of: {', '.join(kinds)}"
     if kind == "union_tag_not_found":
-        return f"missing required key 'kind'; expected one of: {', '.join(RULE_KINDS)}"
+        return f"missing required key 'kind'; expected one of: {', '.join(kinds)}"
     if kind == "literal_error":
         return f"{error['msg']}, got {error['input']!r}"
     return f"{error['msg']} (got {error['input']!r})" if "input" in error and not isinstance(error["input"], (dict, list)) else error["msg"]

@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from criteria.errors import CriteriaInvalid, Problem
+from criteria.errors import CriteriaInvalid
+from criteria.loader import schema_problems
 from criteria.schema import CriteriaSet
 from criteria.yamlsource import PathKey, YamlSource, read_yaml
 
@@ -34,7 +35,7 @@ def load_source(source: YamlSource, cf_set: CriteriaSet | None = None) -> NtmSet
     try:
         nset = NtmSet.model_validate(source.data)
     except ValidationError as exc:
-        raise CriteriaInvalid(_schema_problems(source, exc)) from None
+        raise CriteriaInvalid(schema_problems(source, exc, MAPPING_KINDS, "mapping kind")) from None
     findings = check_set(nset, cf_set)
     if findings:
         problems = [source.problem(path, message) for path, message in findings]
@@ -102,50 +103,3 @@ def _check_inputs(m: RateAtMost | RateAtLeast | AllYes | CountZero, mpath: PathK
         elif spec.type != wanted:
             out.append((path, f"input {name!r} is a {spec.type}; {m.kind} needs a {wanted}"))
     return out
-
-
-def _schema_problems(source: YamlSource, exc: ValidationError) -> list[Problem]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        path = _data_path(source.data, tuple(p for p in error["loc"] if p != "[key]"))
-        if error["type"] == "union_tag_invalid":
-            path += ("kind",)
-        problems.append(source.problem(path, _message(error, path)))
-    problems.sort(key=lambda p: (p.line or 0, p.path))
-    return problems
-
-
-def _data_path(data: Any, loc: tuple[Any, ...]) -> PathKey:
-    """Follow pydantic's ``loc`` through the data, dropping the union tags it inserts."""
-    path: list[str | int] = []
-    cursor = data
-    for part in loc:
-        if isinstance(cursor, dict) and part in cursor:
-            cursor = cursor[part]
-            path.append(part)
-        elif isinstance(cursor, list) and isinstance(part, int) and part < len(cursor):
-            cursor = cursor[part]
-            path.append(part)
-        elif isinstance(cursor, dict) and part in MAPPING_KINDS and cursor.get("kind") == part:
-            continue
-        else:
-            path.append(part)
-            cursor = None
-    return tuple(path)
-
-
-def _message(error: dict[str, Any], path: PathKey) -> str:
-    kind = error["type"]
-    key = path[-1] if path else ""
-    if kind == "extra_forbidden":
-        return f"unknown key {key!r}"
-    if kind == "missing":
-        return f"missing required key {key!r}"
-    if kind == "union_tag_invalid":
-        return f"unknown mapping kind {error['input'].get('kind')!r}; expected one of: {', '.join(MAPPING_KINDS)}"
-    if kind == "union_tag_not_found":
-        return f"missing required key 'kind'; expected one of: {', '.join(MAPPING_KINDS)}"
-    if kind == "literal_error":
-        return f"{error['msg']}, got {error['input']!r}"
-    inp = error.get("input")
-    return f"{error['msg']} (got {inp!r})" if "input" in error and not isinstance(inp, (dict, list)) else error["msg"]
