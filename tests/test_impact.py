@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
-from flask.testing import FlaskClient
 
 import criteria
 import scoring
@@ -29,6 +27,7 @@ from webapp import (
 from webapp import db as webdb
 from webapp.app import create_app
 from webapp.impact import round_impact
+from webhelpers import login
 
 PASSWORD = demo.DEMO_PASSWORD
 VARIANT_VERSION = "2026.1-draft"
@@ -78,11 +77,6 @@ def sql(site: dict[str, Any]) -> Iterator[Any]:
     db.conn.close()
 
 
-def login(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def _recognised(cset: criteria.CriteriaSet, values: dict[str, Any], category: str) -> tuple[bool, Any]:

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 import criteria
 from webapp import db as webdb
 from webapp import demo, ntm_web, rounds, units, workflow
 from webapp.app import create_app
+from webhelpers import login
 
 PASSWORD = demo.DEMO_PASSWORD
 STUNTING = "c15c-suy-dinh-duong-thap-coi"
@@ -44,11 +43,6 @@ def sql(site: dict[str, Any]) -> Iterator[Any]:
     db.conn.close()
 
 
-def login(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def officer_draft(db: Any, round_id: int) -> dict[str, Any]:

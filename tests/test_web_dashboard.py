@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 from webapp import accounts, charts, demo, units
 from webapp import db as webdb
 from webapp.app import create_app
 from webapp.workflow import STATUS_NAMES
+from webhelpers import login
 
 SVG = "{http://www.w3.org/2000/svg}"
 PASSWORD = demo.DEMO_PASSWORD
@@ -48,11 +47,6 @@ def sql(site: dict[str, Any]) -> Iterator[Any]:
     db.conn.close()
 
 
-def login(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def vi_percent(part: int, whole: int) -> str:
