@@ -25,11 +25,13 @@
    (d) floor read — ``SELECT *`` of the floor table;
    and, for information: (b') the floor inside one transaction, and without a database
    (e) the engine's ``Scorer.score`` alone, (f) ``Scorer.score`` followed by
-   ``ScoreResult.summary()`` and (g) ``bulk.assessment_columns`` (scoring, summary, JSON),
+   ``ScoreResult.summary_json()`` (the stored summary text) and (g)
+   ``bulk.assessment_columns`` (scoring, summary, values JSON),
    to show what the product write spends outside SQLite, and (h) the product write with
    those columns precomputed (``assessment_columns`` patched to a lookup): what it spends
    in ``write_round_results`` itself and SQLite, audit entries included.
-3. Checks, outside the timers, that the product rows equal the floor rows (except
+3. Checks, outside the timers, that the stored values and summary are the text
+   ``json.dumps`` writes, that the product rows equal the floor rows (except
    ``updated_at``), that one audit entry per unit was written, and that every read-back
    total matches; exits 1 otherwise.
 4. Prints a table and writes the same as JSON to bench/results/storage_roundtrip.json.
@@ -183,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         final_rows = list(db.query("select * from assessments order by id"))
         close(db)
         payload = sum(len(r["declared"]) + len(r["verified"]) + len(r["result"]) for r in final_rows)
+        # the product's formatted JSON must be the text the generic encoder writes
+        for c, row in zip(communes, final_rows):
+            values = json.dumps(c.inputs, ensure_ascii=False, sort_keys=True)
+            summary = json.dumps(scorer.score(c.inputs, c.category).summary(), ensure_ascii=False,
+                                 separators=(",", ":"))
+            if (row["declared"], row["verified"], row["result"]) != (values, values, summary):
+                problems.append(f"{row['unit_id']}: stored JSON differs from json.dumps")
 
         names = ("product_write", "floor_write", "floor_write_1tx", "product_read", "floor_read",
                  "engine_score", "summary", "assessment_columns", "product_write_sql")
@@ -228,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             with mock.patch.object(bulk, "assessment_columns", lookup):
                 record("product_write_sql", lambda: product_write(sdb, srid, rows))
             record("engine_score", lambda: [scorer.score(c.inputs, c.category) for c in communes])
-            record("summary", lambda: [scorer.score(c.inputs, c.category).summary() for c in communes])
+            record("summary", lambda: [scorer.score(c.inputs, c.category).summary_json() for c in communes])
             record("assessment_columns", lambda: [bulk.assessment_columns(scorer, categories[c.code], c.inputs,
                                                                           None, STATUS) for c in communes])
 
@@ -265,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor_read": "(d) floor read: plain SELECT *",
         "product_write_sql": "(h) product write, columns precomputed [info]",
         "engine_score": "(e) engine Scorer.score alone, no database [info]",
-        "summary": "(f) Scorer.score + .summary(), no database [info]",
+        "summary": "(f) Scorer.score + .summary_json(), no database [info]",
         "assessment_columns": "(g) bulk.assessment_columns, no database [info]",
     }
     base_of = {"product_write": "floor_write", "floor_write": "floor_write", "floor_write_1tx": "floor_write",
@@ -339,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Product write CPU by part (e, f − e, g − f, h): " + ", ".join(
         f"{k.replace('_', ' ')} {v:.3f} s ({breakdown['cpu_share'][k]:.0%})" for k, v in parts.items()))
-    print(f"Without summary() it would take ≈ {without_summary:.3f} s CPU "
+    print(f"Without the summary it would take ≈ {without_summary:.3f} s CPU "
           f"(≈ {breakdown['without_summary_ratio_estimate']:.2f}× floor) [estimate]")
     yes = {True: "met", False: "MISSED"}
     print(f"Target product write ≤ {TARGET_RATIO:g}× floor: CPU {yes[target['write_cpu_met']]} "

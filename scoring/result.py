@@ -4,6 +4,7 @@ One result object drives the CLI breakdown, the JSON API, the screens and the re
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -227,6 +228,21 @@ class ScoreResult:
             "criteria_hash": self.criteria_hash,
         }
 
+    def summary_json(self) -> str:
+        """``summary()`` as stored: compact JSON, the same text, formatted without building the dict.
+
+        Storing a national round encodes one summary per unit, so the constant parts
+        (category, provisional flag, hash, criterion numbers) are encoded once per set.
+        """
+        key = (self.criteria_hash, self.category.id)
+        template = _SUMMARY_TEMPLATES.get(key)
+        if template is None:
+            template = _SUMMARY_TEMPLATES[key] = _summary_template(self)
+        failed = [] if self.recognised else failed_ids(self.criteria_set, self.criterion_points, self.total,
+                                                       self.category.threshold)  # recognised: none fails
+        return template % (self.total, _JSON_BOOL[self.recognised], _JSON_BOOL[self.complete],
+                           _compact_json(failed) if failed else "[]", *self.criterion_points)
+
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         cset = self.criteria_set
         return {
@@ -245,6 +261,22 @@ class ScoreResult:
                 for c in self.criteria.values()
             ],
         }
+
+
+_JSON_BOOL = ("false", "true")  # indexed by a bool
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_SUMMARY_TEMPLATES: dict[tuple[str, str], str] = {}  # (criteria hash, category id) → summary_json format
+
+
+def _summary_template(result: ScoreResult) -> str:
+    """The ``%``-format of ``result``'s summary JSON: constants encoded, the figures left open."""
+    def constant(value: Any) -> str:
+        return _compact_json(value).replace("%", "%%")
+
+    criteria = ",".join(f"{constant(str(c.number))}:%d" for c in result.criteria_set.criteria)
+    return (f'{{"category":{constant(result.category.id)},"total":%d,"recognised":%s,"complete":%s,'
+            f'"failed_conditions":%s,"criteria":{{{criteria}}},"provisional":{constant(result.provisional)},'
+            f'"criteria_hash":{constant(result.criteria_hash)}}}')
 
 
 def _item_result(item: Item, number: int, points: int, code: int, inputs: dict[str, Any]) -> ItemResult:

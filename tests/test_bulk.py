@@ -185,6 +185,8 @@ def test_one_bulk_audit_entry_per_assessment(db):
                        "version": row["version"]}
         assert json.loads(e["old"]) == {"status": "draft", "version": drafts[new["unit_id"]]["version"]}
         assert e["at"] == row["updated_at"]
+        for side in ("old", "new"):  # the text audit.record would write
+            assert e[side] == json.dumps(json.loads(e[side]), ensure_ascii=False, sort_keys=True)
 
 
 def test_a_bad_value_means_nothing_is_written(db):
@@ -258,3 +260,32 @@ def test_assessment_columns_refuses_what_bulk_does_not_write():
         bulk.assessment_columns(scorer, "other", COMMUNES[0].inputs, status="recognised")
     with pytest.raises(ValueError, match="no verified values"):
         bulk.assessment_columns(scorer, "other", COMMUNES[0].inputs, COMMUNES[0].inputs, status="draft")
+
+
+def test_stored_json_is_the_text_json_dumps_writes(db):
+    """The formatted values and summary are the generic encoder's text, for every kind of row."""
+    round_id = empty_round(db)
+    rows = bulk_rows()
+    rows[0] = {**rows[0], "declared": {**draft_inputs(0), "births": str(COMMUNES[0].inputs["births"]),
+                                       "play_area": None}}  # not all plain values
+    bulk.write_round_results(db, round_id, rows, "import")
+    scorer = scoring.scorer_for(QD06)
+    for row in stored(db, round_id).values():
+        declared, verified = json.loads(row["declared"]), json.loads(row["verified"])
+        assert row["declared"] == json.dumps(declared, ensure_ascii=False, sort_keys=True)
+        assert row["verified"] == json.dumps(verified, ensure_ascii=False, sort_keys=True)
+        category = db["units"].get(row["unit_id"])["category"]
+        result = scorer.score(verified or declared, category, partial=row["status"] == "draft")
+        assert row["result"] == json.dumps(result.summary(), ensure_ascii=False, separators=(",", ":"))
+
+
+def test_summary_json_is_the_summary_as_compact_json():
+    scorer = scoring.scorer_for(QD06)
+    communes = _synthetic().generate(400, seed=11)
+    results = [scorer.score(c.inputs, c.category) for c in communes]
+    results += [scorer.score({k: v for k, v in c.inputs.items() if len(k) % 3}, c.category, partial=True)
+                for c in communes[:50]]  # incomplete drafts
+    assert {r.recognised for r in results} == {True, False} and not all(r.complete for r in results)
+    assert len({r.category.id for r in results}) == len(QD06.categories)
+    for r in results:
+        assert r.summary_json() == json.dumps(r.summary(), ensure_ascii=False, separators=(",", ":"))

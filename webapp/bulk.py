@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 import sqlite_utils
@@ -39,6 +42,7 @@ BULK_STATUSES = ("draft", "submitted", "verified")
 ACTION = "bulk"
 COLUMNS = ("status", "declared", "verified", "declared_total", "verified_total", "recognised", "result",
            "criteria_hash")  # what assessment_columns returns, in this order
+_COLUMN_VALUES = itemgetter(*COLUMNS)
 
 
 class BulkRejected(StorageError):
@@ -50,12 +54,52 @@ class BulkRejected(StorageError):
         super().__init__(f"{len(problems)} row(s) refused, nothing was written: {shown}")
 
 
+_PLAIN = frozenset((int, bool))  # value types that are never blank
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # as json.dumps(..., sort_keys=True)
+_DRAFT_OLD = _SORTED_JSON({"status": "draft", "version": 1})  # the audited old state of every filled-in draft
+_NEW_ENTRY = ('{"declared_total": %d, "recognised": %d, "status": %s, "unit_id": %s, "verified_total": %s, '
+              '"version": %d}')  # the audited new state, as audit.record encodes it (sorted keys)
+
+
+@lru_cache(maxsize=256)
+def _values_layout(keys: tuple[str, ...]) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], str] | None:
+    """For a mapping with these keys in this order: a getter of its values in sorted key order and
+    the ``%``-format of its sorted-key JSON; None unless there are two or more identifier keys.
+
+    Cached per key order: a round's rows usually all come with the same keys, in the same order.
+    """
+    if len(keys) < 2 or not all(type(k) is str and k.isidentifier() for k in keys):
+        return None
+    ordered = sorted(keys)
+    return itemgetter(*ordered), "{" + ", ".join(f'"{k}": %s' for k in ordered) + "}"
+
+
 def _values_json(values: Mapping[str, Any]) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)  # as workflow._write
+    """``values`` as ``workflow._write`` stores them (JSON, sorted keys): the same text, faster.
+
+    When every value is a plain ``int`` or ``bool`` (a clean declaration) they go into a
+    cached format per key order; ``%`` writes ints as JSON does and bools as ``True`` /
+    ``False``, which only ever follow a key's ``": "`` (keys are identifiers), so two
+    replacements make them JSON. Anything else goes through the generic encoder.
+    """
+    layout = _values_layout(tuple(values))
+    if layout is not None:
+        getter, template = layout
+        ordered = getter(values)
+        if _PLAIN.issuperset(map(type, ordered)):
+            return (template % ordered).replace(": True", ": true").replace(": False", ": false")
+    return _SORTED_JSON(values)
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())  # as workflow.save_declared
+
+
+def _filled(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` without blanks (as ``workflow.save_declared``); plain int/bool values skip the test."""
+    if _PLAIN.issuperset(map(type, values.values())):
+        return dict(values)
+    return {k: v for k, v in values.items() if not _blank(v)}
 
 
 def assessment_columns(scorer: scoring.Scorer, category: str, declared: Mapping[str, Any],
@@ -68,7 +112,7 @@ def assessment_columns(scorer: scoring.Scorer, category: str, declared: Mapping[
     """
     if status not in BULK_STATUSES:
         raise ValueError(f"status {status!r} cannot be written in bulk (allowed: {', '.join(BULK_STATUSES)})")
-    declared = {k: v for k, v in declared.items() if not _blank(v)}
+    declared = _filled(declared)
     if status == "draft":
         if verified:
             raise ValueError("a draft has no verified values")
@@ -79,7 +123,7 @@ def assessment_columns(scorer: scoring.Scorer, category: str, declared: Mapping[
         if verified is None or verified == declared:
             result = declared_result
         else:
-            result = scorer.score({k: v for k, v in verified.items() if not _blank(v)}, category)
+            result = scorer.score(_filled(verified), category)
     has_verified = status != "draft"
     declared_json = _values_json(declared_result.inputs)
     return {
@@ -90,7 +134,7 @@ def assessment_columns(scorer: scoring.Scorer, category: str, declared: Mapping[
         "declared_total": declared_result.total,
         "verified_total": result.total if has_verified else None,
         "recognised": int(result.recognised),
-        "result": json.dumps(result.summary(), ensure_ascii=False, separators=(",", ":")),
+        "result": result.summary_json(),
         "criteria_hash": result.criteria_hash,
     }
 
@@ -141,17 +185,17 @@ def write_round_results(db: sqlite_utils.Database, round_id: int, rows: Iterable
             new_version = 1 if old is None else 2
             if old is None:
                 aid, next_id = next_id, next_id + 1
-                inserts.append((aid, round_id, uid, *(cols[n] for n in COLUMNS), new_version, stamp, actor))
+                inserts.append((aid, round_id, uid, *_COLUMN_VALUES(cols), new_version, stamp, actor))
             else:
                 aid = old[0]
-                updates.append((*(cols[n] for n in COLUMNS), new_version, stamp, actor, aid))
+                updates.append((*_COLUMN_VALUES(cols), new_version, stamp, actor, aid))
             ids[uid] = aid
-            new = {"unit_id": uid, "status": cols["status"], "declared_total": cols["declared_total"],
-                   "verified_total": cols["verified_total"], "recognised": cols["recognised"],
-                   "version": new_version}
-            entries.append((stamp, actor, ACTION, "assessment", str(aid),
-                            None if old is None else _values_json({"status": old[1], "version": old[2]}),
-                            _values_json(new), reason))
+            verified_total = cols["verified_total"]
+            entries.append((stamp, actor, ACTION, "assessment", str(aid), None if old is None else _DRAFT_OLD,
+                            _NEW_ENTRY % (cols["declared_total"], cols["recognised"],
+                                          encode_basestring(cols["status"]), encode_basestring(uid),
+                                          "null" if verified_total is None else verified_total, new_version),
+                            reason))
         if problems:
             raise BulkRejected(problems)
         names = (*COLUMNS, "version", "updated_at", "updated_by")

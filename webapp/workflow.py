@@ -70,7 +70,7 @@ def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, An
         "declared_total": declared_total,
         "verified_total": result.total if merged["verified"] else None,
         "recognised": int(result.recognised),
-        "result": json.dumps(result.summary(), ensure_ascii=False, separators=(",", ":")),
+        "result": result.summary_json(),
         "criteria_hash": result.criteria_hash,
         "version": expected + 1, "updated_at": audit.now(), "updated_by": actor,
     }
