@@ -3,7 +3,9 @@
 Runs the production server (``cfc serve``, waitress) on a free loopback port with the demo
 data (161 units × 3 years), logs 20 clients in, and has them request the checklist page,
 the review page and the province dashboard for a bounded time; ``/healthz`` on the same
-server is the floor. Not a test: ``.venv/bin/python -m bench.web_latency [--seconds 20]``.
+server is the floor. Then, in this process with the Flask test client, the CPU of one
+request of each route with the page cache warm and with it off (the cost of a miss).
+Not a test: ``.venv/bin/python -m bench.web_latency [--seconds 20]``.
 """
 from __future__ import annotations
 
@@ -69,11 +71,36 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def cpu_per_request(db_path: Path, instance: Path, routes: dict[str, tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """CPU ms of one request of each route alone (Flask test client, in this process), with the
+    page cache warm and turned off (every request a miss): the best of 5 runs of 40 requests."""
+    from webapp.app import create_app
+    os.environ["CFC_INSTANCE"] = str(instance)
+    cpu: dict[str, dict[str, float]] = {label: {} for label in routes}
+    for mode, entries in (("hit", 256), ("miss", 0)):
+        app = create_app({"DATABASE": str(db_path), "PAGE_CACHE_ENTRIES": entries, "WTF_CSRF_ENABLED": False})
+        for label, (user, path) in routes.items():
+            client = app.test_client()
+            client.post("/login", data={"username": user, "password": demo.DEMO_PASSWORD})
+            assert client.get(path).status_code == 200
+            runs = []
+            for _ in range(5):
+                start = time.process_time()
+                for _ in range(40):
+                    client.get(path)
+                runs.append((time.process_time() - start) / 40)
+            cpu[label][f"cpu_{mode}_ms"] = round(min(runs) * 1000, 2)
+    return cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the clients run (bounded)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (cfc serve --workers): 1 = waitress, more = gunicorn")
     args = parser.parse_args()
     seconds = min(args.seconds, 120.0)
+    load_start = os.getloadavg()[0]  # other sessions on the machine: the latency moves with them
     work = Path(tempfile.mkdtemp(prefix="cfc-bench-"))
     db_path = work / "cfc.db"
     db = database.connect(db_path)
@@ -89,7 +116,8 @@ def main() -> None:
     port = _free_port()
     env = {**os.environ, "CFC_DB": str(db_path), "CFC_INSTANCE": str(work)}
     cfc = Path(sys.executable).with_name("cfc")
-    server = subprocess.Popen([str(cfc), "serve", "--port", str(port), "--threads", "8"], env=env,
+    server = subprocess.Popen([str(cfc), "serve", "--port", str(port), "--threads", "8",
+                               "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(150):
@@ -129,20 +157,26 @@ def main() -> None:
             results[label] = {"requests": len(samples), "errors": len(errors),
                               "p50_ms": round(statistics.median(samples) * 1000, 1),
                               "p95_ms": round(percentile(samples, 0.95) * 1000, 1)}
+        for label, cpu in cpu_per_request(db_path, work, routes).items():
+            results[label].update(cpu)
     finally:
         server.terminate()
         server.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     floor = results["floor /healthz"]["p95_ms"]
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}"
-    print(f"{CLIENTS} concurrent clients, {seconds:.0f} s in all, waitress 8 threads; {machine}")
-    print(f"{'route':<24}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p95/floor':>11}")
+    load = {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)}
+    server_name = "waitress, 1 process" if args.workers == 1 else f"gunicorn, {args.workers} processes"
+    print(f"{CLIENTS} concurrent clients, {seconds:.0f} s in all, {server_name} × 8 threads; {machine}; "
+          f"load average {load['start']} → {load['end']}")
+    print(f"{'route':<24}{'requests':>10}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p95/floor':>11}"
+          f"{'CPU hit ms':>12}{'CPU miss ms':>13}")
     for label, r in results.items():
         print(f"{label:<24}{r['requests']:>10}{r['errors']:>8}{r['p50_ms']:>9}{r['p95_ms']:>9}"
-              f"{r['p95_ms'] / floor:>11.1f}")
+              f"{r['p95_ms'] / floor:>11.1f}{r['cpu_hit_ms']:>12}{r['cpu_miss_ms']:>13}")
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"clients": CLIENTS, "seconds": seconds, "machine": machine,
-                                   "results": results}, indent=2), encoding="utf-8")
+    RESULTS.write_text(json.dumps({"clients": CLIENTS, "seconds": seconds, "machine": machine, "server": server_name,
+                                   "load_average_1min": load, "results": results}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import sqlite_utils
 
 import scoring
 from criteria.schema import CriteriaSet, LegalReference
-from webapp import audit, workflow
+from webapp import audit, urban, workflow
 from webapp.rounds import criteria_for, get_round
 from webapp.units import TYPE_NAMES, full_name, get_unit, profiles
 
@@ -318,7 +318,18 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
                          "code": cert["code"]} if cert else None),
         "history": history,
         "ntm": _ntm_rows(db, row),
+        "urban": _urban_status(db, unit, round_row["year"]),
     }
+
+
+def _urban_status(db: sqlite_utils.Database, unit: dict[str, Any], year: int) -> dict[str, Any] | None:
+    """A ward's or township's civilised-urban status as of the round's year (None for a commune)."""
+    if unit["type"] not in urban.URBAN_TYPES:
+        return None
+    status = urban.status_for(db, [unit["id"]], year).get(unit["id"])
+    return {"name": status["name"] if status else "Chưa ghi nhận", "year": status and status["year"],
+            "decision": status and status["decision"], "decided_on": status and status["decided_on"],
+            "basis": urban.BASIS}
 
 
 def _ntm_rows(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.reader import ReaderError
 
 from .errors import CriteriaSyntaxError, Problem
 
 PathKey = tuple[str | int, ...]
+MAX_VALUES = 100_000  # QĐ 06 has under 2,000; more means aliases nested inside aliases
+# What PyYAML's scalar constructors raise on a malformed value ("2019-02-30", "!!int x", "!!bool x").
+_SCALAR_ERRORS = (ValueError, KeyError, AttributeError, TypeError, OverflowError)
 
 
 def format_path(path: PathKey) -> str:
@@ -58,13 +62,20 @@ class _Builder:
     def __init__(self, loader: yaml.SafeLoader, source: YamlSource):
         self.loader = loader
         self.source = source
+        self.count = 0
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self._error(node, path, f"the file expands to more than {MAX_VALUES} values "
+                                          "(aliases repeated inside aliases?)")
         self.source.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = _nfc(self.loader.construct_object(key_node, deep=True))
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._error(key_node, path, "a key must be a name, not a list or a mapping")
+                key = _nfc(self._scalar(key_node, path))
                 if key in result:
                     first = self.source.lines.get(path + (key,))
                     raise CriteriaSyntaxError(
@@ -80,7 +91,18 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return _nfc(self.loader.construct_object(node, deep=True))
+        return _nfc(self._scalar(node, path))
+
+    def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except _SCALAR_ERRORS as exc:
+            kind = node.tag.rpartition(":")[2]
+            detail = f" ({exc})" if isinstance(exc, ValueError) else ""
+            raise self._error(node, path, f"{str(node.value)[:40]!r} is not a valid {kind}{detail}") from exc
+
+    def _error(self, node: yaml.Node, path: PathKey, message: str) -> CriteriaSyntaxError:
+        return CriteriaSyntaxError(Problem(self.source.file, node.start_mark.line + 1, format_path(path), message))
 
 
 def read_yaml(path: Path | str, text: str | None = None, display_name: str | None = None) -> YamlSource:
@@ -95,10 +117,18 @@ def read_yaml(path: Path | str, text: str | None = None, display_name: str | Non
         except OSError as exc:
             raise CriteriaSyntaxError(Problem(name, None, "", exc.strerror or str(exc))) from exc
     source = YamlSource(name, None)
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         source.data = _Builder(loader, source).build(node, ()) if node is not None else None
+    except ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        message = f"invalid YAML: the character U+{exc.character:04X} is not allowed ({exc.reason})"
+        raise CriteriaSyntaxError(Problem(name, line, "", message)) from exc
+    except RecursionError as exc:
+        message = "invalid YAML: nested too deeply (or an alias refers to itself)"
+        raise CriteriaSyntaxError(Problem(name, None, "", message)) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -110,5 +140,6 @@ def read_yaml(path: Path | str, text: str | None = None, display_name: str | Non
     except yaml.YAMLError as exc:
         raise CriteriaSyntaxError(Problem(name, None, "", f"invalid YAML: {exc}")) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return source

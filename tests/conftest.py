@@ -14,6 +14,8 @@ import yaml
 
 import criteria
 import scoring
+from webapp import db as webdb
+from webapp import demo
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -68,6 +70,16 @@ class ScenarioCase(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         return f"{self.path.name} » {self.name}\n  case: {self.case}\n{super().repr_failure(excinfo, style)}"
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the demo round and accounts, built once per session; tests copy it."""
+    path = tmp_path_factory.mktemp("demo") / "cfc.db"
+    db = webdb.connect(path)
+    demo.build_demo(db)
+    db.conn.close()
+    return path
 
 
 @pytest.fixture(scope="session")

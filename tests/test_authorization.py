@@ -62,6 +62,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "period.period_pdf": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "impact.index": {"GET": {"authority", "viewer", "admin"}},
     "ntm.unit": {"GET": ("own", VIEW)},
+    "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
 }
 
 
@@ -140,6 +141,7 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "documents.report_pdf": f"/assessments/{target}/report.pdf",
         "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
         "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
+        "urban.index": "/urban",
     }
     return paths[endpoint]
 

@@ -21,7 +21,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from webapp import accounts, workflow
+from webapp import accounts, urban, workflow
 from webapp import db as webdb
 from webapp.app import create_app
 from webapp.demo import DEMO_PASSWORD, build_demo
@@ -72,7 +72,7 @@ def in_fstrings() -> dict[tuple[str, str | None], list[str]]:
 def dynamic_names() -> dict[tuple[str, str | None], list[str]]:
     """Names kept in dictionaries and translated where the templates display them."""
     sources = {"workflow.STATUS_NAMES": workflow.STATUS_NAMES, "workflow.REVIEW_NAMES": workflow.REVIEW_NAMES,
-               "accounts.ROLE_NAMES": accounts.ROLE_NAMES}
+               "accounts.ROLE_NAMES": accounts.ROLE_NAMES, "urban.STATUS_NAMES": urban.STATUS_NAMES}
     found: dict[tuple[str, str | None], list[str]] = {}
     for where, names in sources.items():
         for key, name in names.items():

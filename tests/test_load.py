@@ -1,4 +1,5 @@
-"""Load test: 20 concurrent clients against the real server (``cfc serve``, waitress).
+"""Load test: 20 concurrent clients against the real server as production runs it
+(``cfc serve --workers 2``: gunicorn, two processes writing to one SQLite file).
 
 The server runs on a free loopback port with its own demo database (one round). Officers
 autosave their own assessments, groups of officers edit the SAME assessment with the
@@ -8,7 +9,7 @@ request and response is recorded; afterwards the database must hold exactly the 
 writes (values, versions, audit entries), no answer may be a 5xx, no request may fail, and
 the server's output must show no traceback (no "database is locked").
 
-Duration: ``CFC_LOAD_SECONDS`` (default 30, capped at 90).
+Duration: ``CFC_LOAD_SECONDS`` (default 60 — the minute the security issue asks for —, capped at 120).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ import pytest
 from webapp import accounts, audit, demo, workflow
 from webapp import db as database
 
-SECONDS = min(float(os.environ.get("CFC_LOAD_SECONDS", "30")), 90.0)
+SECONDS = min(float(os.environ.get("CFC_LOAD_SECONDS", "60")), 120.0)
 REQUEST_TIMEOUT = 30.0
 PASSWORD = "load-test-password"
 SOLO_CLIENTS = 12          # each edits its own assessment
@@ -243,7 +244,7 @@ def _start_server(work: Path, log_path: Path) -> tuple[subprocess.Popen, int, An
     env = {**os.environ, "CFC_DB": str(work / "cfc.db"), "CFC_INSTANCE": str(work)}
     cfc = Path(sys.executable).with_name("cfc")
     log = open(log_path, "wb")  # noqa: SIM115 - closed by the test after the server stops
-    proc = subprocess.Popen([str(cfc), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+    proc = subprocess.Popen([str(cfc), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"], env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

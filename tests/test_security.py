@@ -12,19 +12,10 @@ from webapp import demo, workflow
 from webapp.app import create_app
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("security") / "cfc.db"
-    db = database.connect(path)
-    demo.build_demo(db)
-    db.conn.close()
-    return path
-
-
 @pytest.fixture()
-def app(template: Path, tmp_path: Path):
+def app(demo_db: Path, tmp_path: Path):
     path = tmp_path / "cfc.db"
-    shutil.copy(template, path)
+    shutil.copy(demo_db, path)
     return create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                        "SESSION_COOKIE_SECURE": True})
 

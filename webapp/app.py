@@ -7,25 +7,48 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 from flask import Flask, g, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from . import db as database
 from .formatting import register_filters
 from .i18n import compile_translations
+from .rounds import MAX_ID
 
 csrf = CSRFProtect()
 LANGUAGES = ("vi", "en")
 
 
+class _IdConverter(IntegerConverter):
+    """``<int:…>`` in routes: an id beyond SQLite's integers is a 404, not an OverflowError (500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class _JSONProvider(DefaultJSONProvider):
+    """Flask's JSON; a body nested too deeply to parse is invalid JSON (400), not a RecursionError."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
+    app.url_map.converters["int"] = _IdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(
         DATABASE=os.environ.get("CFC_DB") or str(Path(app.instance_path) / "cfc.db"),
@@ -44,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(Path(app.instance_path))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_translations(Path(app.instance_path)))
 
+    app.json = _JSONProvider(app)
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     Babel(app, locale_selector=_locale)
     # Templates call _() hundreds of times per page: look the catalogue up once per request.
@@ -59,11 +83,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
 
     from . import (admin, api, auth, commune, dashboard, decisions, documents, impact_web, ntm_web, period_web,
-                   review)
+                   review, urban_web)
     for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, documents.bp,
-                      period_web.bp, impact_web.bp, ntm_web.bp, api.bp):
+                      period_web.bp, impact_web.bp, ntm_web.bp, urban_web.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
+    from . import pagecache
+    pagecache.init_app(app)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.add_url_rule("/healthz", endpoint="healthz", view_func=lambda: {"status": "ok"})
     return app
@@ -79,10 +105,17 @@ def _secret_key(instance: Path) -> str:
 
 
 def get_db() -> sqlite_utils.Database:
-    """The request's database connection (opened on first use, closed at teardown)."""
+    """The request's database connection (opened on first use, closed at teardown).
+
+    The schema is brought up to date on the app's first connection to a database, not on
+    every request (checking costs about as much as a cached page).
+    """
     if "db" not in g:
         from flask import current_app
-        g.db = database.connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        migrated = current_app.extensions.setdefault("cfc_migrated", set())
+        g.db = database.connect(path, migrate=path not in migrated)
+        migrated.add(path)
     return g.db
 
 
@@ -119,12 +152,31 @@ def _security_headers(response):
     return response
 
 
+def _posted_fields() -> list[tuple[str, str]]:
+    """What the user sent in the form (without its CSRF token), to show back with a button to resend."""
+    return [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_expired(exc: CSRFError):
-        # Keep what the user typed: show it back with a fresh token and one button to resend.
-        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-        return render_template("errors/csrf.html", fields=fields, action=request.path, reason=exc.description), 400
+        return render_template("errors/csrf.html", fields=_posted_fields(), action=request.path,
+                               reason=exc.description), 400
+
+    @app.errorhandler(OSError)
+    @app.errorhandler(sqlite3.OperationalError)
+    def cannot_write(exc: Exception):
+        """A full disk or a read-only database: say so and keep the form, instead of a 500 page."""
+        kind = database.write_failure(exc)
+        if kind is None:
+            return server_error(exc)
+        app.logger.error("nothing written (%s): %s", kind, exc)
+        if request.path.startswith("/api/"):
+            from .api import error_response
+            return error_response(503, "Service Unavailable",
+                                  f"the server cannot write ({kind}); nothing was written")
+        return render_template("errors/storage.html", kind=kind, fields=_posted_fields(), action=request.path,
+                               uploaded=bool(request.files)), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

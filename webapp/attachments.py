@@ -50,15 +50,19 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
     store.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + _EXTENSIONS[ctype]
     target = store / stored_name
-    with transaction(db):
-        row = workflow.get(db, assessment_id)
-        workflow.require_editable(row, "attach evidence")
-        target.write_bytes(data)
-        record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
-                  "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                  "stored_name": stored_name, "uploaded_by": actor, "uploaded_at": audit.now()}
-        record["id"] = db["attachments"].insert(record).last_pk
-        audit.record(db, actor, "attach", "assessment", assessment_id, item_id, None, record["filename"])
+    try:
+        with transaction(db):
+            row = workflow.get(db, assessment_id)
+            workflow.require_editable(row, "attach evidence")
+            target.write_bytes(data)
+            record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
+                      "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                      "stored_name": stored_name, "uploaded_by": actor, "uploaded_at": audit.now()}
+            record["id"] = db["attachments"].insert(record).last_pk
+            audit.record(db, actor, "attach", "assessment", assessment_id, item_id, None, record["filename"])
+    except BaseException:
+        target.unlink(missing_ok=True)  # a file half written (full disk) or whose row was not: no orphan
+        raise
     return record
 
 

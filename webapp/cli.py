@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -34,6 +35,28 @@ def open_db(db_path: str | None):
         return database.connect(path)
     except sqlite3.Error as exc:
         fail(f"cannot open database {path}: {exc}", EXIT_CHECK_FAILED)
+
+
+def read_input(file: str) -> bytes:
+    """The bytes of an input file, or exit with a clear message."""
+    try:
+        return Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+
+
+def reject_import(file: str, exc: ImportRejected) -> NoReturn:
+    """Print every problem of a rejected import (row, column, value, reason) and exit."""
+    for p in exc.problems:
+        click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
+    fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)
+
+
+def cannot_write(path: Path, exc: Exception) -> NoReturn:
+    """Exit 5 with one line saying that nothing was written to ``path`` and why (a full disk named as such)."""
+    cause = f"ổ đĩa đầy hoặc lỗi ghi đĩa / the disk is full or failing ({exc})" \
+        if database.write_failure(exc) == database.DISK_FULL else str(exc)
+    fail(f"cannot write to {path}: {cause}; nothing was written", EXIT_CHECK_FAILED)
 
 
 @cfc.group("db")
@@ -164,28 +187,27 @@ def demo_command(db_path: str | None, years: str) -> None:
 @cfc.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes: 1 serves with waitress; more use gunicorn (POSIX), e.g. one per CPU core.")
 @db_option
-def serve_command(host: str, port: int, threads: int, db_path: str | None) -> None:
-    """Serve the web app with the production WSGI server (waitress).
+def serve_command(host: str, port: int, threads: int, workers: int, db_path: str | None) -> None:
+    """Serve the web app with the production WSGI server (waitress, or gunicorn with --workers > 1).
 
-    Example: cfc serve --host 0.0.0.0 --port 8080
+    Example: cfc serve --host 127.0.0.1 --port 8080 --workers 2
     """
-    import logging
-
-    import waitress
-
     from .app import create_app
-
-    # Queued requests are normal under load (they wait for one of the threads); say so once.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    from .server import serve
 
     if db_path:
         os.environ["CFC_DB"] = db_path
     app = create_app()
     database.connect(app.config["DATABASE"]).conn.close()  # create or upgrade before serving
-    click.echo(f"http://{host}:{port}/  (database {app.config['DATABASE']})")
-    waitress.serve(app, host=host, port=port, threads=threads)
+    click.echo(f"http://{host}:{port}/  (database {app.config['DATABASE']}, {workers} process(es) × {threads} threads)")
+    try:
+        serve(app, host, port, threads, workers)
+    except RuntimeError as exc:
+        fail(str(exc), EXIT_CHECK_FAILED)
 
 
 @cfc.group("users")
@@ -258,19 +280,14 @@ def import_command(round_id: int, file: str, db_path: str | None, actor: str) ->
 
     Example: cfc import 1 so-lieu.xlsx
     """
-    try:
-        data = Path(file).read_bytes()
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+    data = read_input(file)
     db = open_db(db_path)
     try:
         count = transfer.import_declared(db, round_id, data, Path(file).name, actor)
     except sqlite3.OperationalError as exc:  # read-only file, full disk, locked too long
-        fail(f"cannot write to {database.database_path(db_path)}: {exc}; nothing was written", EXIT_CHECK_FAILED)
+        cannot_write(database.database_path(db_path), exc)
     except ImportRejected as exc:
-        for p in exc.problems:
-            click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
-        fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)
+        reject_import(file, exc)
     except NotFound as exc:
         fail(str(exc), 2)
     click.echo(f"{count} units imported")
@@ -303,12 +320,17 @@ def export_command(round_id: int, output: str, db_path: str | None) -> None:
 def backup_command(target: str, db_path: str | None) -> None:
     """Copy the database to TARGET with SQLite's online backup (safe while the app runs).
 
+    TARGET appears only when complete (written as TARGET.part, then renamed).
+
     Example: cfc backup backups/cfc-2026-11-29.db
     """
     source = database.database_path(db_path)
     if not source.exists():
         fail(f"no database at {source}", EXIT_INPUT_FILE)
-    database.backup(source, Path(target))
+    try:
+        database.backup_file(source, Path(target))
+    except (sqlite3.OperationalError, OSError) as exc:
+        cannot_write(Path(target), exc)
     click.echo(f"{source} → {target}")
 
 
@@ -353,3 +375,4 @@ from . import documents_cli  # noqa: E402,F401
 from . import impact_cli  # noqa: E402,F401
 from . import ops_cli  # noqa: E402,F401
 from . import period_cli  # noqa: E402,F401
+from . import urban_cli  # noqa: E402,F401

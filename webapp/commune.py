@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 import scoring
 from scoring import InvalidInputs
 
-from . import attachments, units, workflow
+from . import attachments, pagecache, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, login_required, roles_required
 from .errors import StaleEdit, StorageError, TransitionRefused
@@ -77,6 +77,12 @@ def _lang_en() -> bool:
     return _lang() == "en"
 
 
+def _stored(assessment_id: int) -> dict[str, Any]:
+    """The checklist of the stored declaration, read afresh (after the page cache's stamp)."""
+    row = workflow.get(get_db(), assessment_id)
+    return _context(row, _as_form(row["declared"]), [])
+
+
 def _as_form(values: dict[str, Any]) -> dict[str, Any]:
     return {k: ("có" if v is True else "không" if v is False else v) for k, v in values.items()}
 
@@ -84,16 +90,16 @@ def _as_form(values: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
 @login_required
 def checklist(assessment_id: int):
-    row = assessment_for(assessment_id)
+    assessment_for(assessment_id)  # may view; acting as officer is checked for a POST below
     if request.method == "GET":
-        return render_template("commune/checklist.html", **_context(row, _as_form(row["declared"]), []))
+        return pagecache.render("commune/checklist.html", assessment_id, lambda: _stored(assessment_id))
     row = assessment_for(assessment_id, act_as="officer")
     db = get_db()
     cset = criteria_for(db, row["criteria_hash"])
     values = _form_values(request.form, cset)
     try:
         row = workflow.save_declared(db, assessment_id, values, current_user().username,
-                                     base_version=request.form.get("version", type=int))
+                                     base_version=workflow.base_version(request.form.get("version"), row["version"]))
         _save_evidence(db, row, cset)
     except InvalidInputs as exc:
         flash(_("Chưa lưu: có giá trị không hợp lệ, xem thông báo cạnh từng ô."), "error")
@@ -125,13 +131,17 @@ def autosave(assessment_id: int):
     """Save a draft as it is typed; answer with the live score and the advice (JSON)."""
     row = assessment_for(assessment_id, act_as="officer")
     db = get_db()
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    posted = (payload.get("values") or {}) if isinstance(payload, dict) else None
+    if not isinstance(posted, dict):
+        message = 'the body must be a JSON object {"values": {input: value, …}, "version": n}'
+        return jsonify(saved=False, message=message,
+                       problems=[{"field": "values", "code": "not_an_object", "message": message}]), 400
     cset = criteria_for(db, row["criteria_hash"])
-    values = {k: nfc(str(v)) if isinstance(v, str) else v for k, v in (payload.get("values") or {}).items()
-              if k in cset.inputs}
+    values = {k: nfc(str(v)) if isinstance(v, str) else v for k, v in posted.items() if k in cset.inputs}
     try:
         row = workflow.save_declared(db, assessment_id, values, current_user().username,
-                                     base_version=payload.get("version"))
+                                     base_version=workflow.base_version(payload.get("version"), row["version"]))
     except InvalidInputs as exc:
         return jsonify(saved=False, problems=[p.to_dict("en" if _lang_en() else "vi") for p in exc.problems],
                        **_live(row, {**_as_form(row["declared"]), **values})), 422

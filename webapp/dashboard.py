@@ -17,14 +17,14 @@ import datetime as dt
 
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlite_utils
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from . import charts, periodic, units, workflow
+from . import charts, pagecache, periodic, units, urban, workflow
 from .accounts import User
 from .app import get_db
 from .auth import current_user, roles_required
@@ -48,27 +48,29 @@ def scope_of(user: User) -> str | None:
     return None if user.role == "admin" else user.scope_unit_id or ""
 
 
-def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    """The round's assessments within ``scope`` with their unit, district and parsed summary."""
-    sql = """
+def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, columns: str) -> Iterator[dict[str, Any]]:
+    """``columns`` of the round's assessments within ``scope`` (``a`` assessment, ``u`` unit, ``p`` its parent)."""
+    sql = f"""
         with recursive under(id, depth) as (
             select ?, 0
             union all
             select u.id, under.depth + 1 from units u join under on u.parent_id = under.id
             where under.depth < 4
         )
-        select a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result,
-               u.code, u.name, u.type, u.sort_key, u.category,
-               p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort
+        select {columns}
         from assessments a join units u on u.id = a.unit_id left join units p on p.id = u.parent_id
-        where a.round_id = ? {scoped}
+        where a.round_id = ? {"" if scope is None else "and a.unit_id in (select id from under)"}
     """
-    if scope is None:
-        query = sql.format(scoped="")
-    else:
-        query = sql.format(scoped="and a.unit_id in (select id from under)")
+    return db.query(sql, [scope or "", round_id])
+
+
+def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
+    """The round's assessments within ``scope`` with their unit, district and parsed summary."""
     rows = []
-    for row in db.query(query, [scope or "", round_id]):
+    for row in _in_scope(db, round_id, scope, """
+            a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result,
+            u.code, u.name, u.type, u.sort_key, u.category,
+            p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort"""):
         row["summary"] = json.loads(row["result"]) if row["result"] else None
         row["total"] = row["summary"]["total"] if row["summary"] else None
         row["display_name"] = f"{units.TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
@@ -116,9 +118,9 @@ def by_district(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def trend(db: sqlite_utils.Database, scope: str | None) -> list[dict[str, Any]]:
-    """% recognised per year (the latest round of each year), oldest first."""
+    """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries."""
     latest = {r["year"]: r["id"] for r in db.query("select id, year from rounds order by year, id")}
-    return [{"year": year, "round_id": rid, **counts(round_rows(db, rid, scope))}
+    return [{"year": year, "round_id": rid, **counts(list(_in_scope(db, rid, scope, "a.status")))}
             for year, rid in sorted(latest.items())]
 
 
@@ -183,14 +185,23 @@ def _histogram(rows: list[dict[str, Any]], thresholds: list[int]) -> Any:
 @bp.route("/dashboard")
 @roles_required("reviewer", "authority", "viewer", "admin")
 def index():
-    db, user = get_db(), current_user()
-    scope = scope_of(user)
-    all_rounds = list(db.query("select id, name, year from rounds order by year desc, id desc"))
+    """The dashboard of the user's jurisdiction, rendered again only when the data has changed."""
+    scope = scope_of(current_user())
     round_id = request.args.get("round", type=int)
+    params = table_params(request.args)
+    today = dt.date.today()
+    return pagecache.render("dashboard/index.html", (round_id, tuple(params.items()), today),
+                            lambda: _page(scope, round_id, params, today))
+
+
+def _page(scope: str | None, round_id: int | None, params: dict[str, str], today: dt.date) -> dict[str, Any]:
+    """Everything the dashboard shows of one round (the latest when ``round_id`` is None)."""
+    db = get_db()
+    all_rounds = list(db.query("select id, name, year from rounds order by year desc, id desc"))
     if round_id is None and all_rounds:
         round_id = all_rounds[0]["id"]
     if round_id is None:
-        return render_template("dashboard/index.html", round=None, rounds=[], scope_name=_scope_name(db, scope))
+        return {"round": None, "rounds": [], "scope_name": _scope_name(db, scope)}
     try:
         rnd = get_round(db, round_id)
     except NotFound:
@@ -207,7 +218,6 @@ def index():
     below = sum(1 for s in evaluated if "total-at-least-threshold" in s["failed_conditions"])
     thresholds = sorted({c.threshold for c in cset.categories})
     years = trend(db, scope)
-    params = table_params(request.args)
     shown = table(rows, params)
     pct = _fmt(1)
     context = {
@@ -236,11 +246,18 @@ def index():
             title=_("Tỷ lệ đơn vị được công nhận qua các năm"), max_value=100, references=references,
             fmt=pct, unit="%") if years else None,
     }
-    today = dt.date.today()
     context["period_reports"] = [
         {"kind": kind, "due": periodic.due_dates(kind, rnd["year"], today)[1]} for kind in ("six-month", "annual")]
     context["not_submitted"] = [r for r in rows if r["status"] == "draft"]
-    return render_template("dashboard/index.html", **context)
+    context["urban_rows"] = urban_rows(db, rows, rnd["year"])
+    return context
+
+
+def urban_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
+    """The wards and townships among ``rows``, each with its civilised-urban status as of ``year``."""
+    wards = [r for r in rows if r["type"] in urban.URBAN_TYPES]
+    statuses = urban.status_for(db, [r["unit_id"] for r in wards], year)
+    return [{**r, "urban": statuses.get(r["unit_id"])} for r in sorted(wards, key=lambda r: r["sort_key"])]
 
 
 def _unit_type(db: sqlite_utils.Database, unit_id: str) -> str | None:

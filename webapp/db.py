@@ -5,6 +5,7 @@ are ``sqlite_utils.Migrations`` so an installed database upgrades without losing
 """
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import sqlite3
@@ -17,6 +18,7 @@ from sqlite_utils import Migrations
 
 DEFAULT_DB = Path("instance") / "cfc.db"
 migrations = Migrations("cfc")
+DISK_FULL, READ_ONLY = "disk-full", "read-only"
 
 
 def database_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -137,6 +139,41 @@ def backup(source: Path, target: Path) -> None:
         src.close()
 
 
+def backup_file(source: Path, target: Path) -> None:
+    """Back up ``source`` as a new file: written to ``TARGET.part`` and renamed to ``target`` only when
+    complete, so a full disk or a kill never leaves a partial file that looks like a backup."""
+    part = target.with_name(target.name + ".part")
+    _remove_partial(part)  # what a killed run left
+    try:
+        backup(source, part)
+        os.replace(part, target)
+    except BaseException:
+        _remove_partial(part)
+        raise
+
+
+def _remove_partial(part: Path) -> None:
+    """Delete an unfinished backup file and its rollback journal."""
+    for leftover in (part, part.with_name(part.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+def write_failure(exc: BaseException) -> str | None:
+    """``DISK_FULL`` or ``READ_ONLY`` when a write failed because of the disk or the file, not the data.
+
+    SQLite says SQLITE_FULL when the disk is full and SQLITE_IOERR when a write fails outright
+    (a file-size limit, a failing disk); files written by Python raise ENOSPC, EFBIG, EDQUOT or EIO.
+    """
+    if isinstance(exc, sqlite3.OperationalError):
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF  # the primary result code
+        return {sqlite3.SQLITE_FULL: DISK_FULL, sqlite3.SQLITE_IOERR: DISK_FULL,
+                sqlite3.SQLITE_READONLY: READ_ONLY}.get(code)
+    if isinstance(exc, OSError):
+        return {errno.ENOSPC: DISK_FULL, errno.EFBIG: DISK_FULL, errno.EDQUOT: DISK_FULL, errno.EIO: DISK_FULL,
+                errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY}.get(exc.errno)
+    return None
+
+
 def check(path: Path) -> list[str]:
     """Problems found by integrity and foreign-key checks and the audit-log guards."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -228,5 +265,21 @@ def m004_documents(db: sqlite_utils.Database) -> None:
             UNIQUE (document_id, serial)
         );
         CREATE INDEX certificates_document ON certificates(document_id);
+        """
+    )
+
+
+@migrations()
+def m005_urban_status(db: sqlite_utils.Database) -> None:
+    """Civilised-urban status (đô thị văn minh) of wards and townships, per year, as the province records it."""
+    db.executescript(
+        """
+        CREATE TABLE urban_status (
+            unit_id TEXT NOT NULL REFERENCES units(id), year INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('dat', 'chua_dat')),
+            decision TEXT, decided_on TEXT, note TEXT,
+            recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            PRIMARY KEY (unit_id, year)
+        );
         """
     )

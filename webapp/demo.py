@@ -13,7 +13,7 @@ import sqlite_utils
 
 import criteria
 
-from . import accounts, rounds, units, workflow
+from . import accounts, rounds, units, urban, workflow
 
 REVIEWER, AUTHORITY = "demo-reviewer", "demo-authority"
 DEMO_PASSWORD = "demo-2024-cfc"  # demo accounts only; real accounts are made with `cfc users add`
@@ -118,7 +118,17 @@ def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tupl
         profile = rng.choices(PROFILES, profiles)[0]
         stage = rng.choices(STAGES, stages)[0]
         _work(db, aid, rng, profile, stage)
+    _urban_statuses(db, year, random.Random(seed + 1))
     return round_id
+
+
+def _urban_statuses(db: sqlite_utils.Database, year: int, rng: random.Random) -> None:
+    """The province's civilised-urban ratings of the year: most wards and townships đạt, some not, a few unrated."""
+    for number, unit in enumerate(urban.urban_units(db, units.CAO_BANG_2022), start=1):
+        status = rng.choices(("dat", "chua_dat", None), (0.7, 0.2, 0.1))[0]
+        if status:
+            urban.record(db, unit["id"], {"year": year, "status": status, "decided_on": f"{year}-12-{10 + number % 15}",
+                                          "decision": f"Số {100 + number}/QĐ-UBND"}, "demo-setup")
 
 
 def _accounts(db: sqlite_utils.Database, round_id: int) -> None:

@@ -126,7 +126,7 @@ def check_backups(directory: Path | None, now: float | None = None) -> Check:
     from . import db as database
 
     problems = database.check(newest)
-    if problems:  # e.g. the empty file a killed ``cfc backup`` leaves behind
+    if problems:  # e.g. the ``.part`` a killed ``cfc backup`` leaves behind
         return Check("backups", WARN, f"newest file {newest.name} ({age:.1f} h old) is not a sound backup: "
                                       f"{'; '.join(problems[:3])}")
     if age > BACKUP_MAX_AGE_HOURS:

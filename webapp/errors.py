@@ -32,3 +32,11 @@ class ImportRejected(StorageError):
     def __init__(self, problems: list[dict]):
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the import file; nothing was written")
+
+
+class InvalidRecord(StorageError):
+    """A value given for a record is unusable; ``field`` names it and the message says why."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)

@@ -4,13 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
 from scoring.numbers import format_number
 
 
 def _lang() -> str:
+    """"en" or "vi"; kept on ``g`` for the request, as templates ask hundreds of times a page."""
+    if not has_request_context():
+        return _locale_lang()
+    lang = g.get("cfc_lang")
+    if lang is None:
+        lang = g.cfc_lang = _locale_lang()
+    return lang
+
+
+def _locale_lang() -> str:
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "vi"
 

@@ -5,6 +5,7 @@ Register with ``app.register_blueprint(impact_web.bp)``.
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 
 import criteria
 from criteria import CriteriaNotFound
@@ -14,7 +15,6 @@ from .app import get_db
 from .auth import current_user, roles_required
 from .errors import NotFound
 from .impact import round_impact
-from .page_texts import texts
 from .rounds import get_round
 
 bp = Blueprint("impact", __name__)
@@ -32,7 +32,7 @@ def index(round_id: int):
     set_id = (request.args.get("set") or "").strip()
     version = (request.args.get("version") or "").strip() or None
     context = {"round": rnd, "shipped": shipped, "set_id": set_id, "version": version,
-               "report": None, "chart": None, "t": texts()}
+               "report": None, "chart": None}
     if not set_id:
         return render_template("impact/index.html", **context)
     try:
@@ -48,7 +48,7 @@ def index(round_id: int):
     other_label = f"{report.other_set['id']} {report.other_set['version']}"
     chart = charts.bar_chart(
         [(base_label, report.counts["recognised_base"]), (other_label, report.counts["recognised_other"])],
-        title=texts()["Số đơn vị được công nhận theo từng bộ tiêu chí"],
+        title=_("Số đơn vị được công nhận theo từng bộ tiêu chí"),
         fmt=lambda v: f"{int(v)}", max_value=max(1, report.counts["units"]))
     context.update(report=report, chart=chart, base_label=base_label, other_label=other_label,
                    rows=report.rows(only_changed=True))

@@ -18,9 +18,10 @@ from criteria.ntm.schema import CountZero, NtmSet
 from scoring.ntm import AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm
 from scoring.numbers import format_number
 
+from . import urban, workflow
 from .app import get_db
 from .auth import assessment_for, login_required
-from .page_texts import texts
+from .rounds import get_round
 from .units import CAO_BANG_2022, CAO_BANG_2025, get_unit
 
 bp = Blueprint("ntm", __name__)
@@ -79,13 +80,21 @@ def unit(assessment_id: int):
     row = assessment_for(assessment_id)
     db = get_db()
     unit_row = get_unit(db, row["unit_id"])
+    common = {"row": row, "unit": unit_row, "status_names": workflow.STATUS_NAMES,
+              "urban": _urban_status(db, row, unit_row)}
     try:
         ctx = ntm_context(db, row)
     except ValueError as exc:
-        return render_template("ntm/unit.html", t=texts(), row=row, unit=unit_row, error=str(exc), rows=[],
-                               ctx=None, ntm_set=None)
+        return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
     nset = criteria.ntm.get(ctx.ntm_set_id)
     statuses = evaluate_ntm(nset, _values(row), ctx.area.area)
-    return render_template("ntm/unit.html", t=texts(), row=row, unit=unit_row, error=None,
-                           rows=display_rows(nset, statuses), ctx=ctx, ntm_set=nset,
-                           area=nset.area(ctx.area.area))
+    return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
+                           ntm_set=nset, area=nset.area(ctx.area.area))
+
+
+def _urban_status(db: sqlite_utils.Database, row: dict[str, Any], unit_row: dict[str, Any]) -> dict[str, Any]:
+    """For a ward or township: its civilised-urban status as of the round's year (``status`` None if unrecorded)."""
+    if unit_row["type"] not in urban.URBAN_TYPES:
+        return {}
+    year = get_round(db, row["round_id"])["year"]
+    return {"year": year, "status": urban.status_for(db, [unit_row["id"]], year).get(unit_row["id"])}

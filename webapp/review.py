@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 import scoring
 from scoring import InvalidInputs
 
-from . import accounts, units, workflow
+from . import accounts, pagecache, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import StaleEdit, TransitionRefused
@@ -181,8 +181,9 @@ def _back(assessment_id: int, anchor: str | None = None):
 @bp.route("/assessments/<int:assessment_id>/review")
 @roles_required("reviewer")
 def review(assessment_id: int):
-    row = assessment_for(assessment_id, act_as="reviewer")
-    return _render(row)
+    assessment_for(assessment_id, act_as="reviewer")
+    return pagecache.render("review/review.html", assessment_id,
+                            lambda: _context(workflow.get(get_db(), assessment_id)))
 
 
 def _typed_equal(cset: Any, name: str, raw: str, current: Any) -> bool:
@@ -216,7 +217,7 @@ def review_criterion(assessment_id: int, criterion: int):
     try:
         workflow.review_criterion(db, assessment_id, criterion, status, current_user().username,
                                   comment=comment or None, adjusted=adjusted or None,
-                                  base_version=request.form.get("version", type=int))
+                                  base_version=workflow.base_version(request.form.get("version"), row["version"]))
     except InvalidInputs as exc:
         lang = _lang()
         posted["errors"] = {p.field: p.message(lang) for p in exc.problems}

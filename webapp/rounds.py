@@ -18,6 +18,8 @@ from . import audit
 from .errors import NotFound, StorageError
 from .units import COMMUNE_TYPES, profiles
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names no row (and would not bind)
+
 
 def install_criteria(db: sqlite_utils.Database, cset: CriteriaSet) -> str:
     """Store ``cset`` (idempotent) and return its content hash."""
@@ -77,7 +79,7 @@ def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: Crite
 
 
 def get_round(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:
-    rows = list(db["rounds"].rows_where("id = ?", [round_id]))
+    rows = list(db["rounds"].rows_where("id = ?", [round_id])) if abs(round_id) <= MAX_ID else []
     if not rows:
         raise NotFound(f"no round {round_id}")
     return rows[0]

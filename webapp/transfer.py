@@ -229,7 +229,8 @@ def template_csv(db: sqlite_utils.Database, round_id: int) -> str:
 # --------------------------------------------------------------------------- reading files
 
 
-def _problem(row: int | None, column: str | None, field: str | None, value: Any, reason: str) -> dict[str, Any]:
+def problem(row: int | None, column: str | None, field: str | None, value: Any, reason: str) -> dict[str, Any]:
+    """One problem of an import file, in the shape every importer reports (row, column, field, value, reason)."""
     if not isinstance(value, (str, int, float, bool, type(None))):
         value = str(value)
     return {"row": row, "column": column, "field": field, "value": value, "reason": reason}
@@ -247,7 +248,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected([_problem(None, None, None, None,
+        raise ImportRejected([problem(None, None, None, None,
                                        f"không đọc được tệp Excel (.xlsx): {exc}")]) from exc
     try:
         ws = wb[DECLARATION_SHEET] if DECLARATION_SHEET in wb.sheetnames else wb.worksheets[0]
@@ -260,20 +261,21 @@ def _read_csv(data: bytes) -> list[list[Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected([_problem(None, None, None, None,
+        raise ImportRejected([problem(None, None, None, None,
                                        "tệp CSV không được mã hóa UTF-8 (hãy lưu lại dưới dạng «CSV UTF-8»)")]) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
-def _read(data: bytes, filename: str) -> list[list[Any]]:
+def read_table(data: bytes, filename: str) -> list[list[Any]]:
+    """The rows of an XLSX or CSV file (by name, else by content); unreadable files raise ImportRejected."""
     name = (filename or "").lower()
     if name.endswith((".xlsx", ".xlsm")) or (not name.endswith(".csv") and data[:2] == b"PK"):
         return _read_xlsx(data)
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
         return _read_csv(data)
-    raise ImportRejected([_problem(None, None, None, filename,
+    raise ImportRejected([problem(None, None, None, filename,
                                    "chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)")])
 
 
@@ -328,7 +330,7 @@ class _Layout:
             letter = get_column_letter(col + 1)
             if not key:
                 if any(not _blank(r[col]) for r in rows[self.data_start - 1:] if col < len(r)):
-                    self.problems.append(_problem(self.key_row, letter, None, None,
+                    self.problems.append(problem(self.key_row, letter, None, None,
                                                   "cột có dữ liệu nhưng không có mã chỉ số ở dòng tiêu đề"))
                 continue
             if folded in CODE_KEYS:
@@ -340,11 +342,11 @@ class _Layout:
             elif folded in by_label:
                 name = by_label[folded]
             else:
-                self.problems.append(_problem(self.key_row, letter, key, key,
+                self.problems.append(problem(self.key_row, letter, key, key,
                                               InputProblem(key, "unknown_input").message("vi")))
                 continue
             if name in seen:
-                self.problems.append(_problem(self.key_row, letter, name, key,
+                self.problems.append(problem(self.key_row, letter, name, key,
                                               f"cột trùng với cột {get_column_letter(seen[name] + 1)}"))
                 continue
             seen[name] = col
@@ -353,7 +355,7 @@ class _Layout:
             elif name != "name":
                 self.inputs[col] = name
         if self.code_col is None:
-            self.problems.append(_problem(self.key_row, None, "code", None,
+            self.problems.append(problem(self.key_row, None, "code", None,
                                           "thiếu cột mã đơn vị (tiêu đề «code» hoặc «Mã đơn vị»)"))
 
 
@@ -378,22 +380,22 @@ def _plan(db: sqlite_utils.Database, round_id: int, rows: list[list[Any]]
         if layout.code_col is None:
             unit = None
         elif _blank(raw_code):
-            problems.append(_problem(index, code_letter, "code", None, "thiếu mã đơn vị"))
+            problems.append(problem(index, code_letter, "code", None, "thiếu mã đơn vị"))
             unit = None
         else:
             code = _normalise_code(raw_code, in_round.keys() | elsewhere.keys())
             unit = in_round.get(code)
             if code in seen:
-                problems.append(_problem(index, code_letter, "code", raw_code,
+                problems.append(problem(index, code_letter, "code", raw_code,
                                          f"mã đơn vị {code} trùng với dòng {seen[code]}"))
                 unit = None
             elif unit is None and code in elsewhere:
                 other = elsewhere[code]
-                problems.append(_problem(index, code_letter, "code", raw_code,
+                problems.append(problem(index, code_letter, "code", raw_code,
                                          f"đơn vị {code} ({TYPE_NAMES.get(other['type'], '')} {other['name']}) "
                                          "không thuộc đợt đánh giá này"))
             elif unit is None:
-                problems.append(_problem(index, code_letter, "code", raw_code,
+                problems.append(problem(index, code_letter, "code", raw_code,
                                          f"không có đơn vị hành chính nào mang mã {code}"))
             else:
                 seen[code] = index
@@ -409,7 +411,7 @@ def _plan(db: sqlite_utils.Database, round_id: int, rows: list[list[Any]]
                     continue  # not caused by this file
                 reason = f"giá trị đã lưu của {p.field} ({p.value}) {p.message('vi')}"
             col, value = cells[field]
-            problems.append(_problem(index, get_column_letter(col + 1), field, value, reason))
+            problems.append(problem(index, get_column_letter(col + 1), field, value, reason))
         if unit is None:
             continue
         changed = bool(found) or typed != stored
@@ -417,7 +419,7 @@ def _plan(db: sqlite_utils.Database, round_id: int, rows: list[list[Any]]
             continue
         if unit["status"] not in workflow.COMMUNE_EDITABLE:
             allowed = ", ".join(workflow.STATUS_NAMES[s] for s in workflow.COMMUNE_EDITABLE)
-            problems.append(_problem(
+            problems.append(problem(
                 index, code_letter, "code", raw_code,
                 f"hồ sơ của đơn vị {unit['code']} đang ở trạng thái «{workflow.STATUS_NAMES[unit['status']]}», "
                 f"không sửa được số liệu kê khai (chỉ sửa được khi: {allowed})"))
@@ -434,7 +436,7 @@ def import_declared(db: sqlite_utils.Database, round_id: int, data: bytes, filen
     Raises :class:`ImportRejected` listing every problem (row, column, field, value, reason)
     when anything in the file is wrong; nothing is written then.
     """
-    rows = _read(data, filename)
+    rows = read_table(data, filename)
     # One write transaction around validation and writing: nobody can change an assessment
     # between the check and the write, and any failure leaves the database untouched.
     with transaction(db):

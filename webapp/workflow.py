@@ -18,7 +18,7 @@ from scoring import InvalidInputs, ScoreResult
 
 from . import audit
 from .errors import Locked, NotFound, StaleEdit, TransitionRefused
-from .rounds import criteria_for
+from .rounds import MAX_ID, criteria_for
 from .units import get_unit
 
 COMMUNE_EDITABLE = ("draft", "returned")
@@ -84,6 +84,19 @@ def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, An
             f"based on version {expected}); nothing was saved — reload and apply your changes again",
             current)
     return get(db, row["id"])
+
+
+def base_version(raw: Any, current: int) -> int | None:
+    """The version an edit is based on (None: not sent); a garbled one is refused as stale, so it
+    never skips the concurrency check (nor reaches SQLite as an out-of-range integer)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)):
+        raw = int(raw)
+    if type(raw) is int and 0 <= raw <= MAX_ID:
+        return raw
+    raise StaleEdit(f"the edit names version {str(raw)[:40]!r}, which is not a version of this assessment "
+                    f"(now {current}); nothing was saved — reload and apply your changes again", current)
 
 
 def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked: bool = False) -> None:

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from webapp import db as database
-from webapp import demo
 
 CHROMIUM = os.environ.get("CFC_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -25,15 +23,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "cfc.db"
-    db = database.connect(path)
-    demo.build_demo(db)
-    db.conn.close()
-    return path
 
 
 @pytest.fixture()
@@ -86,6 +75,7 @@ def shots(request: pytest.FixtureRequest, tmp_path: Path):
 
     def take(page, name: str) -> Path:
         path = folder / f"{next(counter):02d}-{name}.png"
+        page.wait_for_load_state("load")  # a click that posts a form may still be navigating
         page.screenshot(path=str(path), full_page=False)
         return path
     return take

@@ -1,0 +1,47 @@
+"""The production WSGI server behind ``cfc serve``: waitress in one process, or gunicorn with
+several worker processes so that pages use every CPU core (one Python process uses one).
+
+Gunicorn loads the app once in its master before forking (``preload_app``), so the instance
+secret key is made once and every worker shares it; each worker keeps its own page cache
+and, when it first renders a PDF, its own renderer pool (``CFC_RENDER_WORKERS`` each).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from flask import Flask
+
+REQUEST_TIMEOUT = 300  # seconds: a round's certificates as one ZIP is the longest request
+
+
+def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Serve ``app`` until stopped; ``workers`` > 1 needs gunicorn (POSIX systems only)."""
+    if workers == 1:
+        import waitress
+
+        # Queued requests are normal under load (they wait for one of the threads); say so once.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        waitress.serve(app, host=host, port=port, threads=threads)
+        return
+    if sys.platform == "win32":
+        raise RuntimeError("several worker processes need gunicorn, which does not run on Windows: use --workers 1")
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        """Gunicorn configured in code (no config file): threaded workers, app preloaded."""
+
+        def load_config(self) -> None:
+            settings: dict[str, Any] = {
+                "bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
+                "preload_app": True, "timeout": REQUEST_TIMEOUT, "graceful_timeout": 30, "keepalive": 5,
+                "accesslog": None, "errorlog": "-", "loglevel": "warning",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return app
+
+    Server().run()
