@@ -171,3 +171,15 @@ def test_each_installation_makes_its_own_session_key(tmp_path: Path, monkeypatch
         keys.append(app.secret_key)
         assert (instance / "secret_key").stat().st_mode & 0o777 == 0o600
     assert keys[0] != keys[1] and all(len(k) >= 32 for k in keys)
+
+
+# --- behind a reverse proxy -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("hops, recorded", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_the_client_address_comes_from_the_proxy_only_when_told_to_trust_it(site, hops: int, recorded: str) -> None:
+    app = create_app({"DATABASE": str(site["path"]), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                      "PROXY_HOPS": hops})
+    client = app.test_client()
+    client.post("/login", data={"username": "canbo.xa", "password": "wrong-password"},
+                headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert sql(site, "select remote from login_attempts order by id desc limit 1")[0]["remote"] == recorded

@@ -557,6 +557,14 @@ def test_web_save_and_upload_onto_a_full_disk_say_so_keep_the_input_and_write_no
         kept = {name: value for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
                 if name != "csrf_token"}
         assert kept == form and '<button type="submit">Gửi lại</button>' in page  # kept, to send again
+        body = json.dumps({"values": {"children": 1200}, "version": 1}).encode()
+        request = urllib.request.Request(f"{url}{checklist}/autosave", data=body, headers={
+            "Content-Type": "application/json", "X-CSRFToken": browser.token})
+        with pytest.raises(urllib.error.HTTPError) as answer:  # the checklist's autosave: JSON its script shows
+            browser.opener.open(request, timeout=LIMIT)
+        autosaved = json.loads(answer.value.read())
+        assert answer.value.code == 503 and autosaved["saved"] is False and autosaved["storage"] == "disk-full"
+        assert autosaved["message"] == "Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."
 
         browser.open(f"{checklist}?lang=en")
         for data in (pdf, pdf + b"0" * limit):  # the file fits but its row does not; the file does not fit

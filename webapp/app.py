@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import db as database
@@ -58,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("CFC_SECURE_COOKIES", "0") == "1",
         SESSION_COOKIE_NAME="cfc_session",
+        PROXY_HOPS=int(os.environ.get("CFC_PROXY_HOPS", "0") or 0),
         WTF_CSRF_TIME_LIMIT=3600,
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
@@ -65,6 +68,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(Path(app.instance_path))
+    if app.config["PROXY_HOPS"]:  # behind nginx: the client's address and scheme from its X-Forwarded-* headers
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_translations(Path(app.instance_path)))
 
     app.json = _JSONProvider(app)
@@ -175,6 +181,11 @@ def _register_errors(app: Flask) -> None:
             from .api import error_response
             return error_response(503, "Service Unavailable",
                                   f"the server cannot write ({kind}); nothing was written")
+        if request.is_json:  # the checklist's autosave: its script shows the message, the page keeps the input
+            message = (_("Máy chủ không ghi được dữ liệu: cơ sở dữ liệu đang ở chế độ chỉ đọc.")
+                       if kind == database.READ_ONLY
+                       else _("Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."))
+            return jsonify(saved=False, storage=kind, message=message), 503
         return render_template("errors/storage.html", kind=kind, fields=_posted_fields(), action=request.path,
                                uploaded=bool(request.files)), 503
 
