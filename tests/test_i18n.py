@@ -233,3 +233,25 @@ def test_status_and_role_names_in_english_where_templates_show_them(app) -> None
         assert f">{name}<" not in page, name
     page = text(login(app, "canbo.xa", "en").get("/mine", follow_redirects=True))
     assert '<strong class="status status-draft">Draft</strong>' in page
+
+
+def test_a_workflow_refusal_is_shown_in_the_interface_language(tmp_path: Path) -> None:
+    """Saving a submitted declaration is refused: in Vietnamese by default, in English on request."""
+    path = tmp_path / "cfc.db"
+    db = webdb.connect(path)
+    build_demo(db)
+    aid = next(db.query("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                        "where u.username = 'canbo.xa'"))["id"]
+    db.execute("update assessments set status = 'submitted' where id = ?", [aid])
+    db.conn.close()
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    client.post("/login", data={"username": "canbo.xa", "password": DEMO_PASSWORD})
+    vi = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
+    assert "Không thể sửa bản kê khai: hồ sơ đang ở trạng thái «Đã nộp»; chỉ được khi: Bản nháp, " in vi
+    assert "cannot edit" not in vi
+    client.get("/?lang=en")
+    en = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
+    assert "Cannot edit the declaration: the assessment is «Submitted»; allowed only when: Draft, " in en
+    autosave = client.post(f"/assessments/{aid}/autosave", json={"values": {"children": 10}})
+    assert autosave.status_code == 409 and autosave.get_json()["message"].startswith("Cannot edit the declaration")

@@ -361,7 +361,7 @@ def _check_answers(records: list[dict[str, Any]]) -> None:
             elif r["status"] == 409:
                 assert body.get("saved") is False and (body.get("message") or "").strip(), _brief(r)
                 if body.get("stale"):
-                    assert f"version {body['version']}" in body["message"] and "nothing was saved" in body["message"], \
+                    assert f"phiên bản {body['version']}" in body["message"] and "chưa lưu gì" in body["message"], \
                         _brief(r)
                     assert r.get("group") is not None, f"a solo editor's edit was refused as stale: {_brief(r)}"
                 else:

@@ -275,7 +275,7 @@ def test_refused_reviews_are_flashed_and_keep_the_input(app, db_path, district) 
     response = client.post(f"/assessments/{aid}/review/3", data={
         "status": "adjusted", "comment": "", "version": version, "abused_children": "7"})
     assert response.status_code == 409
-    assert any("needs a comment" in m for m in flashes(response))
+    assert any("cần ý kiến nêu lý do" in m for m in flashes(response))
     assert 'id="c3-abused_children" name="abused_children" inputmode="numeric" value="7"' in text(response)
     assert "Traceback" not in text(response)
 
@@ -283,7 +283,7 @@ def test_refused_reviews_are_flashed_and_keep_the_input(app, db_path, district) 
     response = client.post(f"/assessments/{aid}/review/3", data={
         "status": "accepted", "comment": "ok", "version": version, "abused_children": "7"})
     assert response.status_code == 409
-    assert any("only be changed with the status" in m for m in flashes(response))
+    assert any("Chỉ sửa được số liệu khi chọn «Điều chỉnh»" in m for m in flashes(response))
 
     # an invalid value: the reason next to the field, the value kept
     response = client.post(f"/assessments/{aid}/review/3", data={
@@ -318,7 +318,7 @@ def test_return_requires_a_comment(app, db_path, district) -> None:
     client = login(app, "thamdinh.huyen")
     response = client.post(f"/assessments/{aid}/return", data={"comment": "   "})
     assert response.status_code == 422
-    assert any("needs a comment" in m for m in flashes(response))
+    assert any("cần có ý kiến gửi xã" in m for m in flashes(response))
     assert status_of(db_path, aid) == "submitted"
 
     response = client.post(f"/assessments/{aid}/return", data={"comment": "Bổ sung minh chứng tiêu chí 9."})
@@ -340,7 +340,7 @@ def test_reopen_requires_a_reason(app, db_path, district) -> None:
         aid = in_district(db, district, ("verified",))[0]
     client = login(app, "thamdinh.huyen")
     response = client.post(f"/assessments/{aid}/reopen", data={"reason": ""})
-    assert response.status_code == 422 and any("needs a reason" in m for m in flashes(response))
+    assert response.status_code == 422 and any("Mở lại thẩm định cần có lý do" in m for m in flashes(response))
     assert status_of(db_path, aid) == "verified"
     assert client.post(f"/assessments/{aid}/reopen", data={"reason": "Phát hiện sai sót"}).status_code == 303
     assert status_of(db_path, aid) == "resubmitted"
@@ -377,7 +377,7 @@ def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_
 
     response = client.post(f"/assessments/{failing}/decide", data={"outcome": "recognised", "reason": ""})
     assert response.status_code == 409
-    assert any(failed_ids[0] in m and "cannot recognise" in m for m in flashes(response))
+    assert any(failed_ids[0] in m and "Không thể công nhận" in m for m in flashes(response)), flashes(response)
     assert status_of(db_path, failing) == "verified"
 
     response = client.post(f"/assessments/{passing}/decide", data={"outcome": "recognised", "reason": ""})
@@ -390,7 +390,7 @@ def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_
 
     # not recognising needs the reasons
     response = client.post(f"/assessments/{failing}/decide", data={"outcome": "not_recognised", "reason": ""})
-    assert response.status_code == 409 and any("needs the reasons" in m for m in flashes(response))
+    assert response.status_code == 409 and any("Quyết định không công nhận cần nêu lý do" in m for m in flashes(response))
     response = client.post(f"/assessments/{failing}/decide",
                            data={"outcome": "not_recognised", "reason": "Tiêu chí 2 được 0 điểm."})
     assert response.status_code == 303 and status_of(db_path, failing) == "not_recognised"
@@ -403,7 +403,7 @@ def test_revoke_requires_a_reason(app, db_path, district) -> None:
     client = login(app, "chutich.huyen")
     response = client.post(f"/assessments/{aid}/revoke", data={"reason": " "})
     assert response.status_code == 422
-    assert any("needs a reason" in m for m in flashes(response))
+    assert any("Thu hồi công nhận cần có lý do" in m for m in flashes(response))
     assert status_of(db_path, aid) == "recognised"
 
     response = client.post(f"/assessments/{aid}/revoke", data={"reason": "Phát hiện kê khai không trung thực."})

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
 from .db import transaction
-from .errors import NotFound, StorageError
+from .errors import N_, Msg, NotFound, StorageError
 from .units import get_unit
 
 ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
@@ -55,17 +55,21 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
                 scope_unit_id: str | None, actor: str) -> User:
     """Create an account; officers need a commune, reviewers/authorities/viewers a scope."""
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})")
+        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
+                           N_("Vai trò không hợp lệ: %(role)s."), role=role)
     if role != "admin" and not scope_unit_id:
-        raise AccountError(f"a {role} account needs a unit (its jurisdiction)")
+        raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
+                           N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
     if scope_unit_id:
         unit = get_unit(db, scope_unit_id)
         if role == "officer" and unit["type"] not in ("xa", "phuong", "thi_tran", "dac_khu"):
-            raise AccountError("an officer account belongs to one commune, ward or township")
+            raise AccountError("an officer account belongs to one commune, ward or township",
+                               N_("Tài khoản cán bộ xã thuộc về một xã, phường hoặc thị trấn."))
     _check_password(password)
     with transaction(db):
         if db["users"].count_where("username = ? collate nocase", [username]):
-            raise AccountError(f"the user name {username!r} is taken")
+            raise AccountError(f"the user name {username!r} is taken",
+                               N_("Tên đăng nhập «%(username)s» đã có người dùng."), username=username)
         user_id = db["users"].insert({
             "username": username, "display_name": display_name, "password_hash": generate_password_hash(password),
             "role": role, "scope_unit_id": scope_unit_id, "active": 1, "created_at": audit.now(),
@@ -77,7 +81,8 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters",
+                           N_("Mật khẩu cần ít nhất %(n)s ký tự."), n=MIN_PASSWORD)
 
 
 def get_user(db: sqlite_utils.Database, user_id: int) -> User:
@@ -111,7 +116,7 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str, remote
 def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -> None:
     row = next(db["users"].rows_where("id = ?", [user.id]))
     if not check_password_hash(row["password_hash"], old):
-        raise AccountError("the current password is wrong")
+        raise AccountError("the current password is wrong", N_("Mật khẩu hiện tại không đúng."))
     _check_password(new)
     with transaction(db):
         db["users"].update(user.id, {"password_hash": generate_password_hash(new),

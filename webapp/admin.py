@@ -8,6 +8,7 @@ from . import accounts
 from .app import get_db
 from .auth import current_user, roles_required
 from .errors import NotFound, StorageError
+from .refusals import refusal
 from .vietnamese import nfc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -24,7 +25,7 @@ def users():
                                  form.get("role", ""), nfc(form.get("display_name", "")).strip(),
                                  form.get("scope_unit_id") or None, current_user().username)
         except (StorageError, NotFound) as exc:
-            flash(str(exc), "error")
+            flash(refusal(exc), "error")
             return render_template("admin/users.html", users=accounts.list_users(db), roles=accounts.ROLE_NAMES,
                                    form=form), 422
         flash(_("Đã tạo tài khoản."), "ok")

@@ -13,7 +13,7 @@ import sqlite_utils
 from .db import transaction
 
 from . import audit, workflow
-from .errors import StorageError
+from .errors import N_, StorageError
 from .vietnamese import nfc
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -41,12 +41,14 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
         filename: str, data: bytes, actor: str) -> dict[str, Any]:
     """Check and store one file for an editable assessment; returns its row."""
     if not data:
-        raise AttachmentRejected("the file is empty")
+        raise AttachmentRejected("the file is empty", N_("Tệp trống."))
     if len(data) > MAX_BYTES:
-        raise AttachmentRejected(f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}")
+        raise AttachmentRejected(f"the file is {len(data):,} bytes; the limit is {MAX_BYTES:,}",
+                                 N_("Tệp lớn hơn giới hạn %(mb)s MB."), mb=MAX_BYTES // 2**20)
     ctype = sniff(data)
     if ctype is None:
-        raise AttachmentRejected("only PDF, PNG and JPEG files are accepted (checked by content)")
+        raise AttachmentRejected("only PDF, PNG and JPEG files are accepted (checked by content)",
+                                 N_("Chỉ nhận tệp PDF, PNG và JPEG (kiểm tra theo nội dung tệp)."))
     store.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16) + _EXTENSIONS[ctype]
     target = store / stored_name

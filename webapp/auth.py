@@ -13,6 +13,7 @@ from . import accounts, workflow
 from .accounts import AccountError, TooManyAttempts, User
 from .app import get_db
 from .errors import NotFound
+from .refusals import refusal
 
 bp = Blueprint("auth", __name__)
 
@@ -111,7 +112,7 @@ def password():
                 accounts.change_password(get_db(), current_user(), request.form.get("old", ""),
                                          request.form.get("new", ""))
             except AccountError as exc:
-                flash(str(exc), "error")
+                flash(refusal(exc), "error")
             else:
                 flash(_("Đã đổi mật khẩu."), "ok")
                 return redirect(url_for("index"))

@@ -16,6 +16,7 @@ from . import attachments, pagecache, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, login_required, roles_required
 from .errors import StaleEdit, StorageError, TransitionRefused
+from .refusals import refusal
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc
 
@@ -110,7 +111,7 @@ def checklist(assessment_id: int):
         current = workflow.get(db, assessment_id)
         return render_template("commune/checklist.html", **_context(current, values, [])), 409
     except TransitionRefused as exc:
-        flash(str(exc), "error")
+        flash(refusal(exc), "error")
         return render_template("commune/checklist.html", **_context(row, values, [])), 409
     flash(_("Đã lưu."), "ok")
     return redirect(url_for("commune.checklist", assessment_id=assessment_id))
@@ -146,9 +147,9 @@ def autosave(assessment_id: int):
         return jsonify(saved=False, problems=[p.to_dict("en" if _lang_en() else "vi") for p in exc.problems],
                        **_live(row, {**_as_form(row["declared"]), **values})), 422
     except StaleEdit as exc:
-        return jsonify(saved=False, stale=True, version=exc.current_version, message=str(exc)), 409
+        return jsonify(saved=False, stale=True, version=exc.current_version, message=refusal(exc)), 409
     except TransitionRefused as exc:
-        return jsonify(saved=False, message=str(exc)), 409
+        return jsonify(saved=False, message=refusal(exc)), 409
     return jsonify(saved=True, version=row["version"], problems=[], **_live(row, row["declared"]))
 
 
@@ -177,7 +178,7 @@ def submit(assessment_id: int):
             workflow.submit(db, assessment_id, current_user().username)
         except (InvalidInputs, TransitionRefused) as exc:
             message = "; ".join(f"{p.field}: {p.message('vi')}" for p in exc.problems) \
-                if isinstance(exc, InvalidInputs) else str(exc)
+                if isinstance(exc, InvalidInputs) else refusal(exc)
             flash(_("Chưa nộp được: %(m)s", m=message), "error")
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
         flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
@@ -199,7 +200,7 @@ def upload(assessment_id: int):
                             current_user().username)
             flash(_("Đã tải lên tệp minh chứng."), "ok")
         except StorageError as exc:
-            flash(str(exc), "error")
+            flash(refusal(exc), "error")
     return redirect(url_for("commune.checklist", assessment_id=assessment_id))
 
 

@@ -17,6 +17,7 @@ from . import accounts, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import TransitionRefused
+from .refusals import refusal
 from .review import provisional_of
 from .rounds import criteria_for
 from .vietnamese import nfc
@@ -97,7 +98,7 @@ def decide(assessment_id: int):
     try:
         workflow.decide(get_db(), assessment_id, current_user().username, outcome == "recognised", reason or None)
     except TransitionRefused as exc:
-        flash(_("Chưa ghi quyết định: %(m)s", m=str(exc)), "error")
+        flash(_("Chưa ghi quyết định: %(m)s", m=refusal(exc)), "error")
         return _render(409, kept)
     if outcome == "recognised":
         flash(_("Đã công nhận đơn vị đạt chuẩn phù hợp với trẻ em."), "ok")
@@ -114,7 +115,7 @@ def revoke(assessment_id: int):
     try:
         workflow.revoke(get_db(), assessment_id, current_user().username, reason)
     except TransitionRefused as exc:
-        flash(_("Chưa thu hồi công nhận: %(m)s", m=str(exc)), "error")
+        flash(_("Chưa thu hồi công nhận: %(m)s", m=refusal(exc)), "error")
         return _render(409 if reason else 422, {assessment_id: {"revoke": reason}})
     flash(_("Đã thu hồi công nhận."), "ok")
     return _back(assessment_id)

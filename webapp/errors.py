@@ -1,9 +1,30 @@
-"""Exceptions of the storage and workflow layer (no web framework involved)."""
+"""Exceptions of the storage and workflow layer (no web framework involved).
+
+A refusal a user sees carries, besides its English message (logs, CLI, tests), its text in
+the interface's source language: ``vi``, a Vietnamese msgid with ``%(name)s`` fields, and
+``params``; fields that are catalogue texts themselves (state names, actions) are ``Msg``.
+The web app translates them with the catalogue (``webapp.refusals``).
+"""
 from __future__ import annotations
+
+from typing import Any
+
+
+class Msg(str):
+    """A Vietnamese text from the catalogue, translated where it is shown (unlike a user's text)."""
+
+
+def N_(text: str) -> Msg:
+    """Mark a Vietnamese message for the catalogue; it is translated where it is shown."""
+    return Msg(text)
 
 
 class StorageError(Exception):
     """Base class for failures of the stored data layer."""
+
+    def __init__(self, message: str, vi: str | None = None, **params: Any):
+        self.vi, self.params = vi, params
+        super().__init__(message)
 
 
 class NotFound(StorageError):
@@ -21,9 +42,9 @@ class Locked(TransitionRefused):
 class StaleEdit(StorageError):
     """The edit was based on an older version than the stored one; nothing was written."""
 
-    def __init__(self, message: str, current_version: int):
+    def __init__(self, message: str, current_version: int, vi: str | None = None, **params: Any):
         self.current_version = current_version
-        super().__init__(message)
+        super().__init__(message, vi, **params)
 
 
 class ImportRejected(StorageError):
@@ -31,7 +52,8 @@ class ImportRejected(StorageError):
 
     def __init__(self, problems: list[dict]):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the import file; nothing was written")
+        super().__init__(f"{len(problems)} problem(s) in the import file; nothing was written",
+                         N_("Tệp có %(n)s lỗi; chưa ghi dữ liệu nào."), n=len(problems))
 
 
 class InvalidRecord(StorageError):
@@ -39,4 +61,4 @@ class InvalidRecord(StorageError):
 
     def __init__(self, field: str, message: str):
         self.field = field
-        super().__init__(message)
+        super().__init__(message)  # already in Vietnamese

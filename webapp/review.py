@@ -22,6 +22,7 @@ from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import StaleEdit, TransitionRefused
 from .formatting import _lang
+from .refusals import refusal
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc
 
@@ -231,7 +232,7 @@ def review_criterion(assessment_id: int, criterion: int):
                                "dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
         return _render(workflow.get(db, assessment_id), 409, posted=posted)
     except TransitionRefused as exc:
-        flash(f"{prefix} {exc}", "error")
+        flash(f"{prefix} {refusal(exc)}", "error")
         return _render(workflow.get(db, assessment_id), 409, posted=posted)
     flash(_("Đã lưu kết quả thẩm định tiêu chí %(n)s.", n=criterion), "ok")
     return _back(assessment_id, f"criterion-{criterion}")
@@ -246,7 +247,7 @@ def return_assessment(assessment_id: int):
     try:
         workflow.return_for_clarification(db, assessment_id, current_user().username, comment)
     except TransitionRefused as exc:
-        flash(_("Chưa trả lại hồ sơ: %(m)s", m=str(exc)), "error")
+        flash(_("Chưa trả lại hồ sơ: %(m)s", m=refusal(exc)), "error")
         return _render(workflow.get(db, row["id"]), 409 if comment else 422, kept={"return": comment})
     flash(_("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."), "ok")
     return _back(assessment_id)
@@ -265,7 +266,7 @@ def verify(assessment_id: int):
                 m="; ".join(f"{p.field}: {p.message(lang)}" for p in exc.problems)), "error")
         return _render(workflow.get(db, row["id"]), 409)
     except TransitionRefused as exc:
-        flash(_("Chưa hoàn thành thẩm định: %(m)s", m=str(exc)), "error")
+        flash(_("Chưa hoàn thành thẩm định: %(m)s", m=refusal(exc)), "error")
         return _render(workflow.get(db, row["id"]), 409)
     flash(_("Đã hoàn thành thẩm định. Hồ sơ chuyển đến người có thẩm quyền công nhận."), "ok")
     return _back(assessment_id)
@@ -280,7 +281,7 @@ def reopen(assessment_id: int):
     try:
         workflow.reopen(db, assessment_id, current_user().username, reason)
     except TransitionRefused as exc:
-        flash(_("Chưa mở lại thẩm định: %(m)s", m=str(exc)), "error")
+        flash(_("Chưa mở lại thẩm định: %(m)s", m=refusal(exc)), "error")
         return _render(workflow.get(db, row["id"]), 409 if reason else 422, kept={"reopen": reason})
     flash(_("Đã mở lại hồ sơ để thẩm định."), "ok")
     return _back(assessment_id)

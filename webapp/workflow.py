@@ -17,13 +17,19 @@ import scoring
 from scoring import InvalidInputs, ScoreResult
 
 from . import audit
-from .errors import Locked, NotFound, StaleEdit, TransitionRefused
+from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
 from .rounds import MAX_ID, criteria_for
 from .units import get_unit
 
 COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")
 REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
+ACTIONS = {  # what _require's callers try to do, as the refusal names it
+    "attach evidence": N_("đính kèm minh chứng"), "edit the declaration": N_("sửa bản kê khai"),
+    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
+    "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
+    "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
+}
 REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần làm rõ", "adjusted": "Điều chỉnh"}
 STATUS_NAMES = {
     "draft": "Bản nháp", "submitted": "Đã nộp", "returned": "Trả lại để bổ sung",
@@ -82,7 +88,9 @@ def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, An
         raise StaleEdit(
             f"assessment {row['id']} was changed by someone else (version {current}, your edit was "
             f"based on version {expected}); nothing was saved — reload and apply your changes again",
-            current)
+            current, N_("Người khác vừa cập nhật hồ sơ này (phiên bản %(current)s, bạn sửa từ phiên bản "
+                        "%(expected)s): chưa lưu gì — hãy tải lại trang và nhập lại thay đổi."),
+            current=current, expected=expected)
     return get(db, row["id"])
 
 
@@ -96,7 +104,9 @@ def base_version(raw: Any, current: int) -> int | None:
     if type(raw) is int and 0 <= raw <= MAX_ID:
         return raw
     raise StaleEdit(f"the edit names version {str(raw)[:40]!r}, which is not a version of this assessment "
-                    f"(now {current}); nothing was saved — reload and apply your changes again", current)
+                    f"(now {current}); nothing was saved — reload and apply your changes again", current,
+                    N_("Phiên bản «%(version)s» không phải là phiên bản của hồ sơ này (hiện là %(current)s): "
+                       "chưa lưu gì — hãy tải lại trang."), version=str(raw)[:40], current=current)
 
 
 def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked: bool = False) -> None:
@@ -104,7 +114,10 @@ def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked:
         names = ", ".join(STATUS_NAMES[s] for s in allowed)
         message = (f"cannot {action}: the assessment is «{STATUS_NAMES[row['status']]}» "
                    f"({row['status']}); allowed only when: {names}")
-        raise (Locked if locked else TransitionRefused)(message)
+        raise (Locked if locked else TransitionRefused)(
+            message, N_("Không thể %(action)s: hồ sơ đang ở trạng thái «%(status)s»; chỉ được khi: %(allowed)s."),
+            action=ACTIONS[action], status=Msg(STATUS_NAMES[row["status"]]),
+            allowed=[Msg(STATUS_NAMES[s]) for s in allowed])
 
 
 def require_editable(row: dict[str, Any], action: str) -> None:
@@ -199,9 +212,12 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
                      base_version: int | None = None) -> dict[str, Any]:
     """The reviewer's status for one criterion; ``adjusted`` values need a reason (comment)."""
     if status not in REVIEW_STATUSES:
-        raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})")
+        raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})",
+                                N_("Hãy chọn một kết quả thẩm định: %(allowed)s."),
+                                allowed=[Msg(name) for name in REVIEW_NAMES.values()])
     if status != "accepted" and not (comment or "").strip():
-        raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason")
+        raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason",
+                                N_("Kết quả «%(status)s» cần ý kiến nêu lý do."), status=Msg(REVIEW_NAMES[status]))
     with transaction(db):
         row = get(db, assessment_id)
         _require(row, UNDER_REVIEW, "review", locked=True)
@@ -212,7 +228,9 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
         verified = dict(row["verified"])
         if adjusted:
             if status != "adjusted":
-                raise TransitionRefused("values can only be changed with the status «adjusted»")
+                raise TransitionRefused("values can only be changed with the status «adjusted»",
+                                        N_("Chỉ sửa được số liệu khi chọn «%(adjusted)s»."),
+                                        adjusted=Msg(REVIEW_NAMES["adjusted"]))
             allowed = {n for i in numbers[criterion].items for n in i.rule.input_names}
             outside = sorted(set(adjusted) - allowed)
             if outside:
@@ -238,7 +256,8 @@ def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str
 def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
     """Send the assessment back to the commune with comments."""
     if not (comment or "").strip():
-        raise TransitionRefused("returning an assessment needs a comment for the commune")
+        raise TransitionRefused("returning an assessment needs a comment for the commune",
+                                N_("Trả lại hồ sơ cần có ý kiến gửi xã."))
     with transaction(db):
         row = get(db, assessment_id)
         _require(row, UNDER_REVIEW, "return the assessment")
@@ -256,7 +275,9 @@ def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[st
                  if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
         if open_:
             raise TransitionRefused(
-                f"cannot verify: criteria {', '.join(map(str, open_))} are not yet accepted or adjusted")
+                f"cannot verify: criteria {', '.join(map(str, open_))} are not yet accepted or adjusted",
+                N_("Chưa thể hoàn thành thẩm định: các tiêu chí %(criteria)s chưa được chấp nhận hoặc điều chỉnh."),
+                criteria=", ".join(map(str, open_)))
         _validated(db, row, row["verified"], partial=False)
         return _transition(db, row, "verified", actor)
 
@@ -264,7 +285,7 @@ def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[st
 def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Reopen a verified (or refused) assessment for review; needs a reason."""
     if not (reason or "").strip():
-        raise TransitionRefused("reopening needs a reason")
+        raise TransitionRefused("reopening needs a reason", N_("Mở lại thẩm định cần có lý do."))
     with transaction(db):
         row = get(db, assessment_id)
         _require(row, ("verified", "not_recognised"), "reopen")
@@ -281,9 +302,12 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
         if recognised and not row["recognised"]:
             failing = json.loads(row["result"])["failed_conditions"]
             raise TransitionRefused(
-                f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}")
+                f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}",
+                N_("Không thể công nhận: kết quả thẩm định không đạt điều kiện %(conditions)s."),
+                conditions=", ".join(failing) or "?")
         if not recognised and not (reason or "").strip():
-            raise TransitionRefused("a decision not to recognise needs the reasons")
+            raise TransitionRefused("a decision not to recognise needs the reasons",
+                                    N_("Quyết định không công nhận cần nêu lý do."))
         outcome = "recognised" if recognised else "not_recognised"
         db["decisions"].upsert({"assessment_id": assessment_id, "outcome": outcome, "reason": reason,
                                 "decided_by": actor, "decided_at": audit.now()}, pk="assessment_id")
@@ -293,7 +317,7 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
 def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Revoke a recognition, the only change a recognised assessment allows."""
     if not (reason or "").strip():
-        raise TransitionRefused("revoking a recognition needs a reason")
+        raise TransitionRefused("revoking a recognition needs a reason", N_("Thu hồi công nhận cần có lý do."))
     with transaction(db):
         row = get(db, assessment_id)
         _require(row, ("recognised",), "revoke")
