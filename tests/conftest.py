@@ -6,6 +6,7 @@ failing conditions or validation errors. Written by hand from the reference tabl
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,27 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     demo.build_demo(db)
     db.conn.close()
     return path
+
+
+@pytest.fixture()
+def db_path(demo_db: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo database for one test."""
+    path = tmp_path / "cfc.db"
+    webdb.backup(demo_db, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_copy(demo_db: Path) -> Callable[[Path], int]:
+    """Copy the demo database to a path (for module fixtures that build on it); returns the demo round's id."""
+    def copy(path: Path) -> int:
+        webdb.backup(demo_db, path)
+        db = webdb.connect(path, migrate=False)
+        try:
+            return db.execute("select max(id) from rounds").fetchone()[0]
+        finally:
+            db.conn.close()
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@ error shape ({"error": {"status", "title", "detail"}}) for every failure under /
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp import db as webdb
-from webapp import demo
 from webapp.app import create_app
 
 TOKEN = "test-token-0123456789abcdef"
@@ -19,17 +19,13 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("api")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         mp.delenv("CFC_API_TOKEN", raising=False)
         path = tmp / "cfc.db"
-        db = webdb.connect(path)
-        try:
-            round_id = demo.build_demo(db)
-        finally:
-            db.conn.close()
+        round_id = demo_copy(path)
         yield {"path": path, "round": round_id}
 
 

@@ -24,9 +24,8 @@ IMG = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture()
-def site(demo_db: Path, tmp_path: Path) -> dict[str, Any]:
-    path = tmp_path / "cfc.db"
-    shutil.copy(demo_db, path)
+def site(db_path: Path, tmp_path: Path) -> dict[str, Any]:
+    path = db_path
     store = tmp_path / "instance" / "attachments"
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                       "ATTACHMENTS": str(store)})

@@ -24,7 +24,6 @@ import subprocess
 import unicodedata
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from webapp import db as webdb
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.rounds import create_round
+from webhelpers import opened
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
                                 reason="poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts) not installed")
@@ -77,15 +77,6 @@ def recognise(db: Any, round_id: int, unit_id: str, inputs: dict[str, Any], reco
     workflow.verify(db, row["id"], "reviewer")
     workflow.decide(db, row["id"], "authority", recognised, None if recognised else "Chưa đạt.")
     return row["id"]
-
-
-@contextmanager
-def opened(path: Path) -> Iterator[Any]:
-    db = webdb.connect(path)
-    try:
-        yield db
-    finally:
-        db.conn.close()
 
 
 @pytest.fixture(scope="module")

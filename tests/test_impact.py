@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,16 +55,13 @@ def variant() -> criteria.CriteriaSet:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, variant: criteria.CriteriaSet) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, variant: criteria.CriteriaSet,
+         demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("impact")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         path = tmp / "cfc.db"
-        db = webdb.connect(path)
-        try:
-            round_id = demo.build_demo(db)
-        finally:
-            db.conn.close()
+        round_id = demo_copy(path)
         app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
         shipped = criteria.shipped
         mp.setattr(criteria, "shipped", lambda: (*shipped(), variant))  # the variant as if shipped

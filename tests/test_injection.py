@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,17 +46,13 @@ DISTRICT_USERS = ("thamdinh.huyen", "chutich.huyen")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
     """The demo database (built once) and the app on it; the same data for every payload."""
     tmp = tmp_path_factory.mktemp("injection")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         path = tmp / "cfc.db"
-        db = webdb.connect(path)
-        try:
-            round_id = demo.build_demo(db)
-        finally:
-            db.conn.close()
+        round_id = demo_copy(path)
         app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
         yield {"app": app, "path": path, "round": round_id, "tmp": tmp,
                "clients": {name: login(app, name) for name in (*DISTRICT_USERS, "admin")}}

@@ -4,7 +4,8 @@ TDMNPB) for a 2022 unit, and unverified parts flagged."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +21,14 @@ STUNTING = "c15c-suy-dinh-duong-thap-coi"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("ntm")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         path = tmp / "cfc.db"
+        round_id = demo_copy(path)
         db = webdb.connect(path)
         try:
-            round_id = demo.build_demo(db)
             round_2025 = rounds.create_round(db, name="Đợt 2026", year=2026, cset=criteria.get("qd06-2019"),
                                              unit_set=units.CAO_BANG_2025, actor="test")
         finally:

@@ -7,48 +7,20 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from webhelpers import login
+from webhelpers import login, opened
 
 import criteria
 from webapp import accounts, attachments, bulk, pagecache, review, rounds, units, urban, workflow
 from webapp import db as webdb
 from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD, build_demo
+from webapp.demo import DEMO_PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("pagecache") / "cfc.db"
-    db = webdb.connect(path)
-    try:
-        build_demo(db)
-    finally:
-        db.conn.close()
-    return path
-
-
-@pytest.fixture()
-def db_path(demo_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "cfc.db"
-    webdb.backup(demo_db, path)
-    return path
-
-
-@contextmanager
-def opened(path: Path) -> Iterator[Any]:
-    db = webdb.connect(path, migrate=False)
-    try:
-        yield db
-    finally:
-        db.conn.close()
 
 
 def make_app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **config: Any):
@@ -66,7 +38,7 @@ def app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def ids(db_path: Path) -> dict[str, Any]:
     """The officer's draft, a submitted and a verified assessment of the reviewer's district, and
     another commune and district (with an officer and a reviewer of their own)."""
-    with opened(db_path) as db:
+    with opened(db_path, migrate=False) as db:
         scope = {r["username"]: r["scope_unit_id"] for r in accounts.list_users(db)}
         district = scope["thamdinh.huyen"]
 
@@ -189,7 +161,7 @@ def test_each_role_gets_its_own_checklist(app, ids):
 def test_each_jurisdiction_gets_its_own_dashboard(app, ids, db_path):
     def units_shown(user: str) -> int:
         return int(re.search(r'id="stat-units">([\d.]+)<', page(login(app, user).get("/dashboard"))).group(1))
-    with opened(db_path) as db:
+    with opened(db_path, migrate=False) as db:
         in_district = db.execute("select count(*) from assessments a join units u on u.id = a.unit_id "
                                  "where u.parent_id = ?", [ids["district"]]).fetchone()[0]
         elsewhere = db.execute("select count(*) from assessments a join units u on u.id = a.unit_id "
@@ -273,7 +245,7 @@ def test_the_csrf_tokens_of_a_cached_page_are_the_requesting_sessions(db_path, t
 def test_every_change_the_pages_show_moves_the_stamp(db_path, ids, tmp_path):
     """Values, evidence, attachments, reviews, adjustments, statuses (and the reviews reset on a
     resubmission), decisions, revocations, rounds, bulk imports, urban status, accounts."""
-    with opened(db_path) as db:
+    with opened(db_path, migrate=False) as db:
         own, submitted, verified = ids["own"], ids["submitted"], ids["verified"]
 
         def first(sql: str, *params: Any) -> Any:
@@ -322,11 +294,11 @@ def test_every_change_the_pages_show_moves_the_stamp(db_path, ids, tmp_path):
 def test_a_restored_backup_does_not_bring_back_a_stamp_for_other_data(db_path, ids, tmp_path):
     backup = tmp_path / "backup.db"
     webdb.backup(db_path, backup)
-    with opened(db_path) as db:
+    with opened(db_path, migrate=False) as db:
         workflow.set_evidence(db, ids["own"], "1.1", "trước khi khôi phục", "t")
         lost = pagecache.stamp(db)
     webdb.backup(backup, db_path)  # cfc restore
-    with opened(db_path) as db:
+    with opened(db_path, migrate=False) as db:
         workflow.set_evidence(db, ids["own"], "1.1", "sau khi khôi phục", "t")
         again = pagecache.stamp(db)
     assert again[0] == lost[0] and again != lost  # the same id, another change: another stamp

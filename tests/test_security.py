@@ -2,7 +2,6 @@
 security headers, cookie flags, escaping of hostile text."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,8 @@ from webapp.app import create_app
 
 
 @pytest.fixture()
-def app(demo_db: Path, tmp_path: Path):
-    path = tmp_path / "cfc.db"
-    shutil.copy(demo_db, path)
-    return create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+def app(db_path: Path):
+    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                        "SESSION_COOKIE_SECURE": True})
 
 

@@ -30,13 +30,6 @@ SET22 = units.CAO_BANG_2022
 
 
 @pytest.fixture
-def db_path(demo_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "cfc.db"
-    shutil.copy(demo_db, path)
-    return path
-
-
-@pytest.fixture
 def db(db_path: Path) -> Iterator[Any]:
     database = webdb.connect(db_path)
     yield database

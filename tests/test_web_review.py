@@ -8,8 +8,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,39 +16,12 @@ import pytest
 
 import scoring
 from webapp import accounts, attachments, units, workflow
-from webapp import db as webdb
 from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD, build_demo
+from webapp.demo import DEMO_PASSWORD
 from webapp.rounds import criteria_for
+from webhelpers import login, opened
 
 PENDING = ("submitted", "resubmitted")
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "cfc.db"
-    db = webdb.connect(path)
-    try:
-        build_demo(db)
-    finally:
-        db.conn.close()
-    return path
-
-
-@pytest.fixture()
-def db_path(demo_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "cfc.db"
-    webdb.backup(demo_db, path)
-    return path
-
-
-@contextmanager
-def opened(path: Path) -> Iterator[Any]:
-    db = webdb.connect(path)
-    try:
-        yield db
-    finally:
-        db.conn.close()
 
 
 @pytest.fixture()
@@ -58,13 +29,6 @@ def app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CFC_INSTANCE", str(tmp_path / "instance"))
     return create_app({"DATABASE": str(db_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
                        "ATTACHMENTS": str(tmp_path / "attachments")})
-
-
-def login(app, username: str, password: str = DEMO_PASSWORD):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def text(response) -> str:
