@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from . import native
+
 DEFAULT_WORKERS = 2
 MAX_TASKS_PER_WORKER = 2000  # renew a worker now and then: bounded memory in a server
 
@@ -44,11 +46,16 @@ def worker_count() -> int:
 
 
 def pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """The process pool with ``workers`` processes (started once, then reused)."""
+    """The process pool with ``workers`` processes (started once, then reused).
+
+    A missing native library is raised here, as :class:`~certificates.native.MissingLibrary`,
+    rather than as a broken pool after a worker failed to start.
+    """
     workers = workers or worker_count()
     with _POOLS_LOCK:
         executor = _POOLS.get(workers)
         if executor is None:
+            native.require()
             # spawn: a clean interpreter per worker, safe from a threaded web server
             executor = _POOLS[workers] = ProcessPoolExecutor(
                 max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -26,13 +26,16 @@ import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from PIL import Image
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.text.ffi import ffi, fontconfig, pangoft2
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from . import vn
+from . import native, vn
+
+native.require()  # a missing Pango is one line naming its package, not WeasyPrint's page of advice
+
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.document import Document  # noqa: E402
+from weasyprint.text.ffi import ffi, fontconfig, pangoft2  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
 
 PACKAGE = Path(__file__).resolve().parent
 FONTS = PACKAGE / "fonts"

@@ -73,6 +73,14 @@ class ScenarioCase(pytest.Item):
         return f"{self.path.name} » {self.name}\n  case: {self.case}\n{super().repr_failure(excinfo, style)}"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly how many tests did not run for want of a system tool, and how to install it."""
+    missing = [r for r in terminalreporter.stats.get("skipped", []) if "system tool missing" in str(r.longrepr)]
+    if missing:
+        terminalreporter.write_sep("!", f"{len(missing)} tests NOT RUN: a system tool is missing", yellow=True)
+        terminalreporter.write_line("Run `scripts/install-system-deps --test` (Debian packages), then pytest again.")
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the demo round and accounts, built once per session; tests copy it."""

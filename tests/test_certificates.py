@@ -37,10 +37,9 @@ from webapp import db as webdb
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.rounds import create_round
-from webhelpers import opened
+from webhelpers import needs_tools, opened
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
-                                reason="poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts) not installed")
+pytestmark = needs_tools("pdftotext", "pdftoppm", "pdfinfo", "pdffonts")
 
 REFERENCE = Path(__file__).parent / "reference"
 UPDATE = os.environ.get("CFC_UPDATE_REFERENCES") == "1"

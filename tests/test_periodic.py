@@ -25,6 +25,7 @@ from webapp import db as webdb
 from webapp import demo, period_cli, period_web, periodic, rounds, units  # noqa: F401 (period_cli registers)
 from webapp.app import create_app
 from webapp.workflow import STATUS_NAMES
+from webhelpers import needs_tools
 
 TODAY = dt.date(2024, 12, 1)
 PROVINCE = "cao-bang-2022:04"
@@ -253,6 +254,7 @@ def _vi_pct(value: float) -> str:
     return text.removesuffix(",0")
 
 
+@needs_tools("pdftotext")
 def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path: Path) -> None:
     text = pdf_text(periodic.period_pdf(report), tmp_path)
     flat = " ".join(text.split())
@@ -276,6 +278,7 @@ def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path
 
 # ---- command line -------------------------------------------------------------------------------
 
+@needs_tools("pdftotext")
 def test_cli_writes_xlsx_and_pdf(world: dict[str, Any], tmp_path: Path) -> None:
     from scoring.cli import cfc
 
@@ -336,6 +339,7 @@ def test_web_scope_and_roles(world: dict[str, Any], app: Flask) -> None:
     assert _xlsx_units(login(app, "admin").get(f"/rounds/{rid}/period.xlsx?scope={world['district']}")) == district
 
 
+@needs_tools("pdftotext")
 def test_web_pdf(world: dict[str, Any], app: Flask, tmp_path: Path) -> None:
     response = login(app, "thamdinh.huyen").get(f"/rounds/{world['new']}/period.pdf?kind=six-month")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

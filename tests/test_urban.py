@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from webapp import db as webdb
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.errors import ImportRejected, InvalidRecord
-from webhelpers import login
+from webhelpers import login, needs_tools
 
 WARD = "cao-bang-2022:01273"  # Phường Hợp Giang, thành phố Cao Bằng
 TOWN = "cao-bang-2022:01321"  # Thị trấn Bảo Lạc
@@ -218,7 +217,7 @@ def test_admin_records_through_the_form_and_a_bad_date_keeps_the_input(app, db) 
                      listing, re.S)
 
 
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
+@needs_tools("pdftotext")
 def test_the_evaluation_report_of_a_ward_states_its_rating(db) -> None:
     round_id, year = latest_round(db)
     urban.record(db, WARD, {"year": year, "status": "đạt", "decision": "Số 12/QĐ-UBND",

@@ -1,16 +1,33 @@
 """Small helpers shared by the web tests (pytest puts tests/ on the import path)."""
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp import db as webdb
 from webapp.demo import DEMO_PASSWORD
+
+
+INSTALL_HINT = "install it with: scripts/install-system-deps --test"
+
+
+def needs_tools(*tools: str) -> pytest.MarkDecorator:
+    """Skip, saying why, when a system tool is missing; under CI (``CI`` set) run and fail instead."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    return pytest.mark.skipif(bool(missing) and not os.environ.get("CI"),
+                              reason=f"system tool missing: {', '.join(missing)} ({INSTALL_HINT})")
 
 
 @contextmanager
@@ -29,3 +46,44 @@ def login(app: Flask, username: str, password: str = DEMO_PASSWORD) -> FlaskClie
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(database: Path, folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real ``cfc serve`` (waitress) on a free port, on a copy of ``database``; yields the base URL."""
+    instance = folder / "instance"
+    instance.mkdir()
+    db_path = instance / "cfc.db"
+    shutil.copy(database, db_path)
+    port = _free_port()
+    env = {**(env or os.environ), "CFC_DB": str(db_path), "CFC_INSTANCE": str(instance)}
+    cfc = Path(sys.executable).with_name("cfc")
+    proc = subprocess.Popen([str(cfc), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stdout.read().decode()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start within 30 s") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()

@@ -21,6 +21,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from certificates.native import MissingLibrary
+
 from . import db as database
 from .formatting import register_filters
 from .i18n import compile_translations
@@ -188,6 +190,15 @@ def _register_errors(app: Flask) -> None:
             return jsonify(saved=False, storage=kind, message=message), 503
         return render_template("errors/storage.html", kind=kind, fields=_posted_fields(), action=request.path,
                                uploaded=bool(request.files)), 503
+
+    @app.errorhandler(MissingLibrary)
+    def cannot_print(exc: MissingLibrary):
+        """A document asked for on a server without Pango: say so, log the package to install."""
+        app.logger.error("%s", exc)
+        if request.path.startswith("/api/"):
+            from .api import error_response
+            return error_response(503, "Service Unavailable", "documents cannot be printed on this server")
+        return render_template("errors/printing.html"), 503
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 import criteria
+from certificates.native import MissingLibrary
 from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, cfc, fail
 
 from . import db as database
@@ -22,11 +23,20 @@ from . import accounts, demo, rounds, transfer, units
 from .errors import ImportRejected, NotFound, StorageError
 
 EXIT_CHECK_FAILED = 5
+EXIT_SYSTEM_LIBRARY = 6
 
 db_option = click.option("--db", "db_path", envvar="CFC_DB", type=click.Path(dir_okay=False),
                          help="SQLite database file (default: $CFC_DB, else instance/cfc.db).")
 actor_option = click.option("--actor", default=lambda: f"cli:{getpass.getuser()}",
                             help="Name recorded in the audit log (default: cli:<user>).")
+
+
+def main() -> None:
+    """The ``cfc`` console script: every command, and a missing system library said in one line."""
+    try:
+        cfc(prog_name="cfc")
+    except MissingLibrary as exc:
+        fail(str(exc), EXIT_SYSTEM_LIBRARY)
 
 
 def open_db(db_path: str | None):

@@ -6,16 +6,27 @@ Every check is read-only: the database is opened with ``mode=ro`` and nothing is
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from certificates.native import Library
 
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
 BACKUP_MAX_AGE_HOURS = 26
 MIN_PYTHON = (3, 11)
+# the test tools and the system font (packages named in scripts/system-packages.txt)
+POPPLER_TOOLS = ("pdftotext", "pdftoppm")
+CHROMIUM = "/usr/bin/chromium"
+SYSTEM_FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+SYSTEM_FONT_PACKAGE = "fonts-liberation2"
 
 
 @dataclass(frozen=True)
@@ -46,23 +57,65 @@ def check_fonts() -> Check:
     return Check("fonts", OK, f"{len(FONT_FILES)} bundled font files in {FONTS}")
 
 
+def check_system_font(path: Path = SYSTEM_FONT) -> Check:
+    """The system's Liberation Serif, which the documents fall back to (they ship their own)."""
+    if path.is_file():
+        return Check("system fonts", OK, f"{path.name} in {path.parent}")
+    return Check("system fonts", WARN, f"{path} is missing; documents use the bundled copy "
+                                       f"(install: apt-get install {SYSTEM_FONT_PACKAGE})")
+
+
+def check_libraries(libraries: tuple[Library, ...] | None = None) -> list[Check]:
+    """Each native library WeasyPrint loads: FAIL (WARN if optional) naming the package to install."""
+    from certificates import native
+
+    checks = []
+    for library in native.LIBRARIES if libraries is None else libraries:
+        reason = native.load_error(library)
+        if reason is None:
+            checks.append(Check(f"library {library.package}", OK, f"{library.soname} loads ({library.purpose})"))
+        else:
+            checks.append(Check(f"library {library.package}", FAIL if library.required else WARN,
+                                f"{library.soname} ({library.purpose}) cannot be loaded: {reason} "
+                                f"(install: apt-get install {library.package})"))
+    return checks
+
+
 def check_weasyprint() -> Check:
     try:
         import weasyprint
 
         from certificates import render
         pdf = render.render_pdf("floor", {"text": "Xã, phường phù hợp với trẻ em", "lang": "vi"})
-    except Exception as exc:  # noqa: BLE001  an OSError from missing Pango libraries is the usual one
-        return Check("weasyprint", FAIL, f"cannot render a PDF: {type(exc).__name__}: {exc} "
-                                         "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)")
+    except Exception as exc:  # noqa: BLE001  a missing library (named by check_libraries) is the usual one
+        return Check("weasyprint", FAIL, f"cannot render a PDF: {type(exc).__name__}: {exc}")
     if not pdf.startswith(b"%PDF-"):
         return Check("weasyprint", FAIL, "rendering did not produce a PDF")
     return Check("weasyprint", OK, f"WeasyPrint {weasyprint.__version__} rendered a one-line PDF "
                                    f"({len(pdf):,} bytes) with the bundled fonts")
 
 
-def check_poppler() -> Check:
-    return Check("poppler", SKIP, "not required to run (only the document tests use poppler-utils)")
+def check_poppler(tools: tuple[str, ...] = POPPLER_TOOLS) -> Check:
+    """pdftotext and pdftoppm: the test suite reads the PDFs back with them; serving needs neither."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        return Check("poppler", WARN, f"{', '.join(missing)} not found: only the document tests need them "
+                                      "(install: apt-get install poppler-utils)")
+    return Check("poppler", OK, f"{', '.join(tools)} found (the document tests can read PDFs back)")
+
+
+def check_chromium(executable: str | None = None) -> Check:
+    """Debian's Chromium, for the browser tests only: reported when present, skipped when not."""
+    executable = executable or os.environ.get("CFC_CHROMIUM", CHROMIUM)
+    if not Path(executable).is_file():
+        return Check("chromium", SKIP, f"{executable} not found: serving does not need it; the browser tests "
+                                       "do (install: apt-get install chromium)")
+    try:
+        version = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=30,
+                                 check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check("chromium", WARN, f"{executable} does not run: {exc} (reinstall: apt-get install chromium)")
+    return Check("chromium", OK, f"{version or executable} (the browser tests can run)")
 
 
 def check_database(path: Path) -> list[Check]:
@@ -155,5 +208,6 @@ def check_secret_key(instance: Path) -> Check:
 
 
 def run_checks(db_path: Path, backups: Path | None, instance: Path) -> list[Check]:
-    return [check_python(), check_weasyprint(), check_fonts(), check_poppler(), *check_database(db_path),
+    return [check_python(), *check_libraries(), check_weasyprint(), check_fonts(), check_system_font(),
+            check_poppler(), check_chromium(), *check_database(db_path),
             *check_criteria(), check_backups(backups), check_secret_key(instance)]
