@@ -9,6 +9,8 @@ from typing import IO, Any
 
 import sqlite_utils
 
+from scoring.cells import csv_row
+
 from webapp.units import get_unit
 
 from . import contexts, pool, vn
@@ -35,8 +37,8 @@ def certificates_zip(db: sqlite_utils.Database, documents: Iterable[dict[str, An
             name = f"{document['year']}/{issuer}/{context['serial']}-{unit}.pdf"
             names.append((name, stamp))
             jobs.append(("certificate", context))
-            writer.writerow([document["number"], document["signed_on"], context["serial"],
-                             context["unit"]["full_name"], context["code"], document["valid_until"], name])
+            writer.writerow(csv_row([document["number"], document["signed_on"], context["serial"],
+                                     context["unit"]["full_name"], context["code"], document["valid_until"], name]))
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for (name, stamp), pdf in zip(names, pool.render_many(jobs, workers) if jobs else (), strict=True):
             archive.writestr(zipfile.ZipInfo(name, date_time=stamp), pdf, compress_type=zipfile.ZIP_DEFLATED)

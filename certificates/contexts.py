@@ -6,15 +6,18 @@ processes); the templates decide how it looks.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 import scoring
 from criteria.schema import CriteriaSet, LegalReference
 from webapp import audit, urban, workflow
+from webapp.errors import N_
 from webapp.rounds import criteria_for, get_round
-from webapp.units import TYPE_NAMES, full_name, get_unit, profiles
+from webapp.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit, profiles
 
 from . import records, vn
 
@@ -25,6 +28,7 @@ REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giả
                 "adjusted": "Điều chỉnh số liệu"}
 STATUS_TEXT = {
     "valid": "Giấy công nhận CÒN HIỆU LỰC",
+    "not_yet_valid": "Giấy công nhận CHƯA CÓ HIỆU LỰC (trước ngày ký quyết định)",
     "expired": "Giấy công nhận ĐÃ HẾT THỜI HẠN",
     "revoked": "Giấy công nhận ĐÃ BỊ THU HỒI (không còn giá trị)",
     "unknown": "KHÔNG TÌM THẤY giấy công nhận có mã này",
@@ -105,6 +109,42 @@ def signer_of(document: dict[str, Any] | None) -> dict[str, Any]:
     if document is None:
         return {"title_lines": ["CHỦ TỊCH"], "name": ""}
     return {"title_lines": document["signer_title"].split("\n"), "name": document["signer_name"]}
+
+
+class PublicUrlError(records.DocumentError):
+    """The public address the certificates' QR codes point to is not set, or is not a plain web address."""
+
+
+URL_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|[0-9a-f.]*:[0-9a-f:.]*")
+URL_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?")  # /a/b-c: no dot segments, no //, no %
+
+
+def public_address(url: str | None) -> str:
+    """The configured public address (``CFC_PUBLIC_URL``, ``--public-url``) checked and without a final
+    ``/``: http or https, a host, an optional plain path; never taken from a request's Host header."""
+    text = (url or "").strip()
+    if not text:
+        raise PublicUrlError(
+            "the QR codes need the web app's public address: --public-url URL or $CFC_PUBLIC_URL",
+            N_("Chưa in được giấy công nhận: quản trị hệ thống chưa đặt địa chỉ công khai của hệ thống "
+               "(CFC_PUBLIC_URL), địa chỉ mà mã QR trên giấy dẫn tới để tra cứu."))
+    try:
+        parts = urlsplit(text)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if (parts is None or not port_ok or parts.scheme not in ("http", "https")
+            or not URL_HOST.fullmatch(parts.hostname or "")
+            or parts.username is not None or parts.query or parts.fragment or "?" in text or "#" in text
+            or not text.isascii() or any(c.isspace() or c == "\\" or ord(c) < 32 for c in text)
+            or not URL_PATH.fullmatch(parts.path)):
+        raise PublicUrlError(
+            f"the public address {text[:80]!r} must be a plain http(s) address such as "
+            f"https://treem.caobang.gov.vn (a host, an optional path; no user, query or fragment)",
+            N_("Chưa in được giấy công nhận: địa chỉ công khai của hệ thống (CFC_PUBLIC_URL) «%(url)s» "
+               "không phải là một địa chỉ web hợp lệ (ví dụ https://treem.caobang.gov.vn); hãy báo quản trị hệ thống."),
+            url=text[:80])
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}".rstrip("/")
 
 
 def verify_url(public_url: str, code: str) -> str:
@@ -213,6 +253,24 @@ def certificate_contexts(db: sqlite_utils.Database, document_id: int, public_url
     return out
 
 
+# ---- public verification -------------------------------------------------------------------
+
+def verification(db: sqlite_utils.Database, code: str, today: dt.date | None = None) -> dict[str, Any]:
+    """What ``/verify/<code>`` shows, so that a genuine code on a forged paper is exposed: the state and,
+    for a known code, the unit's full name, the decision's number, date and issuer, the validity
+    period and any revocation (dd/mm/yyyy) — no score and no internal id."""
+    result = records.verify(db, code, today)
+    shown = {"code": result["code"], "status": result["status"], "specimen": result["specimen"],
+             "text": STATUS_TEXT[result["status"]]}
+    if result["status"] == "unknown":
+        return shown
+    return {**shown, "unit": full_name(db, get_unit(db, result["unit_id"])),
+            "issuer": issuer_of(db, get_unit(db, result["issuer_unit_id"]))["authority"],
+            "number": result["number"], "signed_on": vn.short_date(result["signed_on"]),
+            "valid_until": vn.short_date(result["valid_until"]),
+            "revoked_on": vn.short_date(result["revoked_at"]), "revoke_reason": result["revoke_reason"] or ""}
+
+
 # ---- evaluation report ---------------------------------------------------------------------
 
 def _show(value: Any, spec: Any) -> str:
@@ -227,7 +285,7 @@ def _reviewing_unit(db: sqlite_utils.Database, unit: dict[str, Any], tier: str) 
     current = unit
     while current["parent_id"]:
         current = get_unit(db, current["parent_id"])
-        if current["type"] in records.TIER_TYPES[tier]:
+        if current["type"] in TIER_TYPES[tier]:
             return current
     return current
 

@@ -17,8 +17,8 @@ import sqlite_utils
 
 from webapp import accounts, audit
 from webapp.db import transaction
-from webapp.errors import NotFound, StorageError
-from webapp.rounds import criteria_for, get_round
+from webapp.errors import N_, NotFound, StorageError
+from webapp.rounds import criteria_for, get_round, is_recognising_authority
 from webapp.units import get_unit, profiles
 
 from . import vn
@@ -26,8 +26,8 @@ from . import vn
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
 CODE_LENGTH = 10  # 31^10 ≈ 8·10^14 (49.5 bits): not guessable at any request rate
 NUMBER_RE = re.compile(r"^[1-9][0-9]{0,5}/QĐ-[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*$")
-TIER_TYPES = {"district": ("huyen", "thanh_pho"), "province": ("tinh",)}
-STATUSES = ("valid", "expired", "revoked", "unknown")
+STATUSES = ("valid", "not_yet_valid", "expired", "revoked", "unknown")
+FIELDS = {"signed_on": N_("Ngày ký"), "valid_until": N_("Có giá trị đến")}
 
 
 class DocumentError(StorageError):
@@ -54,33 +54,53 @@ def normalise_number(text: str) -> str:
         number += "/QĐ-UBND"
     number = number.replace("/QD-", "/QĐ-")
     if not NUMBER_RE.match(number):
-        raise DocumentError(f"số quyết định {text!r} không đúng dạng «125/QĐ-UBND» "
-                            f"(the decision number must look like 125/QĐ-UBND)")
+        raise DocumentError(f"the decision number {text!r} must look like 125/QĐ-UBND",
+                            N_("Số quyết định «%(number)s» không đúng dạng «125/QĐ-UBND»."), number=str(text)[:40])
     return number
 
 
-def _date(value: Any, what: str) -> dt.date:
+def _date(value: Any, field: str) -> dt.date:
+    """``value`` as a date; refused naming the form's ``field`` (``signed_on``, ``valid_until``)."""
     try:
         day = vn.as_date(value)
     except ValueError:
         day = None
     if day is None:
-        raise DocumentError(f"{what}: {value!r} is not a date (YYYY-MM-DD)")
+        raise DocumentError(f"{field}: {str(value)[:40]!r} is not a date (YYYY-MM-DD)",
+                            N_("%(field)s: «%(value)s» không phải là một ngày (năm-tháng-ngày, ví dụ 2024-12-16)."),
+                            field=FIELDS[field], value=str(value)[:40])
     return day
+
+
+def check_dates(round_row: dict[str, Any], signed: dt.date, until: dt.date, today: dt.date | None = None) -> None:
+    """A decision is signed after its round's evaluation began (1 January of the round's year), not
+    after today (Vietnam), and its certificates are valid from that day to ``until``."""
+    today = today or vn.today()
+    if signed > today:
+        raise DocumentError(f"the signing date {signed} is in the future (today is {today})",
+                            N_("%(field)s %(date)s là ngày trong tương lai (hôm nay là %(today)s)."),
+                            field=FIELDS["signed_on"], date=vn.short_date(signed), today=vn.short_date(today))
+    start = dt.date(round_row["year"], 1, 1)
+    if signed < start:
+        raise DocumentError(f"the signing date {signed} is before the round's evaluation year {round_row['year']}",
+                            N_("%(field)s %(date)s trước năm đánh giá %(year)s của đợt này."),
+                            field=FIELDS["signed_on"], date=vn.short_date(signed), year=round_row["year"])
+    if until < signed:
+        raise DocumentError("the certificates cannot expire before the decision is signed",
+                            N_("%(field)s %(until)s trước ngày ký %(date)s."), field=FIELDS["valid_until"],
+                            until=vn.short_date(until), date=vn.short_date(signed))
 
 
 def check_issuer(db: sqlite_utils.Database, round_row: dict[str, Any], issuer_unit_id: str) -> dict[str, Any]:
     """The issuing unit, if it is the recognising tier of the round's hierarchy profile."""
-    try:
-        issuer = get_unit(db, issuer_unit_id)
-    except NotFound as exc:
-        raise DocumentError(str(exc)) from exc
-    profile = profiles()[round_row["profile"]]
-    if issuer["unit_set"] != round_row["unit_set"] or issuer["type"] not in TIER_TYPES[profile.recognising_tier]:
+    if not is_recognising_authority(db, round_row, issuer_unit_id):
+        profile = profiles()[round_row["profile"]]
         raise DocumentError(
             f"{issuer_unit_id} cannot issue this round's decisions: the recognising authority of the "
-            f"{profile.id} profile is the {profile.recognising_tier} ({profile.recognising_title_vi})")
-    return issuer
+            f"{profile.id} profile is the {profile.recognising_tier} ({profile.recognising_title_vi})",
+            N_("Quyết định công nhận của đợt đánh giá này do %(authority)s ban hành."),
+            authority=profile.recognising_title_vi)
+    return get_unit(db, issuer_unit_id)
 
 
 def pending(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str) -> list[dict[str, Any]]:
@@ -98,23 +118,26 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
           valid_until: Any, signer_title: str, signer_name: str, actor: str) -> int:
     """Record the decision (number, date, signer) and a certificate per unit it recognises."""
     number = normalise_number(number)
-    signed = _date(signed_on, "ngày ký (signing date)")
-    until = _date(valid_until, "có giá trị đến (valid until)")
-    if until < signed:
-        raise DocumentError("the certificates cannot expire before the decision is signed")
+    signed = _date(signed_on, "signed_on")
+    until = _date(valid_until, "valid_until")
     title = "\n".join(vn.upper(line.strip()) for line in re.split(r"\s*[/\n]\s*", signer_title or "") if line.strip())
     name = " ".join(vn.nfc(signer_name or "").split())
     if not title or not name:
-        raise DocumentError("the decision needs the signer's title and name")
+        raise DocumentError("the decision needs the signer's title and name",
+                            N_("Quyết định cần thẩm quyền, chức vụ và họ tên người ký."))
     with transaction(db):
         round_row = get_round(db, round_id)
+        check_dates(round_row, signed, until)
         check_issuer(db, round_row, issuer_unit_id)
         units = pending(db, round_id, issuer_unit_id)
         if not units:
-            raise DocumentError("no recognised unit of this round in the jurisdiction is waiting for a decision")
+            raise DocumentError("no recognised unit of this round in the jurisdiction is waiting for a decision",
+                                N_("Không có đơn vị nào được công nhận trong phạm vi của bạn chờ ra quyết định."))
         if db["recognition_documents"].count_where("issuer_unit_id = ? and year = ? and number = ?",
                                                     [issuer_unit_id, signed.year, number]):
-            raise DocumentError(f"decision number {number} of {signed.year} is already used by this authority")
+            raise DocumentError(f"decision number {number} of {signed.year} is already used by this authority",
+                                N_("Số quyết định %(number)s năm %(year)s đã được dùng."), number=number,
+                                year=signed.year)
         cset = criteria_for(db, round_row["criteria_hash"])
         doc_id = db["recognition_documents"].insert({
             "round_id": round_id, "issuer_unit_id": issuer_unit_id, "number": number, "year": signed.year,
@@ -155,20 +178,25 @@ def certificates_of(db: sqlite_utils.Database, document_id: int) -> list[dict[st
 
 
 def verify(db: sqlite_utils.Database, code: str, today: dt.date | None = None) -> dict[str, Any]:
-    """``valid``, ``expired``, ``revoked`` or ``unknown`` — and whether it is a specimen. Nothing else."""
+    """The certificate's state (``valid``, ``not_yet_valid``, ``expired``, ``revoked`` or ``unknown``) and
+    what it certifies: the unit, the decision (number, date, issuer, validity) and any revocation."""
     normal = normalise_code(code)
     row = None
     if normal is not None:
         row = next(db.query(
-            "select a.status, d.revoked_at, r.valid_until, r.specimen from certificates c "
+            "select a.status, a.unit_id, r.issuer_unit_id, r.number, r.signed_on, r.valid_until, r.specimen, "
+            "d.revoked_at, d.revoke_reason from certificates c "
             "join recognition_documents r on r.id = c.document_id join assessments a on a.id = c.assessment_id "
             "left join decisions d on d.assessment_id = c.assessment_id where c.code = ?", [normal]), None)
     if row is None:
         return {"code": normal, "status": "unknown", "specimen": False}
+    day = today or vn.today()
     if row["status"] != "recognised" or row["revoked_at"] is not None:
         status = "revoked"  # revoked (the only way a recognised assessment changes)
-    elif (today or vn.today()) > dt.date.fromisoformat(row["valid_until"]):
+    elif day < dt.date.fromisoformat(row["signed_on"]):
+        status = "not_yet_valid"
+    elif day > dt.date.fromisoformat(row["valid_until"]):
         status = "expired"
     else:
         status = "valid"
-    return {"code": normal, "status": status, "specimen": bool(row["specimen"])}
+    return {**row, "code": normal, "status": status, "specimen": bool(row["specimen"])}

@@ -20,6 +20,7 @@ import yaml
 import criteria
 from criteria import CriteriaError, CriteriaSet
 
+from .cells import csv_cell
 from .engine import scorer_for
 from .errors import InvalidInputs, UnknownCategory
 from .result import ScoreResult, band_label, unit_symbol
@@ -225,7 +226,7 @@ def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | 
         row.update({f"c{n}": record.get("criteria", {}).get(n, "") for n in numbers})
         row["failed_conditions"] = " ".join(record.get("failed_conditions", []))
         row["errors"] = "; ".join(f"{e['field']}: {e['message']}" for e in record["errors"])
-        writer.writerow(row)
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return out.getvalue(), any_bad
 
 

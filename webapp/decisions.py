@@ -19,7 +19,7 @@ from .auth import assessment_for, current_user, roles_required
 from .errors import TransitionRefused
 from .refusals import refusal
 from .review import provisional_of
-from .rounds import criteria_for
+from .rounds import criteria_for, is_recognising_authority
 from .vietnamese import nfc
 
 bp = Blueprint("decisions", __name__)
@@ -46,7 +46,7 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
     db, user = get_db(), current_user()
     candidates = list(db.query(
         f"select a.id, a.round_id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result, "
-        f"a.criteria_hash, r.name round_name, r.year, d.outcome, d.reason, d.decided_by, d.decided_at, "
+        f"a.criteria_hash, r.name round_name, r.year, r.profile, r.unit_set, d.outcome, d.reason, d.decided_by, d.decided_at, "
         f"d.revoked_at, d.revoked_by, d.revoke_reason "
         f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
         f"left join decisions d on d.assessment_id = a.id "
@@ -62,6 +62,7 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         row["failed"] = [{"id": cid, "label": condition_label(cid, summary, cset)}
                          for cid in summary.get("failed_conditions", [])]
         row["complete"] = summary.get("complete", True)
+        row["may_decide"] = is_recognising_authority(db, row, user.scope_unit_id)
         rows.append(row)
     return rows
 
@@ -96,7 +97,9 @@ def decide(assessment_id: int):
         flash(_("Chưa ghi quyết định: hãy chọn Công nhận hoặc Không công nhận."), "error")
         return _render(422, kept)
     try:
-        workflow.decide(get_db(), assessment_id, current_user().username, outcome == "recognised", reason or None)
+        user = current_user()
+        workflow.decide(get_db(), assessment_id, user.username, outcome == "recognised", reason or None,
+                        authority=user.scope_unit_id)
     except TransitionRefused as exc:
         flash(_("Chưa ghi quyết định: %(m)s", m=refusal(exc)), "error")
         return _render(409, kept)
@@ -113,7 +116,8 @@ def revoke(assessment_id: int):
     assessment_for(assessment_id, act_as="authority")
     reason = nfc(request.form.get("reason", "")).strip()
     try:
-        workflow.revoke(get_db(), assessment_id, current_user().username, reason)
+        workflow.revoke(get_db(), assessment_id, current_user().username, reason,
+                        authority=current_user().scope_unit_id)
     except TransitionRefused as exc:
         flash(_("Chưa thu hồi công nhận: %(m)s", m=refusal(exc)), "error")
         return _render(409 if reason else 422, {assessment_id: {"revoke": reason}})

@@ -207,7 +207,22 @@ def check_secret_key(instance: Path) -> Check:
     return Check("secret key", OK, f"{path} has mode 600")
 
 
+def check_public_url(url: str | None) -> Check:
+    """The address the certificates' QR codes point to (``$CFC_PUBLIC_URL``): certificates need it."""
+    from certificates.contexts import PublicUrlError, public_address
+
+    if not (url or "").strip():
+        return Check("public URL", WARN, "CFC_PUBLIC_URL is not set: certificates cannot be printed "
+                                         "(set it to the public address, e.g. https://treem.caobang.gov.vn)")
+    try:
+        address = public_address(url)
+    except PublicUrlError as exc:
+        return Check("public URL", FAIL, str(exc))
+    return Check("public URL", OK, f"the QR codes on certificates point to {address}/verify/<code>")
+
+
 def run_checks(db_path: Path, backups: Path | None, instance: Path) -> list[Check]:
     return [check_python(), *check_libraries(), check_weasyprint(), check_fonts(), check_system_font(),
             check_poppler(), check_chromium(), *check_database(db_path),
-            *check_criteria(), check_backups(backups), check_secret_key(instance)]
+            *check_criteria(), check_backups(backups), check_secret_key(instance),
+            check_public_url(os.environ.get("CFC_PUBLIC_URL"))]

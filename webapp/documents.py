@@ -1,7 +1,8 @@
 """Documents: recognition decisions, certificates and evaluation reports as PDF; public verification.
 
-* ``GET /verify/<code>`` (public): whether a certificate is valid, expired, revoked or unknown —
-  nothing else (no unit, no score, no date).
+* ``GET /verify/<code>`` (public): whether a certificate is valid, not yet valid, expired, revoked or
+  unknown, and what it certifies (unit, decision number and date, issuer, validity, revocation), so
+  that a genuine code printed on a forged paper for another unit is exposed; never a score.
 * ``GET|POST /rounds/<id>/decision`` (authority): the units waiting for a decision in the
   authority's jurisdiction, and issuing it (number, date, signer, valid until).
 * ``GET /rounds/<id>/decision.pdf`` and ``/rounds/<id>/certificates.zip`` (authority: its
@@ -38,6 +39,7 @@ from certificates import bundle, contexts, pool, records, vn
 from .app import get_db
 from .auth import assessment_for, current_user, login_required, roles_required
 from .errors import NotFound
+from .refusals import refusal
 from .rounds import get_round
 from .units import full_name, get_unit
 
@@ -46,9 +48,9 @@ bp = Blueprint("documents", __name__,
 
 
 def public_url() -> str:
-    """Where the QR codes point: ``PUBLIC_URL`` (config), ``$CFC_PUBLIC_URL``, else this server."""
-    return (current_app.config.get("PUBLIC_URL") or os.environ.get("CFC_PUBLIC_URL")
-            or request.url_root).rstrip("/")
+    """Where the QR codes point: ``PUBLIC_URL`` (config), else ``$CFC_PUBLIC_URL``; never the request's
+    Host header (anyone can send one). Raises :class:`contexts.PublicUrlError` when unset or unusable."""
+    return contexts.public_address(current_app.config.get("PUBLIC_URL") or os.environ.get("CFC_PUBLIC_URL"))
 
 
 def _scope() -> str | None:
@@ -81,14 +83,13 @@ def verify_form():
     code = request.args.get("code", "").strip()
     if code:
         return redirect(url_for(".verify", code=records.normalise_code(code) or code[:40]), code=303)
-    return render_template("documents/verify.html", result=None, text=None)
+    return render_template("documents/verify.html", result=None)
 
 
 @bp.route("/verify/<code>")
 def verify(code: str):
-    result = records.verify(get_db(), code[:64])
-    response = make_response(render_template("documents/verify.html", result=result,
-                                             text=contexts.STATUS_TEXT[result["status"]]),
+    result = contexts.verification(get_db(), code[:64])
+    response = make_response(render_template("documents/verify.html", result=result),
                              404 if result["status"] == "unknown" else 200)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -105,7 +106,7 @@ def issue(round_id: int):
     try:
         records.check_issuer(db, round_row, user.scope_unit_id)
     except records.DocumentError as exc:
-        return _message(_("Không thể ban hành quyết định"), str(exc), 403)
+        return _message(_("Không thể ban hành quyết định"), refusal(exc), 403)
     form = {"number": "", "signed_on": vn.today().isoformat(), "valid_until": "",
             "signer_title": "CHỦ TỊCH", "signer_name": ""}
     status = 200
@@ -116,7 +117,7 @@ def issue(round_id: int):
                           valid_until=form["valid_until"], signer_title=form["signer_title"],
                           signer_name=form["signer_name"], actor=user.username)
         except records.DocumentError as exc:
-            flash(_("Chưa ban hành quyết định: %(m)s", m=str(exc)), "error")
+            flash(_("Chưa ban hành quyết định: %(m)s", m=refusal(exc)), "error")
             status = 422
         else:
             flash(_("Đã ghi số, ngày quyết định và cấp mã xác minh cho các giấy công nhận."), "ok")
@@ -166,8 +167,13 @@ def certificates_zip(round_id: int):
         return _message(_("Chưa có giấy công nhận"),
                         _("Giấy công nhận được in sau khi quyết định công nhận có số và ngày ban hành."),
                         409, round_id)
+    try:
+        address = public_url()
+    except contexts.PublicUrlError as exc:
+        current_app.logger.error("certificates not printed: %s", exc)
+        return _message(_("Chưa in được giấy công nhận"), refusal(exc), 503, round_id)
     buffer = io.BytesIO()
-    bundle.certificates_zip(db, issued, public_url(), buffer)
+    bundle.certificates_zip(db, issued, address, buffer)
     buffer.seek(0)
     response = send_file(buffer, mimetype="application/zip", as_attachment=True,
                          download_name=f"giay-cong-nhan-{round_row['year']}.zip")

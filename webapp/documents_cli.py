@@ -106,10 +106,12 @@ def certificates_command(round_id: int, output: str, issuer: str | None, workers
 
     Example: CFC_PUBLIC_URL=https://treem.caobang.gov.vn cfc certificates 1 -o giay-cong-nhan-2024.zip
     """
-    from certificates import bundle, records
+    from certificates import bundle, contexts, records
 
-    if not public_url:
-        fail("the QR codes need the web app's public address: --public-url URL or $CFC_PUBLIC_URL", EXIT_NOTHING)
+    try:
+        public_url = contexts.public_address(public_url)
+    except contexts.PublicUrlError as exc:
+        fail(str(exc), EXIT_NOTHING)
     db = open_db(db_path)
     try:
         get_round(db, round_id)

@@ -29,6 +29,8 @@ from typing import Any
 
 import sqlite_utils
 
+from scoring.cells import append_row
+
 from . import units, workflow
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc
@@ -213,13 +215,13 @@ def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], forma
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    ws.append(headers)
+    append_row(ws, headers)
     fill = PatternFill("solid", fgColor="DDDDDD")
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for values in rows:
-        ws.append(values)
+        append_row(ws, values)
         for col, fmt in formats.items():
             ws.cell(ws.max_row, col).number_format = fmt
     ws.freeze_panes = "A2"
@@ -259,7 +261,7 @@ def period_xlsx(report: PeriodReport) -> bytes:
     ]
     ws = _sheet(wb, "Tổng hợp", ["Chỉ tiêu", "Giá trị"], [], {}, {1: 40, 2: 60})
     for label, value, fmt in general:
-        ws.append([label, value])
+        append_row(ws, [label, value])
         if fmt:
             ws.cell(ws.max_row, 2).number_format = fmt
         ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left")

@@ -16,7 +16,7 @@ from criteria import CriteriaSet
 
 from . import audit
 from .errors import NotFound, StorageError
-from .units import COMMUNE_TYPES, profiles
+from .units import COMMUNE_TYPES, TIER_TYPES, get_unit, profiles
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names no row (and would not bind)
 
@@ -83,6 +83,19 @@ def get_round(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:
     if not rows:
         raise NotFound(f"no round {round_id}")
     return rows[0]
+
+
+def is_recognising_authority(db: sqlite_utils.Database, round_row: dict[str, Any], unit_id: str | None) -> bool:
+    """Whether ``unit_id`` is of the round's recognising tier (district in a three-tier round, province
+    in a two-tier one) in the round's unit set: the one rule for deciding, revoking and issuing."""
+    if not unit_id:
+        return False
+    try:
+        unit = get_unit(db, unit_id)
+    except NotFound:
+        return False
+    tier = profiles()[round_row["profile"]].recognising_tier
+    return unit["unit_set"] == round_row["unit_set"] and unit["type"] in TIER_TYPES[tier]
 
 
 def round_summary(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import scoring
 from criteria import CriteriaSet
+from scoring.cells import append_row, csv_row, from_csv
 from scoring.inputs import InputProblem
 
 from . import audit, workflow
@@ -143,8 +144,8 @@ def _fill_declaration_sheet(ws: Worksheet, cset: CriteriaSet, units: list[dict[s
                             values: dict[str, dict[str, Any]] | None = None) -> None:
     columns = input_columns(cset)
     using = _items_using(cset)
-    ws.append([CODE_LABEL, NAME_LABEL, *(nfc(cset.inputs[n].label.vi) for n in columns)])
-    ws.append(["code", "name", *columns])
+    append_row(ws, [CODE_LABEL, NAME_LABEL, *(nfc(cset.inputs[n].label.vi) for n in columns)])
+    append_row(ws, ["code", "name", *columns])
     for col, name in enumerate(["code", "name", *columns], start=1):
         top, key = ws.cell(1, col), ws.cell(2, col)
         top.font = Font(bold=True)
@@ -162,7 +163,7 @@ def _fill_declaration_sheet(ws: Worksheet, cset: CriteriaSet, units: list[dict[s
     ws.row_dimensions[1].height = 90
     for unit in units:
         declared = (values or {}).get(unit["unit_id"], {})
-        ws.append([unit["code"], _display_name(unit), *(_cell_value(declared.get(n)) for n in columns)])
+        append_row(ws, [unit["code"], _display_name(unit), *(_cell_value(declared.get(n)) for n in columns)])
         ws.cell(ws.max_row, 1).number_format = "@"
     ws.freeze_panes = XLSX_FROZEN
     last = max(ws.max_row, 3)
@@ -190,7 +191,7 @@ def _fill_guide(ws: Worksheet, rnd: dict[str, Any], cset: CriteriaSet) -> None:
         "Nếu tệp có lỗi, hệ thống không ghi dòng nào và liệt kê từng lỗi (dòng, cột, lý do).",
         "Di chuột vào tiêu đề cột để xem nội dung tiêu chí tương ứng.",
     ]:
-        ws.append([line])
+        append_row(ws, [line])
 
 
 def _save(wb: openpyxl.Workbook) -> bytes:
@@ -222,7 +223,7 @@ def template_csv(db: sqlite_utils.Database, round_id: int) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["code", "name", *columns])
     for unit in _round_units(db, round_id):
-        writer.writerow([unit["code"], _display_name(unit), *([""] * len(columns))])
+        writer.writerow(csv_row([unit["code"], _display_name(unit), *([""] * len(columns))]))
     return out.getvalue()
 
 
@@ -274,7 +275,7 @@ def read_table(data: bytes, filename: str) -> list[list[Any]]:
     if name.endswith((".xlsx", ".xlsm")) or (not name.endswith(".csv") and data[:2] == b"PK"):
         return _read_xlsx(data)
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        return _read_csv(data)
+        return [[from_csv(cell) for cell in row] for row in _read_csv(data)]
     raise ImportRejected([problem(None, None, None, filename,
                                    "chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)")])
 
@@ -526,7 +527,7 @@ def export_xlsx(db: sqlite_utils.Database, round_id: int) -> bytes:
     ws = wb.active
     ws.title = SUMMARY_SHEET
     numbers = [c.number for c in cset.criteria]
-    ws.append([CODE_LABEL, NAME_LABEL, "Trạng thái", "Tổng điểm kê khai", "Tổng điểm thẩm định",
+    append_row(ws, [CODE_LABEL, NAME_LABEL, "Trạng thái", "Tổng điểm kê khai", "Tổng điểm thẩm định",
                "Đạt chuẩn", "Điểm tính theo", *(f"Tiêu chí {n}" for n in numbers)])
     for col, crit in enumerate(cset.criteria, start=8):
         ws.cell(1, col).comment = Comment(f"{nfc(crit.name_vi)} (tối đa {crit.max_points} điểm)", "cfc")
@@ -538,7 +539,7 @@ def export_xlsx(db: sqlite_utils.Database, round_id: int) -> bytes:
         points = _criteria_points(u["result"])
         basis = None if not u["result"] else ("thẩm định" if json.loads(u["verified"]) else "kê khai")
         recognised = None if u["recognised"] is None else ("Có" if u["recognised"] else "Không")
-        ws.append([u["code"], _display_name(u), workflow.STATUS_NAMES[u["status"]], u["declared_total"],
+        append_row(ws, [u["code"], _display_name(u), workflow.STATUS_NAMES[u["status"]], u["declared_total"],
                    u["verified_total"], recognised, basis, *(points.get(n) for n in numbers)])
         ws.cell(ws.max_row, 1).number_format = "@"
     ws.freeze_panes = "C2"

@@ -26,6 +26,7 @@ DATA = Path(__file__).parent / "data"
 TYPE_NAMES = {"xa": "Xã", "phuong": "Phường", "thi_tran": "Thị trấn", "dac_khu": "Đặc khu",
               "huyen": "Huyện", "thanh_pho": "Thành phố", "tinh": "Tỉnh"}
 COMMUNE_TYPES = ("xa", "phuong", "thi_tran", "dac_khu")
+TIER_TYPES = {"district": ("huyen", "thanh_pho"), "province": ("tinh",)}  # a profile's tier → its unit types
 PROVINCE_CODE = "04"
 CAO_BANG_2022, CAO_BANG_2025 = "cao-bang-2022", "cao-bang-2025"
 

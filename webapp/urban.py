@@ -16,6 +16,8 @@ from typing import Any
 import sqlite_utils
 from openpyxl.utils import get_column_letter
 
+from scoring.cells import csv_row
+
 from . import audit
 from .db import transaction
 from .errors import ImportRejected, InvalidRecord, NotFound
@@ -164,7 +166,7 @@ def template_csv(db: sqlite_utils.Database, unit_set: str, year: int) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for u in urban_units(db, unit_set):
-        writer.writerow([u["code"], f"{TYPE_NAMES[u['type']]} {u['name']}", year, "", "", "", ""])
+        writer.writerow(csv_row([u["code"], f"{TYPE_NAMES[u['type']]} {u['name']}", year, "", "", "", ""]))
     return "\ufeff" + out.getvalue()
 
 

@@ -17,9 +17,10 @@ import scoring
 from scoring import InvalidInputs, ScoreResult
 
 from . import audit
+from .accounts import within
 from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
-from .rounds import MAX_ID, criteria_for
-from .units import get_unit
+from .rounds import MAX_ID, criteria_for, get_round, is_recognising_authority
+from .units import get_unit, profiles
 
 COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")
@@ -293,11 +294,27 @@ def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: st
         return _transition(db, row, "resubmitted", actor, reason)
 
 
+def _require_authority(db: sqlite_utils.Database, row: dict[str, Any], authority: str | None, action: str) -> None:
+    """Refuse ``action`` unless ``authority`` is the round's recognising tier over the assessment's unit
+    (``None``: trusted set-up code such as the demo, not a person's request)."""
+    if authority is None:
+        return
+    round_row = get_round(db, row["round_id"])
+    if not (is_recognising_authority(db, round_row, authority) and within(db, row["unit_id"], authority)):
+        title = profiles()[round_row["profile"]].recognising_title_vi
+        raise TransitionRefused(
+            f"cannot {action}: {authority} is not the recognising authority of this assessment's round "
+            f"({title} of its unit)",
+            N_("Không thể %(action)s: hồ sơ của đợt đánh giá này do %(authority)s nơi có đơn vị quyết định."),
+            action=ACTIONS[action], authority=title)
+
+
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
-           reason: str | None = None) -> dict[str, Any]:
-    """The recognising authority's decision on a verified assessment."""
+           reason: str | None = None, *, authority: str | None = None) -> dict[str, Any]:
+    """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
     with transaction(db):
         row = get(db, assessment_id)
+        _require_authority(db, row, authority, "decide")
         _require(row, ("verified",), "decide")
         if recognised and not row["recognised"]:
             failing = json.loads(row["result"])["failed_conditions"]
@@ -314,12 +331,14 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
         return _transition(db, row, outcome, actor, reason)
 
 
-def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
-    """Revoke a recognition, the only change a recognised assessment allows."""
+def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str, *,
+           authority: str | None = None) -> dict[str, Any]:
+    """Revoke a recognition, the only change a recognised assessment allows (``authority`` as in :func:`decide`)."""
     if not (reason or "").strip():
         raise TransitionRefused("revoking a recognition needs a reason", N_("Thu hồi công nhận cần có lý do."))
     with transaction(db):
         row = get(db, assessment_id)
+        _require_authority(db, row, authority, "revoke")
         _require(row, ("recognised",), "revoke")
         db.execute("update decisions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "
                    "where assessment_id = ?", [audit.now(), actor, reason, assessment_id])
