@@ -4,17 +4,20 @@ case-folded, and user names that are printable, without surrounding spaces and u
 from __future__ import annotations
 
 import resource
+import sqlite3
 import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 from flask import Flask
 
 from test_faults import Browser, held_open, on_full_disk, ro_query, serving
-from webapp import accounts
+from webapp import accounts, doctor
+from webapp import db as database
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.demo import DEMO_PASSWORD
@@ -245,3 +248,44 @@ def test_on_a_full_disk_users_still_log_in_to_read_and_the_limit_still_holds(db_
         assert attempts(db_path) == recorded
         resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         assert server.poll() is None
+
+
+def test_a_database_with_names_that_fold_alike_upgrades_and_the_doctor_reports_them(app: Flask,
+                                                                                      tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = database.connect(path, migrate=False)
+    database.migrations.apply(db, stop_before="m006_sessions_and_username_keys")
+    for username in ("Đạt", "đạt", unicodedata.normalize("NFD", "Lan"), "lan2"):  # NOCASE folds ASCII only
+        db["users"].insert({"username": username, "display_name": username, "role": "admin", "created_at": "-",
+                            "password_hash": accounts.generate_password_hash(DEMO_PASSWORD)})
+    database.migrations.apply(db)
+    assert [r[0] for r in db.execute("select username_key from users order by id")] == ["đạt", "đạt", "lan", "lan2"]
+    db.conn.close()
+    checks = {c.name: c for c in doctor.check_database(path)}
+    assert checks["user names"].status == doctor.WARN and "'Đạt' = 'đạt'" in checks["user names"].reason
+    app.config["DATABASE"] = str(path)
+    assert login(app, "Đạt").get("/password").status_code == 200  # typed exactly: that account
+    response = app.test_client().post("/login", data={"username": "ĐẠT", "password": DEMO_PASSWORD})
+    assert response.status_code == 401  # which of the two? neither
+
+
+def test_the_doctor_finds_no_names_that_fold_alike_in_the_demo(db_path: Path) -> None:
+    checks = {c.name: c for c in doctor.check_database(db_path)}
+    assert checks["user names"].status == doctor.OK
+
+
+def test_a_read_only_database_still_logs_in_and_keeps_the_limit(db_path: Path) -> None:
+    """Storage level, the database opened read-only: nothing can be recorded, the limit holds in memory
+    (this process's: the account is made for this test so that no other test finds it locked)."""
+    with opened(db_path) as db:
+        accounts.create_user(db, "chi.o.day", DEMO_PASSWORD, "viewer", "Chỉ ở đây", "cao-bang-2022:04", "admin")
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False))
+    try:
+        assert accounts.authenticate(db, "canbo.xa", DEMO_PASSWORD, "10.9.9.9").username == "canbo.xa"
+        for _ in range(accounts.MAX_FAILURES):
+            assert accounts.authenticate(db, "chi.o.day", WRONG, "10.9.9.9") is None
+        with pytest.raises(accounts.TooManyAttempts):
+            accounts.authenticate(db, "chi.o.day", DEMO_PASSWORD, "10.9.9.9")
+    finally:
+        db.conn.close()
+    assert ro_query(db_path, "select count(*) from login_attempts where remote = '10.9.9.9'") == [(0,)]

@@ -221,7 +221,7 @@ def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -
         db["users"].update(user.id, {"password_hash": generate_password_hash(new),
                                      "password_changed_at": audit.now()})
         audit.record(db, user.username, "password", "user", user.id)
-    return db["users"].get(user.id)["session_generation"]
+        return db["users"].get(user.id)["session_generation"]
 
 
 def end_sessions(db: sqlite_utils.Database, user_id: int) -> None:
