@@ -162,6 +162,7 @@ def _recent_failures(db: sqlite_utils.Database, key: str, remote: str) -> tuple[
 def _reserve_attempt(db: sqlite_utils.Database, key: str, remote: str) -> Callable[[], None]:
     """Count recent failures and record this attempt as one (refusing at the limit); returns the
     function that marks it a success. Where the database cannot be written, the process counts."""
+    key = key[:MAX_USERNAME]  # a name typed megabytes long is recorded no longer than a name can be
     try:
         with transaction(db):
             _refuse_if_limited(*_recent_failures(db, key, remote))
