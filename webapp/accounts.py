@@ -48,7 +48,7 @@ class User:
     display_name: str
     role: str
     scope_unit_id: str | None
-    generation: int = 0  # a session is valid while it carries this (see m006)
+    generation: int  # a session is valid while it carries this (see m006)
 
     @property
     def role_name(self) -> str:
