@@ -295,3 +295,25 @@ def test_a_name_typed_megabytes_long_is_recorded_no_longer_than_a_name(app: Flas
     response = app.test_client().post("/login", data={"username": "a" * 1_000_000, "password": WRONG})
     assert response.status_code == 401 and SAI in response.get_data(as_text=True)
     assert ro_query(db_path, "select max(length(username)) from login_attempts") == [(accounts.MAX_USERNAME,)]
+
+
+def test_colleagues_logging_in_at_once_from_one_address_are_not_refused(app: Flask, db_path: Path) -> None:
+    """An office behind one router: 40 right passwords at the same moment are not failures for the address."""
+    with opened(db_path) as db:
+        for n in range(40):
+            accounts.create_user(db, f"dong.nghiep.{n}", DEMO_PASSWORD, "viewer", f"Đồng nghiệp {n}",
+                                 "cao-bang-2022:04", "admin")
+    start, statuses = threading.Barrier(40), []
+
+    def log_in(n: int) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/login", data={"username": f"dong.nghiep.{n}", "password": DEMO_PASSWORD})
+                        .status_code)
+    workers = [threading.Thread(target=log_in, args=(n,)) for n in range(40)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert statuses == [302] * 40
+    assert ro_query(db_path, "select success, count(*) from login_attempts group by success") == [(1, 40)]

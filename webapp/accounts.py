@@ -132,13 +132,12 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str, remote
     so parallel guesses queue on the count; an unknown name costs one hash as a known one does.
     """
     key = fold(username.strip())
-    succeeded = _reserve_attempt(db, key, remote)
+    finish = _reserve_attempt(db, key, remote)
     rows = list(db["users"].rows_where("username_key = ? and active = 1", [key]))
     # Two names folding alike (an older database; cfc doctor reports them): only the exact one logs in.
     row = next((r for r in rows if r["username"] == nfc(username.strip())), rows[0] if len(rows) == 1 else None)
     ok = check_password_hash(row["password_hash"] if row else _dummy_hash(), password) and row is not None
-    if ok:
-        succeeded()
+    finish(ok)
     return _user(row) if ok else None
 
 
@@ -148,64 +147,80 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
+CHECKING = -1  # login_attempts.success while the password is checked: counts for the account, not the address
+
+
 def _refuse_if_limited(by_account: int | None, by_address: int | None) -> None:
     if (by_account or 0) >= MAX_FAILURES or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
 
 
 def _recent_failures(db: sqlite_utils.Database, key: str, remote: str) -> tuple[int | None, int | None]:
+    """Failed or still-checking attempts on the account; failed ones from the address (an office's
+    colleagues logging in at the same time do not count against each other)."""
     return db.execute(
-        "select sum(username = ?), sum(remote = ?) from login_attempts where success = 0 and at > ?",
-        [key, remote, time.time() - WINDOW_SECONDS]).fetchone()
+        "select sum(username = ? and success != 1), sum(remote = ? and success = 0) from login_attempts "
+        "where at > ?", [key, remote, time.time() - WINDOW_SECONDS]).fetchone()
 
 
-def _reserve_attempt(db: sqlite_utils.Database, key: str, remote: str) -> Callable[[], None]:
-    """Count recent failures and record this attempt as one (refusing at the limit); returns the
-    function that marks it a success. Where the database cannot be written, the process counts."""
+def _reserve_attempt(db: sqlite_utils.Database, key: str, remote: str) -> Callable[[bool], None]:
+    """Count recent failures and record this attempt (refusing at the limit); returns the function
+    that records its outcome. Where the database cannot be written, this process counts instead."""
     key = key[:MAX_USERNAME]  # a name typed megabytes long is recorded no longer than a name can be
     try:
         with transaction(db):
             _refuse_if_limited(*_recent_failures(db, key, remote))
             attempt_id = db["login_attempts"].insert({"username": key, "remote": remote, "at": time.time(),
-                                                      "success": 0}).last_pk
+                                                      "success": CHECKING}).last_pk
     except sqlite3.OperationalError as exc:
         if write_failure(exc) is None:
             raise
         return _unrecorded.reserve(_recent_failures(db, key, remote), key, remote)
-    return lambda: _mark_success(db, attempt_id)
+    return lambda ok: _record_outcome(db, attempt_id, ok)
 
 
-def _mark_success(db: sqlite_utils.Database, attempt_id: int) -> None:
-    """Mark a recorded attempt a success; if the disk refuses, it stays counted as a failure."""
+def _record_outcome(db: sqlite_utils.Database, attempt_id: int, ok: bool) -> None:
+    """Record whether the attempt succeeded; if the disk refuses, it stays counted for the account."""
     try:
-        db["login_attempts"].update(attempt_id, {"success": 1})
+        db["login_attempts"].update(attempt_id, {"success": int(ok)})
     except sqlite3.OperationalError as exc:
         if write_failure(exc) is None:
             raise
 
 
+@dataclass
+class _Attempt:
+    at: float
+    key: str
+    remote: str
+    failed: bool = False
+
+
 class _UnrecordedAttempts:
     """Logins the database could not record (full disk, read-only file), counted in this process
-    so that the limit still holds while reading goes on; forgotten after the window."""
+    as the table would count them, so that the limit holds while reading goes on."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._attempts: list[tuple[float, str, str]] = []  # (time, user name key, address)
+        self._attempts: list[_Attempt] = []  # failed or being checked, within the window
 
-    def reserve(self, recorded: tuple[int | None, int | None], key: str, remote: str) -> Callable[[], None]:
-        """Refuse at the limit (recorded failures plus these); else count this attempt until it succeeds."""
+    def reserve(self, recorded: tuple[int | None, int | None], key: str, remote: str) -> Callable[[bool], None]:
+        """Refuse at the limit (recorded attempts plus these); else count this one until its outcome."""
         with self._lock:
             since = time.time() - WINDOW_SECONDS
-            self._attempts = [a for a in self._attempts if a[0] > since]
-            _refuse_if_limited((recorded[0] or 0) + sum(a[1] == key for a in self._attempts),
-                               (recorded[1] or 0) + sum(a[2] == remote for a in self._attempts))
-            attempt = (time.time(), key, remote)
+            self._attempts = [a for a in self._attempts if a.at > since]
+            _refuse_if_limited((recorded[0] or 0) + sum(a.key == key for a in self._attempts),
+                               (recorded[1] or 0) + sum(a.remote == remote and a.failed for a in self._attempts))
+            attempt = _Attempt(time.time(), key, remote)
             self._attempts.append(attempt)
-        return lambda: self._forget(attempt)
+        return lambda ok: self._finish(attempt, ok)
 
-    def _forget(self, attempt: tuple[float, str, str]) -> None:
+    def _finish(self, attempt: _Attempt, ok: bool) -> None:
         with self._lock:
-            self._attempts.remove(attempt)
+            if ok:
+                self._attempts.remove(attempt)
+            else:
+                attempt.failed = True
 
 
 _unrecorded = _UnrecordedAttempts()
