@@ -133,6 +133,8 @@ def test_a_session_follows_the_stored_role_and_a_disabled_account_is_logged_out(
     db = database.connect(site["path"])
     reviewer = next(u for u in accounts.list_users(db) if u["username"] == "thamdinh.huyen")
     db.execute("update users set role = 'viewer' where id = ?", [reviewer["id"]])
+    assert client.get("/review").status_code == 302  # a role change ends the session (issue 11, item 2)
+    client = login(site["app"], "thamdinh.huyen")
     assert client.get("/review").status_code == 403  # the role is read from the database, not the cookie
     accounts.set_active(db, reviewer["id"], False, "admin")
     db.conn.close()

@@ -6,7 +6,12 @@ district in the three-tier profile, or the province's in the two-tier one), ``vi
 """
 from __future__ import annotations
 
+import functools
+import secrets
+import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +19,10 @@ import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
-from .db import transaction
+from .db import transaction, write_failure
 from .errors import N_, Msg, NotFound, StorageError
 from .units import get_unit
+from .vietnamese import fold, nfc
 
 ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
 ROLE_NAMES = {"officer": "Cán bộ xã", "reviewer": "Cán bộ thẩm định", "authority": "Người có thẩm quyền công nhận",
@@ -24,6 +30,7 @@ ROLE_NAMES = {"officer": "Cán bộ xã", "reviewer": "Cán bộ thẩm định"
 MIN_PASSWORD = 10
 MAX_FAILURES, WINDOW_SECONDS = 5, 15 * 60  # per account
 MAX_FAILURES_PER_ADDRESS = 30  # an office shares one address behind its router
+MAX_USERNAME = 64
 
 
 class AccountError(StorageError):
@@ -41,6 +48,7 @@ class User:
     display_name: str
     role: str
     scope_unit_id: str | None
+    generation: int  # a session is valid while it carries this (see m006)
 
     @property
     def role_name(self) -> str:
@@ -48,7 +56,8 @@ class User:
 
 
 def _user(row: dict[str, Any]) -> User:
-    return User(row["id"], row["username"], row["display_name"], row["role"], row["scope_unit_id"])
+    return User(row["id"], row["username"], row["display_name"], row["role"], row["scope_unit_id"],
+                row["session_generation"])
 
 
 def create_user(db: sqlite_utils.Database, username: str, password: str, role: str, display_name: str,
@@ -65,18 +74,37 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
         if role == "officer" and unit["type"] not in ("xa", "phuong", "thi_tran", "dac_khu"):
             raise AccountError("an officer account belongs to one commune, ward or township",
                                N_("Tài khoản cán bộ xã thuộc về một xã, phường hoặc thị trấn."))
+    username = _check_username(username)
     _check_password(password)
     with transaction(db):
-        if db["users"].count_where("username = ? collate nocase", [username]):
+        if db["users"].count_where("username_key = ?", [fold(username)]):
             raise AccountError(f"the user name {username!r} is taken",
                                N_("Tên đăng nhập «%(username)s» đã có người dùng."), username=username)
         user_id = db["users"].insert({
-            "username": username, "display_name": display_name, "password_hash": generate_password_hash(password),
+            "username": username, "username_key": fold(username), "display_name": display_name,
+            "password_hash": generate_password_hash(password),
             "role": role, "scope_unit_id": scope_unit_id, "active": 1, "created_at": audit.now(),
         }).last_pk
         audit.record(db, actor, "create", "user", user_id, new={"username": username, "role": role,
                                                               "scope": scope_unit_id})
     return get_user(db, user_id)
+
+
+def _check_username(username: str) -> str:
+    """The user name in NFC if it can be a login: not empty, printable, no surrounding spaces, not too long."""
+    name = nfc(username)
+    if not name:
+        raise AccountError("the user name is empty", N_("Tên đăng nhập không được để trống."))
+    if name != name.strip():
+        raise AccountError("the user name starts or ends with a space",
+                           N_("Tên đăng nhập không được bắt đầu hoặc kết thúc bằng khoảng trắng."))
+    if not name.isprintable():
+        raise AccountError("the user name holds a control or invisible character",
+                           N_("Tên đăng nhập chỉ được có ký tự in được (không có ký tự điều khiển hay ký tự ẩn)."))
+    if len(name) > MAX_USERNAME:
+        raise AccountError(f"the user name is longer than {MAX_USERNAME} characters",
+                           N_("Tên đăng nhập dài tối đa %(n)s ký tự."), n=MAX_USERNAME)
+    return name
 
 
 def _check_password(password: str) -> None:
@@ -98,22 +126,109 @@ def list_users(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def authenticate(db: sqlite_utils.Database, username: str, password: str, remote: str) -> User | None:
-    """The user if the password is right; None if not. Refuses while rate-limited."""
-    since = time.time() - WINDOW_SECONDS
-    by_account, by_address = db.execute(
-        "select sum(username = ?), sum(remote = ?) from login_attempts where success = 0 and at > ?",
-        [username.casefold(), remote, since]).fetchone()
+    """The user if the password is right; None if not. Refuses while rate-limited.
+
+    The attempt is counted and recorded in one write transaction before the password is checked,
+    so parallel guesses queue on the count; an unknown name costs one hash as a known one does.
+    """
+    key = fold(username.strip())
+    finish = _reserve_attempt(db, key, remote)
+    rows = list(db["users"].rows_where("username_key = ? and active = 1", [key]))
+    # Two names folding alike (an older database; cfc doctor reports them): only the exact one logs in.
+    row = next((r for r in rows if r["username"] == nfc(username.strip())), rows[0] if len(rows) == 1 else None)
+    ok = check_password_hash(row["password_hash"] if row else _dummy_hash(), password) and row is not None
+    finish(ok)
+    return _user(row) if ok else None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of the current method to check unknown names against (no timing oracle for user names)."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+CHECKING = -1  # login_attempts.success while the password is checked: counts for the account, not the address
+
+
+def _refuse_if_limited(by_account: int | None, by_address: int | None) -> None:
     if (by_account or 0) >= MAX_FAILURES or (by_address or 0) >= MAX_FAILURES_PER_ADDRESS:
         raise TooManyAttempts("too many failed logins; wait 15 minutes and try again")
-    rows = list(db["users"].rows_where("username = ? collate nocase and active = 1", [username]))
-    ok = bool(rows) and check_password_hash(rows[0]["password_hash"], password)
-    with transaction(db):
-        db["login_attempts"].insert({"username": username.casefold(), "remote": remote, "at": time.time(),
-                                     "success": int(ok)})
-    return _user(rows[0]) if ok else None
 
 
-def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -> None:
+def _recent_failures(db: sqlite_utils.Database, key: str, remote: str) -> tuple[int | None, int | None]:
+    """Failed or still-checking attempts on the account; failed ones from the address (an office's
+    colleagues logging in at the same time do not count against each other)."""
+    return db.execute(
+        "select sum(username = ? and success != 1), sum(remote = ? and success = 0) from login_attempts "
+        "where at > ?", [key, remote, time.time() - WINDOW_SECONDS]).fetchone()
+
+
+def _reserve_attempt(db: sqlite_utils.Database, key: str, remote: str) -> Callable[[bool], None]:
+    """Count recent failures and record this attempt (refusing at the limit); returns the function
+    that records its outcome. Where the database cannot be written, this process counts instead."""
+    key = key[:MAX_USERNAME]  # a name typed megabytes long is recorded no longer than a name can be
+    try:
+        with transaction(db):
+            _refuse_if_limited(*_recent_failures(db, key, remote))
+            attempt_id = db["login_attempts"].insert({"username": key, "remote": remote, "at": time.time(),
+                                                      "success": CHECKING}).last_pk
+    except sqlite3.OperationalError as exc:
+        if write_failure(exc) is None:
+            raise
+        return _unrecorded.reserve(_recent_failures(db, key, remote), key, remote)
+    return lambda ok: _record_outcome(db, attempt_id, ok)
+
+
+def _record_outcome(db: sqlite_utils.Database, attempt_id: int, ok: bool) -> None:
+    """Record whether the attempt succeeded; if the disk refuses, it stays counted for the account."""
+    try:
+        db["login_attempts"].update(attempt_id, {"success": int(ok)})
+    except sqlite3.OperationalError as exc:
+        if write_failure(exc) is None:
+            raise
+
+
+@dataclass
+class _Attempt:
+    at: float
+    key: str
+    remote: str
+    failed: bool = False
+
+
+class _UnrecordedAttempts:
+    """Logins the database could not record (full disk, read-only file), counted in this process
+    as the table would count them, so that the limit holds while reading goes on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._attempts: list[_Attempt] = []  # failed or being checked, within the window
+
+    def reserve(self, recorded: tuple[int | None, int | None], key: str, remote: str) -> Callable[[bool], None]:
+        """Refuse at the limit (recorded attempts plus these); else count this one until its outcome."""
+        with self._lock:
+            since = time.time() - WINDOW_SECONDS
+            self._attempts = [a for a in self._attempts if a.at > since]
+            _refuse_if_limited((recorded[0] or 0) + sum(a.key == key for a in self._attempts),
+                               (recorded[1] or 0) + sum(a.remote == remote and a.failed for a in self._attempts))
+            attempt = _Attempt(time.time(), key, remote)
+            self._attempts.append(attempt)
+        return lambda ok: self._finish(attempt, ok)
+
+    def _finish(self, attempt: _Attempt, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self._attempts.remove(attempt)
+            else:
+                attempt.failed = True
+
+
+_unrecorded = _UnrecordedAttempts()
+
+
+def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -> int:
+    """Set a new password; every session of the user ends (m006's trigger) and this returns the new
+    session generation, for the session that changed it to carry on."""
     row = next(db["users"].rows_where("id = ?", [user.id]))
     if not check_password_hash(row["password_hash"], old):
         raise AccountError("the current password is wrong", N_("Mật khẩu hiện tại không đúng."))
@@ -122,6 +237,12 @@ def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -
         db["users"].update(user.id, {"password_hash": generate_password_hash(new),
                                      "password_changed_at": audit.now()})
         audit.record(db, user.username, "password", "user", user.id)
+        return db["users"].get(user.id)["session_generation"]
+
+
+def end_sessions(db: sqlite_utils.Database, user_id: int) -> None:
+    """End every session of the user (logout): their cookies no longer carry the current generation."""
+    db.execute("update users set session_generation = session_generation + 1 where id = ?", [user_id])
 
 
 def set_active(db: sqlite_utils.Database, user_id: int, active: bool, actor: str) -> None:

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import gettext as _
 
 from . import accounts, workflow
 from .accounts import AccountError, TooManyAttempts, User
 from .app import get_db
+from .db import write_failure
 from .errors import NotFound
 from .refusals import refusal
 
@@ -19,14 +22,35 @@ bp = Blueprint("auth", __name__)
 
 
 def current_user() -> User | None:
+    """The logged-in user: the session's account if still active and the session not ended since."""
     if "user" not in g:
         user_id = session.get("user_id")
         try:
-            g.user = accounts.get_user(get_db(), user_id) if user_id else None
+            user = accounts.get_user(get_db(), user_id) if user_id else None
         except NotFound:
-            session.clear()
-            g.user = None
+            user = None
+        if user is not None and session.get("generation") != user.generation:
+            user = None  # logged out, password, role or jurisdiction changed since this session began
+        if user is None and user_id:
+            _fresh_session()
+        g.user = user
     return g.user
+
+
+def _fresh_session() -> None:
+    """An empty session that keeps only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+@bp.after_app_request
+def _no_store(response: Response) -> Response:
+    """Pages seen while logged in are never kept by the browser or a proxy (back button after logout)."""
+    if request.endpoint != "static" and (g.get("user") is not None or "user_id" in session):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,18 +110,24 @@ def login():
             if user is None:
                 error = _("Tên đăng nhập hoặc mật khẩu không đúng.")
             else:
-                lang = session.get("lang")
-                session.clear()  # a fresh session on login: no fixation
-                session["user_id"] = user.id
-                if lang:
-                    session["lang"] = lang
+                _fresh_session()  # no fixation
+                session["user_id"], session["generation"] = user.id, user.generation
                 return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error), 401 if error else 200
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    session.clear()
+    """End the session, and every other session of the user (one generation for all of them)."""
+    user = current_user()
+    _fresh_session()
+    if user is not None:
+        try:
+            accounts.end_sessions(get_db(), user.id)
+        except sqlite3.OperationalError as exc:  # a full disk: this browser is logged out all the same
+            if write_failure(exc) is None:
+                raise
+            current_app.logger.error("logout of %s not recorded, its other sessions go on: %s", user.username, exc)
     return redirect(url_for("auth.login"))
 
 
@@ -109,8 +139,8 @@ def password():
             flash(_("Mật khẩu mới nhập lại không khớp."), "error")
         else:
             try:
-                accounts.change_password(get_db(), current_user(), request.form.get("old", ""),
-                                         request.form.get("new", ""))
+                session["generation"] = accounts.change_password(
+                    get_db(), current_user(), request.form.get("old", ""), request.form.get("new", ""))
             except AccountError as exc:
                 flash(refusal(exc), "error")
             else:

@@ -16,6 +16,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from .vietnamese import fold
+
 DEFAULT_DB = Path("instance") / "cfc.db"
 migrations = Migrations("cfc")
 DISK_FULL, READ_ONLY = "disk-full", "read-only"
@@ -283,3 +285,26 @@ def m005_urban_status(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m006_sessions_and_username_keys(db: sqlite_utils.Database) -> None:
+    """Session generations and user names compared as NFC, case-folded keys.
+
+    A session is valid while it carries its user's ``session_generation``; the trigger ends all
+    sessions of a user whose password, role, jurisdiction or active flag changes (logout bumps it
+    in ``accounts``). ``username_key`` is not UNIQUE so that an older database holding two names
+    that fold alike still upgrades; ``cfc doctor`` reports them and new accounts cannot add one.
+    """
+    db.execute("ALTER TABLE users ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE users ADD COLUMN username_key TEXT")
+    for user_id, username in db.execute("select id, username from users").fetchall():
+        db.execute("update users set username_key = ? where id = ?", [fold(username), user_id])
+    db.execute("CREATE INDEX users_username_key ON users(username_key)")
+    db.execute(
+        """
+        CREATE TRIGGER users_end_sessions AFTER UPDATE OF password_hash, role, scope_unit_id, active ON users
+        WHEN OLD.password_hash IS NOT NEW.password_hash OR OLD.role IS NOT NEW.role
+          OR OLD.scope_unit_id IS NOT NEW.scope_unit_id OR OLD.active IS NOT NEW.active
+        BEGIN UPDATE users SET session_generation = session_generation + 1 WHERE id = NEW.id; END
+        """)

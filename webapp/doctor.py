@@ -143,7 +143,27 @@ def check_database(path: Path) -> list[Check]:
         checks.append(Check("migrations", FAIL, f"pending: {', '.join(pending)} (run: cfc db init --db {path})"))
     else:
         checks.append(Check("migrations", OK, f"schema up to date ({len(database.migrations._migrations)} migrations)"))
+        checks.append(check_usernames(path))
     return checks
+
+
+def check_usernames(path: Path) -> Check:
+    """User names that fold alike (case, Unicode form), which a database from before m006 may hold."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("select username_key, username from users where username_key in "
+                            "(select username_key from users group by username_key having count(*) > 1) "
+                            "order by username_key, id").fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        return Check("user names", OK, "unique after NFC and case folding")
+    groups: dict[str, list[str]] = {}
+    for key, name in rows:
+        groups.setdefault(key, []).append(repr(name))
+    shown = "; ".join(" = ".join(names) for names in groups.values())
+    return Check("user names", WARN, f"{len(groups)} set(s) differ only in case or Unicode form: {shown}; "
+                                     "each logs in only when typed exactly: disable all but one")
 
 
 def check_criteria() -> list[Check]:

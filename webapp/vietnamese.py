@@ -16,6 +16,11 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def fold(text: str) -> str:
+    """``text`` as compared without regard to case or Unicode form ("Đạt" and NFD "đạt" fold alike)."""
+    return nfc(nfc(text).casefold())
+
+
 def sort_key(text: str) -> str:
     """A string that sorts Vietnamese names in dictionary order under plain comparison."""
     letters, tones = [], []
