@@ -17,8 +17,9 @@ from . import accounts, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import TransitionRefused
+from .limits import TextTooLong
 from .refusals import refusal
-from .review import provisional_of
+from .review import refused_code, provisional_of
 from .rounds import criteria_for
 from .vietnamese import nfc
 
@@ -97,9 +98,9 @@ def decide(assessment_id: int):
         return _render(422, kept)
     try:
         workflow.decide(get_db(), assessment_id, current_user().username, outcome == "recognised", reason or None)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa ghi quyết định: %(m)s", m=refusal(exc)), "error")
-        return _render(409, kept)
+        return _render(422 if isinstance(exc, TextTooLong) else 409, kept)
     if outcome == "recognised":
         flash(_("Đã công nhận đơn vị đạt chuẩn phù hợp với trẻ em."), "ok")
     else:
@@ -114,8 +115,8 @@ def revoke(assessment_id: int):
     reason = nfc(request.form.get("reason", "")).strip()
     try:
         workflow.revoke(get_db(), assessment_id, current_user().username, reason)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa thu hồi công nhận: %(m)s", m=refusal(exc)), "error")
-        return _render(409 if reason else 422, {assessment_id: {"revoke": reason}})
+        return _render(refused_code(exc, reason), {assessment_id: {"revoke": reason}})
     flash(_("Đã thu hồi công nhận."), "ok")
     return _back(assessment_id)
