@@ -216,6 +216,8 @@ def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(a
     response = client.post(f"/assessments/{aid}", data=body)
     assert response.status_code == 413
     assert "Nội dung gửi lên quá lớn (tối đa 256 KB một lần lưu): chưa lưu gì" in page_of(response)
+    as_multipart = client.post(f"/assessments/{aid}", data=body, content_type="multipart/form-data")
+    assert as_multipart.status_code == 413  # the bound is the form's, however it is encoded
     autosaved = client.post(f"/assessments/{aid}/autosave", json={"values": {"children": "1" * limits.FORM_BODY}})
     assert autosaved.status_code == 413 and autosaved.get_json()["saved"] is False
     assert "quá lớn" in autosaved.get_json()["message"]

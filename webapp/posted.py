@@ -25,6 +25,7 @@ from .rounds import criteria_for
 
 NO_RESEND = frozenset({"auth.login", "auth.password"})  # a resend there would log in as, or set, someone else
 SECRET_FIELDS = frozenset({"csrf_token", "password", "old", "new", "confirm"})  # never echoed into a page
+UPLOADS = frozenset({"commune.upload"})  # bounded by MAX_CONTENT_LENGTH and attachments.MAX_BYTES instead
 NOT_SHOWN = frozenset({"version"})  # sent again as it was, but means nothing to the user
 LABELS = {
     "comment": N_("Ý kiến"), "reason": N_("Lý do"), "status": N_("Kết quả thẩm định"), "outcome": N_("Quyết định"),
@@ -107,7 +108,7 @@ class _WriteBudget:
 def _bound_writes() -> None:
     """A form or autosave body over ``limits.FORM_BODY`` is refused (413); so is a user's post beyond
     their write budget (429). Uploads keep their own limit; the JSON API has its own bounds."""
-    if request.method != "POST" or request.path.startswith("/api/") or request.mimetype == "multipart/form-data":
+    if request.method != "POST" or request.path.startswith("/api/") or request.endpoint in UPLOADS:
         return
     request.max_content_length = limits.FORM_BODY  # also bounds a body sent without a length
     size = request.content_length or 0
@@ -127,7 +128,7 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
         message = _("Bạn đã gửi quá nhiều dữ liệu trong một phút (tối đa %(kb)s KB mỗi phút): chưa lưu gì. "
                     "Hãy chờ một phút rồi bấm «Gửi lại».", kb=limits.WRITE_BUDGET // 1024)
         fields = resend_fields()
-    elif request.mimetype == "multipart/form-data":
+    elif request.endpoint in UPLOADS:
         title = _("Tệp quá lớn")
         message = _("Tệp lớn hơn giới hạn %(mb)s MB.", mb=MAX_BYTES // 2**20)
     else:
