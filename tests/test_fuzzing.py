@@ -37,6 +37,7 @@ import criteria
 import scoring
 from criteria import CriteriaInvalid, CriteriaSyntaxError, Problem
 from webapp import db as webdb
+from webapp import limits
 from webapp.app import create_app
 from webhelpers import login
 
@@ -260,7 +261,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], i
         finally:
             db.conn.close()
         app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                          "API_TOKEN": TOKEN})
+                          "API_TOKEN": TOKEN,
+                          "WRITE_BUDGET": 10**12})  # one user posting far more than a person would
+
         yield {"app": app, "path": path, "round": round_id, "assessment": assessment}
 
 
@@ -351,7 +354,11 @@ def test_checklist_form_never_fails_and_a_refused_form_changes_nothing(
     note(f"{response.status_code}: {[(p.field, p.code) for p in problems]}")
     event(f"{mode} version → {response.status_code}")
     assert response.status_code < 500 and "Traceback" not in page
-    changed = typed != json.loads(before["row"]["declared"])
+    notes = {name.removeprefix("evidence-"): unicodedata.normalize("NFC", form[name]).strip()
+             for name in EVIDENCE if name in form}
+    stored_notes = {e["item_id"]: e["note"] for e in before["evidence"]}
+    changed = (typed != json.loads(before["row"]["declared"])
+               or any(note != (stored_notes.get(item) or "") for item, note in notes.items()))
     if mode == "garbled":
         assert response.status_code == 409  # a garbled version never skips the concurrency check
     elif problems:
@@ -360,6 +367,8 @@ def test_checklist_form_never_fails_and_a_refused_form_changes_nothing(
         assert set(errors) == {p.field for p in problems}
         for field, text in errors.items():
             assert text in {p.message("vi") for p in problems if p.field == field}
+    elif any(len(note) > limits.NOTE for note in notes.values()):
+        assert response.status_code == 422 and "vượt giới hạn" in html.unescape(page)
     elif mode == "stale" and changed:
         assert response.status_code == 409
         assert "người khác vừa cập nhật" in page
@@ -376,12 +385,12 @@ def test_megabytes_in_a_field_and_beyond_the_size_limit_are_refused_without_a_ch
     aid = site["assessment"]
     before = snapshot(sql, aid)
     version = str(before["row"]["version"])
-    huge = officer.post(f"/assessments/{aid}", data={"children": "9" * 2_000_000, "version": version})
+    huge = officer.post(f"/assessments/{aid}", data={"children": "9" * 200_000, "version": version})
     assert huge.status_code == 422
     assert shown_errors(huge.get_data(as_text=True)) == {"children": "lớn bất thường (tối đa 1.000.000.000)"}
-    beyond = officer.post(f"/assessments/{aid}", data={"evidence-1.1": "x" * (site["app"].config[
-        "MAX_CONTENT_LENGTH"] + 1), "version": version})
-    assert beyond.status_code == 413 and "Traceback" not in beyond.get_data(as_text=True)
+    for size in (limits.FORM_BODY + 1, site["app"].config["MAX_CONTENT_LENGTH"] + 1):
+        beyond = officer.post(f"/assessments/{aid}", data={"evidence-1.1": "x" * size, "version": version})
+        assert beyond.status_code == 413 and "Traceback" not in beyond.get_data(as_text=True)
     assert snapshot(sql, aid) == before
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, limits
 from .db import transaction, write_failure
 from .errors import N_, Msg, NotFound, StorageError
 from .units import get_unit
@@ -63,6 +63,7 @@ def _user(row: dict[str, Any]) -> User:
 def create_user(db: sqlite_utils.Database, username: str, password: str, role: str, display_name: str,
                 scope_unit_id: str | None, actor: str) -> User:
     """Create an account; officers need a commune, reviewers/authorities/viewers a scope."""
+    limits.bounded(display_name, "display_name", limits.NAME)
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
                            N_("Vai trò không hợp lệ: %(role)s."), role=role)

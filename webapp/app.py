@@ -84,6 +84,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         lambda s: _translations().ugettext(s),
         lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
     csrf.init_app(app)
+    from . import posted
+    posted.init_app(app)  # after the CSRF check: its verdict decides whether a refused form may be resent
     register_filters(app)
     app.teardown_appcontext(_close_db)
     app.after_request(_security_headers)
@@ -160,15 +162,13 @@ def _security_headers(response):
     return response
 
 
-def _posted_fields() -> list[tuple[str, str]]:
-    """What the user sent in the form (without its CSRF token), to show back with a button to resend."""
-    return [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
-
-
 def _register_errors(app: Flask) -> None:
+    from . import posted
+
     @app.errorhandler(CSRFError)
     def csrf_expired(exc: CSRFError):
-        return render_template("errors/csrf.html", fields=_posted_fields(), action=request.path,
+        fields = posted.resend_fields()
+        return render_template("errors/csrf.html", fields=fields, shown=posted.shown(fields), action=request.path,
                                reason=exc.description), 400
 
     @app.errorhandler(OSError)
@@ -188,8 +188,9 @@ def _register_errors(app: Flask) -> None:
                        if kind == database.READ_ONLY
                        else _("Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."))
             return jsonify(saved=False, storage=kind, message=message), 503
-        return render_template("errors/storage.html", kind=kind, fields=_posted_fields(), action=request.path,
-                               uploaded=bool(request.files)), 503
+        fields = posted.resend_fields()
+        return render_template("errors/storage.html", kind=kind, fields=fields, shown=posted.shown(fields),
+                               action=request.path, uploaded=bool(request.files)), 503
 
     @app.errorhandler(MissingLibrary)
     def cannot_print(exc: MissingLibrary):
@@ -205,6 +206,8 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from .api import error_response
             return error_response(exc.code or 500, exc.name, exc.description)
+        if exc.code in (413, 429):
+            return posted.refused(exc)
         template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/generic.html"
         return render_template(template, error=exc), exc.code
 

@@ -56,6 +56,8 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
         with transaction(db):
             row = workflow.get(db, assessment_id)
             workflow.require_editable(row, "attach evidence")
+            if item_id is not None:
+                workflow.require_item(db, row, item_id)
             target.write_bytes(data)
             record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
                       "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),

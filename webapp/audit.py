@@ -10,24 +10,30 @@ from typing import Any
 
 import sqlite_utils
 
+from .limits import audit_value
+
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """A value as stored in an entry: text as is, anything else as JSON; bounded in length."""
+    if value is not None and not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return audit_value(value)
 
 
 def record(db: sqlite_utils.Database, actor: str, action: str, entity: str, entity_id: Any,
            field: str | None = None, old: Any = None, new: Any = None, reason: str | None = None) -> None:
-    """Append one entry; call inside the transaction of the change it describes."""
+    """Append one entry; call inside the transaction of the change it describes.
+
+    A value longer than ``limits.AUDIT_TEXT`` is stored as its digest and length, so one entry
+    (which can never be deleted) stays small whatever was typed."""
     db.execute(
         "insert into audit_log (at, actor, action, entity, entity_id, field, old, new, reason) "
         "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [now(), actor, action, entity, str(entity_id), field, _text(old), _text(new), reason],
+        [now(), actor, action, entity, str(entity_id), field, _text(old), _text(new), _text(reason)],
     )
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 import scoring
 from scoring import InvalidInputs
 
-from . import attachments, pagecache, units, workflow
+from . import attachments, limits, pagecache, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, login_required, roles_required
 from .errors import StaleEdit, StorageError, TransitionRefused
@@ -66,7 +66,8 @@ def _context(row: dict[str, Any], values: dict[str, Any], problems: list[Any]) -
     return {
         "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": get_round(db, row["round_id"]),
         "cset": cset, "sections": sections, "result": result, "gap": scoring.gap_analysis(result),
-        "evidence": evidence, "files": files, "editable": editable, "errors": errors,
+        "evidence": evidence, "note_errors": {}, "note_limit": limits.NOTE, "files": files, "editable": editable,
+        "errors": errors,
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
         "review_names": workflow.REVIEW_NAMES,
         "provisional": result.provisional,
@@ -97,33 +98,41 @@ def checklist(assessment_id: int):
     row = assessment_for(assessment_id, act_as="officer")
     db = get_db()
     cset = criteria_for(db, row["criteria_hash"])
-    values = _form_values(request.form, cset)
+    values, notes = _form_values(request.form, cset), _form_notes(request.form, cset)
     try:
-        row = workflow.save_declared(db, assessment_id, values, current_user().username,
-                                     base_version=workflow.base_version(request.form.get("version"), row["version"]))
-        _save_evidence(db, row, cset)
+        workflow.save_declared(db, assessment_id, values, current_user().username,
+                               base_version=workflow.base_version(request.form.get("version"), row["version"]),
+                               evidence=notes)
     except InvalidInputs as exc:
         flash(_("Chưa lưu: có giá trị không hợp lệ, xem thông báo cạnh từng ô."), "error")
-        return render_template("commune/checklist.html", **_context(row, values, exc.problems)), 422
+        return _reshown(row, values, notes, 422, problems=exc.problems)
+    except limits.TextTooLong as exc:
+        flash(refusal(exc), "error")
+        return _reshown(row, values, notes, 422, note_errors={exc.item: refusal(exc)})
     except StaleEdit as exc:
         flash(_("Chưa lưu: người khác vừa cập nhật bản kê khai này (phiên bản %(v)s). "
                 "Số liệu bạn nhập vẫn còn dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
-        current = workflow.get(db, assessment_id)
-        return render_template("commune/checklist.html", **_context(current, values, [])), 409
+        return _reshown(workflow.get(db, assessment_id), values, notes, 409)
     except TransitionRefused as exc:
         flash(refusal(exc), "error")
-        return render_template("commune/checklist.html", **_context(row, values, [])), 409
+        return _reshown(row, values, notes, 409)
     flash(_("Đã lưu."), "ok")
     return redirect(url_for("commune.checklist", assessment_id=assessment_id))
 
 
-def _save_evidence(db: Any, row: dict[str, Any], cset: Any) -> None:
-    for _c, item in cset.items():
-        note = nfc(request.form.get(f"evidence-{item.id}", "")).strip()
-        known = db.execute("select note from evidence where assessment_id = ? and item_id = ?",
-                           [row["id"], item.id]).fetchone()
-        if note != (known[0] if known else ""):
-            workflow.set_evidence(db, row["id"], item.id, note, current_user().username)
+def _form_notes(form: Any, cset: Any) -> dict[str, str]:
+    """The evidence notes of the checklist form, by item (items whose field was not sent are left alone)."""
+    return {item.id: nfc(form[f"evidence-{item.id}"]).strip() for _c, item in cset.items()
+            if f"evidence-{item.id}" in form}
+
+
+def _reshown(row: dict[str, Any], values: dict[str, Any], notes: dict[str, str], code: int,
+             problems: list[Any] | None = None, note_errors: dict[Any, str] | None = None):
+    """The refused checklist shown again with everything typed: values and evidence notes."""
+    context = _context(row, values, problems or [])
+    context["evidence"] = {**context["evidence"], **notes}
+    context["note_errors"] = note_errors or {}
+    return render_template("commune/checklist.html", **context), code
 
 
 @bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])

@@ -17,8 +17,9 @@ from . import accounts, units, workflow
 from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import TransitionRefused
+from .limits import TextTooLong
 from .refusals import refusal
-from .review import provisional_of
+from .review import provisional_of, refused_code
 from .rounds import criteria_for, is_recognising_authority
 from .vietnamese import nfc
 
@@ -100,9 +101,9 @@ def decide(assessment_id: int):
         user = current_user()
         workflow.decide(get_db(), assessment_id, user.username, outcome == "recognised", reason or None,
                         authority=user.scope_unit_id)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa ghi quyết định: %(m)s", m=refusal(exc)), "error")
-        return _render(409, kept)
+        return _render(422 if isinstance(exc, TextTooLong) else 409, kept)
     if outcome == "recognised":
         flash(_("Đã công nhận đơn vị đạt chuẩn phù hợp với trẻ em."), "ok")
     else:
@@ -118,8 +119,8 @@ def revoke(assessment_id: int):
     try:
         workflow.revoke(get_db(), assessment_id, current_user().username, reason,
                         authority=current_user().scope_unit_id)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa thu hồi công nhận: %(m)s", m=refusal(exc)), "error")
-        return _render(409 if reason else 422, {assessment_id: {"revoke": reason}})
+        return _render(refused_code(exc, reason), {assessment_id: {"revoke": reason}})
     flash(_("Đã thu hồi công nhận."), "ok")
     return _back(assessment_id)

@@ -22,6 +22,7 @@ from .app import get_db
 from .auth import assessment_for, current_user, roles_required
 from .errors import StaleEdit, TransitionRefused
 from .formatting import _lang
+from .limits import TextTooLong
 from .refusals import refusal
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc
@@ -175,6 +176,11 @@ def _render(row: dict[str, Any], code: int = 200, **kwargs: Any):
     return render_template("review/review.html", **_context(row, **kwargs)), code
 
 
+def refused_code(exc: Exception, text: str) -> int:
+    """422 for a text that is missing or too long (the user fixes the input), 409 for a refusal by state."""
+    return 409 if text and not isinstance(exc, TextTooLong) else 422
+
+
 def _back(assessment_id: int, anchor: str | None = None):
     return redirect(url_for("review.review", assessment_id=assessment_id, _anchor=anchor), code=303)
 
@@ -231,9 +237,10 @@ def review_criterion(assessment_id: int, criterion: int):
         flash(f"{prefix} " + _("người khác vừa cập nhật hồ sơ này (phiên bản %(v)s). Nội dung bạn nhập vẫn còn "
                                "dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
         return _render(workflow.get(db, assessment_id), 409, posted=posted)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(f"{prefix} {refusal(exc)}", "error")
-        return _render(workflow.get(db, assessment_id), 409, posted=posted)
+        return _render(workflow.get(db, assessment_id), 422 if isinstance(exc, TextTooLong) else 409,
+                       posted=posted)
     flash(_("Đã lưu kết quả thẩm định tiêu chí %(n)s.", n=criterion), "ok")
     return _back(assessment_id, f"criterion-{criterion}")
 
@@ -246,9 +253,9 @@ def return_assessment(assessment_id: int):
     comment = nfc(request.form.get("comment", "")).strip()
     try:
         workflow.return_for_clarification(db, assessment_id, current_user().username, comment)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa trả lại hồ sơ: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.get(db, row["id"]), 409 if comment else 422, kept={"return": comment})
+        return _render(workflow.get(db, row["id"]), refused_code(exc, comment), kept={"return": comment})
     flash(_("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."), "ok")
     return _back(assessment_id)
 
@@ -280,8 +287,8 @@ def reopen(assessment_id: int):
     reason = nfc(request.form.get("reason", "")).strip()
     try:
         workflow.reopen(db, assessment_id, current_user().username, reason)
-    except TransitionRefused as exc:
+    except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa mở lại thẩm định: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.get(db, row["id"]), 409 if reason else 422, kept={"reopen": reason})
+        return _render(workflow.get(db, row["id"]), refused_code(exc, reason), kept={"reopen": reason})
     flash(_("Đã mở lại hồ sơ để thẩm định."), "ok")
     return _back(assessment_id)

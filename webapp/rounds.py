@@ -14,7 +14,7 @@ from .db import transaction
 import criteria
 from criteria import CriteriaSet
 
-from . import audit
+from . import audit, limits
 from .errors import NotFound, StorageError
 from .units import COMMUNE_TYPES, TIER_TYPES, get_unit, profiles
 
@@ -51,6 +51,7 @@ def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: Crite
                  actor: str, submission_deadline: str | None = None,
                  review_deadline: str | None = None) -> int:
     """Create a round with one draft assessment for every commune of ``unit_set``."""
+    limits.bounded(name, "name", limits.NAME)
     sets = list(db["unit_sets"].rows_where("id = ?", [unit_set]))
     if not sets:
         raise NotFound(f"no unit set {unit_set!r}")

@@ -16,7 +16,7 @@ from .db import transaction
 import scoring
 from scoring import InvalidInputs, ScoreResult
 
-from . import audit
+from . import audit, limits
 from .accounts import within
 from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
 from .rounds import MAX_ID, criteria_for, get_round, is_recognising_authority
@@ -135,21 +135,56 @@ def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str,
 
 
 def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[str, Any], actor: str,
-                  base_version: int | None = None) -> dict[str, Any]:
-    """The commune saves (part of) its declaration; blanks clear a value."""
+                  base_version: int | None = None, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+    """The commune saves (part of) its declaration and evidence notes; blanks clear a value.
+
+    Values and notes are written in one transaction under one version check, so a form based on
+    an older version never overwrites (or erases) a note saved since.
+    """
+    notes = evidence or {}
     with transaction(db):
         row = get(db, assessment_id)
-        require_editable(row, "edit the declaration")
+        require_editable(row, "edit the declaration" if values or not notes else "edit evidence")
         blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
         kept = {k: v for k, v in row["declared"].items() if k not in blanks}
         declared = _validated(db, row, kept | {k: v for k, v in values.items() if k not in blanks}, partial=True)
-        return record_declaration(db, row, declared, actor, base_version)
+        changed_notes = _changed_evidence(db, row, notes)
+        if declared == row["declared"] and not changed_notes:
+            return row
+        for item_id, (old, note) in changed_notes.items():
+            db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
+                                   "updated_by": actor, "updated_at": audit.now()},
+                                  pk=("assessment_id", "item_id"))
+            audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old, note)
+        return record_declaration(db, row, declared, actor, base_version, force=bool(changed_notes))
+
+
+def require_item(db: sqlite_utils.Database, row: dict[str, Any], item_id: str) -> None:
+    """Refuse an item id that is not an item of the assessment's criteria set (evidence would be hidden)."""
+    if item_id not in {item.id for _c, item in criteria_for(db, row["criteria_hash"]).items()}:
+        raise NotFound(f"no item {item_id[:40]!r} in the criteria set of assessment {row['id']}",
+                       N_("Mục minh chứng «%(item)s» không có trong bộ tiêu chí của hồ sơ này."), item=item_id[:40])
+
+
+def _changed_evidence(db: sqlite_utils.Database, row: dict[str, Any],
+                      notes: dict[str, str]) -> dict[str, tuple[str | None, str]]:
+    """The notes that differ from the stored ones, as (stored, new); an item outside the set, or a note
+    over its length limit, is refused."""
+    if not notes:
+        return {}
+    for item_id in sorted(notes):
+        require_item(db, row, item_id)
+        limits.bounded(notes[item_id], "note", limits.NOTE, item_id)
+    stored = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
+    return {item: (stored.get(item), note) for item, note in sorted(notes.items())
+            if note != (stored.get(item) or "")}
 
 
 def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared: dict[str, Any],
-                       actor: str, base_version: int | None = None) -> dict[str, Any]:
-    """Store a validated declaration with one audit entry per changed field (no change: no write)."""
-    if declared == row["declared"]:
+                       actor: str, base_version: int | None = None, force: bool = False) -> dict[str, Any]:
+    """Store a validated declaration with one audit entry per changed field (no change: no write,
+    unless ``force``: something else of the assessment changed and its version must move)."""
+    if declared == row["declared"] and not force:
         return row
     for field in sorted(set(declared) | set(row["declared"])):
         if declared.get(field) != row["declared"].get(field):
@@ -158,17 +193,10 @@ def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared:
     return _write(db, row, {"declared": declared}, actor, base_version)
 
 
-def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str) -> None:
-    """The commune's evidence note for one item (what document supports the value)."""
-    with transaction(db):
-        row = get(db, assessment_id)
-        require_editable(row, "edit evidence")
-        old = db.execute("select note from evidence where assessment_id = ? and item_id = ?",
-                         [assessment_id, item_id]).fetchone()
-        db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
-                               "updated_by": actor, "updated_at": audit.now()},
-                              pk=("assessment_id", "item_id"))
-        audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old and old[0], note)
+def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str,
+                 base_version: int | None = None) -> dict[str, Any]:
+    """The commune's evidence note for one item (what document supports the value); bumps the version."""
+    return save_declared(db, assessment_id, {}, actor, base_version, evidence={item_id: note})
 
 
 def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str, actor: str,
@@ -212,6 +240,7 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
                      actor: str, comment: str | None = None, adjusted: dict[str, Any] | None = None,
                      base_version: int | None = None) -> dict[str, Any]:
     """The reviewer's status for one criterion; ``adjusted`` values need a reason (comment)."""
+    limits.bounded(comment, "comment", limits.COMMENT)
     if status not in REVIEW_STATUSES:
         raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})",
                                 N_("Hãy chọn một kết quả thẩm định: %(allowed)s."),
@@ -256,6 +285,7 @@ def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str
 
 def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
     """Send the assessment back to the commune with comments."""
+    limits.bounded(comment, "comment", limits.COMMENT)
     if not (comment or "").strip():
         raise TransitionRefused("returning an assessment needs a comment for the commune",
                                 N_("Trả lại hồ sơ cần có ý kiến gửi xã."))
@@ -285,6 +315,7 @@ def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[st
 
 def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Reopen a verified (or refused) assessment for review; needs a reason."""
+    limits.bounded(reason, "reason", limits.REASON)
     if not (reason or "").strip():
         raise TransitionRefused("reopening needs a reason", N_("Mở lại thẩm định cần có lý do."))
     with transaction(db):
@@ -312,6 +343,7 @@ def _require_authority(db: sqlite_utils.Database, row: dict[str, Any], authority
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
            reason: str | None = None, *, authority: str | None = None) -> dict[str, Any]:
     """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
+    limits.bounded(reason, "reason", limits.REASON)
     with transaction(db):
         row = get(db, assessment_id)
         _require_authority(db, row, authority, "decide")
@@ -334,6 +366,7 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
 def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str, *,
            authority: str | None = None) -> dict[str, Any]:
     """Revoke a recognition, the only change a recognised assessment allows (``authority`` as in :func:`decide`)."""
+    limits.bounded(reason, "reason", limits.REASON)
     if not (reason or "").strip():
         raise TransitionRefused("revoking a recognition needs a reason", N_("Thu hồi công nhận cần có lý do."))
     with transaction(db):

@@ -55,7 +55,7 @@
         if (res.data.saved) {
           versionField.value = res.data.version;
           status.textContent = status.dataset.saved;
-        } else if (res.data.stale || res.data.storage) {
+        } else if (res.data.message) {  // stale, storage, body or write limit: say why
           status.textContent = res.data.message;
         } else {
           status.textContent = status.dataset.invalid;
