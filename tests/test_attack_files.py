@@ -1,0 +1,217 @@
+"""Hostile files and requests (issue 11, items 8, 9, 10 and 15): zip bombs, malformed and oversized
+sheets and CSV, deeply nested YAML/JSON under ``cfc import`` and ``cfc score``; an amplifying
+``/api/score``; instance files readable by other local users; a full disk under a large upload;
+renderer processes left behind by a stopped ``cfc serve``.
+
+Every file is built here for real and read by the real commands; limits are in ``scoring.limits``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from scoring import limits
+from webapp import transfer
+from webapp.app import create_app
+from webapp.cli import cfc
+from webapp.errors import UnreadableImport
+from webhelpers import opened
+
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+              b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def with_sheet(template: bytes, write_sheet) -> bytes:
+    """The template workbook with its first sheet's XML replaced by what ``write_sheet(stream)`` writes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            if name == SHEET:
+                with target.open(name, "w", force_zip64=True) as stream:
+                    write_sheet(stream)
+            else:
+                target.writestr(name, source.read(name))
+    return out.getvalue()
+
+
+def rows_xml(rows: list[dict[str, str]]) -> bytes:
+    """Sheet rows as XML: each row maps cell references (e.g. "A3") to inline text."""
+    cells = (b"".join(b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref.encode(), value.encode())
+                      for ref, value in row.items()) for row in rows)
+    return b"".join(b'<row r="%d">%s</row>' % (number, xml) for number, xml in enumerate(cells, start=1))
+
+
+@pytest.fixture()
+def files(db_path: Path, tmp_path: Path) -> dict[str, Any]:
+    """The demo database, its round and the round's import template (XLSX)."""
+    with opened(db_path) as db:
+        round_id = db.execute("select max(id) from rounds").fetchone()[0]
+        template = transfer.template_xlsx(db, round_id)
+    return {"db": db_path, "tmp": tmp_path, "template": template, "round": str(round_id)}
+
+
+def declared_state(path: Path) -> list[tuple]:
+    with opened(path, migrate=False) as db:
+        return db.execute("select id, declared, version from assessments order by id").fetchall() + \
+            db.execute("select count(*) from audit_log").fetchall()
+
+
+def run_cfc(*args: str) -> Any:
+    return CliRunner().invoke(cfc, list(args), catch_exceptions=True)
+
+
+def assert_one_line(result: Any, code: int, *words: str) -> str:
+    """Exit ``code`` with one line on stderr containing ``words``, and no traceback."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == code, (result.exit_code, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def import_file(files: dict[str, Any], name: str, data: bytes) -> Any:
+    path = files["tmp"] / name
+    path.write_bytes(data)
+    before = declared_state(files["db"])
+    result = run_cfc("import", files["round"], str(path), "--db", str(files["db"]))
+    assert declared_state(files["db"]) == before  # nothing written
+    return result
+
+
+# --------------------------------------------------------------------------- item 8: cfc import
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_unzipped(files):
+    padding = b" " * (1024 * 1024)
+
+    def bomb(stream) -> None:  # 60 MB of XML that deflates to about 60 KB
+        stream.write(SHEET_HEAD)
+        for _ in range(60):
+            stream.write(padding)
+        stream.write(rows_xml([{"A1": "code"}]) + SHEET_TAIL)
+
+    data = with_sheet(files["template"], bomb)
+    assert len(data) < 200_000
+    line = assert_one_line(import_file(files, "bomb.xlsx", data), 4, "bomb.xlsx", "giải nén ra", "50 MB",
+                           "nothing was written")
+    print("zip bomb:", line)
+    with opened(files["db"]) as db, pytest.raises(UnreadableImport) as info:
+        transfer.import_declared(db, int(files["round"]), data, "bomb.xlsx", "x")
+    unzipped = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert unzipped > 60 * 1024 * 1024
+    assert info.value.problems[0]["reason"] == \
+        f"tệp Excel giải nén ra {unzipped:,} byte, quá giới hạn 50 MB".replace(",", ".", 2)
+
+
+def test_a_sheet_with_more_rows_than_the_limit_is_refused(files):
+    rows = [{"A1": "code"}] + [{f"A{n}": f"{n:05d}", f"C{n}": "1"} for n in range(2, limits.MAX_ROWS + 2)]
+    data = with_sheet(files["template"], lambda s: s.write(SHEET_HEAD + rows_xml(rows) + SHEET_TAIL))
+    assert_one_line(import_file(files, "rows.xlsx", data), 4, "tệp có quá 20.000 dòng")
+    text = "code,children\n" + "".join(f"{n:05d},1\n" for n in range(limits.MAX_ROWS))
+    assert_one_line(import_file(files, "rows.csv", text.encode()), 4, "tệp có quá 20.000 dòng")
+
+
+def test_a_value_beyond_the_column_limit_is_refused(files):
+    far = "IX1"  # column 258
+    data = with_sheet(files["template"], lambda s: s.write(SHEET_HEAD + rows_xml([{"A1": "code", far: "x"}])
+                                                           + SHEET_TAIL))
+    assert_one_line(import_file(files, "wide.xlsx", data), 4, "dòng 1 có dữ liệu ngoài cột thứ 256")
+    text = "code," + ",".join(f"c{i}" for i in range(300)) + "\n"
+    assert_one_line(import_file(files, "wide.csv", text.encode()), 4, "dòng 1 có dữ liệu ngoài cột thứ 256")
+
+
+def test_malformed_sheet_xml_is_an_unreadable_file(files):
+    data = with_sheet(files["template"], lambda s: s.write(SHEET_HEAD + b'<row r="1"><c r="A1"'))
+    assert_one_line(import_file(files, "hong.xlsx", data), 4,
+                    "không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không đúng định dạng")
+
+
+def test_a_csv_field_beyond_the_field_limit_is_an_unreadable_file(files):
+    data = ("code,children\n01267," + "1" * (limits.MAX_CELL_CHARS + 1) + "\n").encode()
+    assert_one_line(import_file(files, "dai.csv", data), 4, "dòng 2: một ô dài hơn 131.072 ký tự")
+
+
+def test_a_file_larger_than_the_limit_is_not_read(files):
+    path = files["tmp"] / "lon.csv"
+    with path.open("wb") as f:
+        f.truncate(limits.MAX_FILE_BYTES + 1)  # sparse: nothing written, nothing to read
+    assert_one_line(run_cfc("import", files["round"], str(path), "--db", str(files["db"])), 4,
+                    "chỉ nhận tệp đến 50 MB")
+    assert_one_line(run_cfc("score", str(path)), 4, "at most 50 MB")
+
+
+def test_the_urban_import_refuses_a_hostile_file_the_same_way(files):
+    data = with_sheet(files["template"], lambda s: s.write(SHEET_HEAD + b"<row"))
+    path = files["tmp"] / "vmdt.xlsx"
+    path.write_bytes(data)
+    assert_one_line(run_cfc("urban", "import", str(path), "--db", str(files["db"])), 4,
+                    "không đọc được tệp Excel")
+
+
+# --------------------------------------------------------------------------- item 8: cfc score
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("nested.yaml", "children: " + "[" * 20_000 + "]" * 20_000 + "\n", ("is not valid YAML: nested too deeply",)),
+    ("nested.json", '{"children": ' + "[" * 200_000 + "]" * 200_000 + "}", ("is not valid JSON: nested too deeply",)),
+    ("dai.csv", "code,category,children\n01267,other," + "1" * (limits.MAX_CELL_CHARS + 1) + "\n",
+     ("line 2: a field is longer than 131,072 characters",)),
+    ("dai-tieu-de.csv", "code,category,children" + "x" * (limits.MAX_CELL_CHARS + 1) + "\n",
+     ("line 1: a field is longer than 131,072 characters",)),
+    ("nhieu-dong.csv", "code,category,children\n" + "01267,other,1\n" * limits.MAX_ROWS,
+     ("more than 20,000 rows",)),
+])
+def test_cfc_score_refuses_hostile_files_in_one_line_with_exit_4(tmp_path, name, text, words):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert_one_line(run_cfc("score", str(path)), 4, name, *words)
+
+
+def test_cfc_score_says_a_category_given_as_a_list_is_invalid(tmp_path):
+    path = tmp_path / "xa.yaml"
+    path.write_text("category: [other, mountain-island]\ninputs:\n  children: 5\n", encoding="utf-8")
+    assert_one_line(run_cfc("score", str(path), "--partial"), 1, "xa.yaml: category: must be one name",
+                    "urban-ward, mountain-island, other", "(got list)")
+
+
+# --------------------------------------------------------------------------- item 9: /api/score
+
+
+@pytest.fixture()
+def api(db_path: Path):
+    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test"}).test_client()
+
+
+def test_api_score_refuses_more_input_keys_than_the_limit_with_a_small_answer(api):
+    body = json.dumps({"category": "other", "inputs": {f"k{i:06d}": 1 for i in range(200_000)}})
+    assert len(body) > 2_700_000
+    response = api.post("/api/score", data=body, content_type="application/json")
+    print(f"/api/score, 200,000 unknown keys ({len(body):,} bytes): {response.status_code}, "
+          f"{len(response.data):,} bytes")
+    assert response.status_code == 413
+    assert len(response.data) < 1_000
+    assert response.get_json()["error"]["detail"] == ("inputs has 200,000 keys; at most 1,000 are accepted "
+                                                      "(the criteria set has 37)")
+
+
+def test_api_score_lists_the_first_problems_and_counts_the_rest(api):
+    inputs = {f"k{i:04d}": 1 for i in range(limits.MAX_API_INPUTS)}
+    response = api.post("/api/score", json={"category": "other", "inputs": inputs})
+    error = response.get_json()["error"]
+    assert response.status_code == 422
+    assert len(error["problems"]) == 100 and error["problems"][0]["field"] == "k0000"
+    assert error["problems_not_shown"] == 1000 + 37 - 100  # the unknown keys, then the 37 missing inputs
+    assert error["detail"] == "1037 invalid input value(s); nothing was scored (the first 100 are listed)"
+    assert len(response.data) < 20_000
+    few = api.post("/api/score", json={"category": "other", "inputs": {"children": "x"}, "partial": True})
+    assert "problems_not_shown" not in few.get_json()["error"]
