@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ def cfc() -> None:
     Exit codes: 0 success, 1 invalid input values, 2 wrong usage,
     3 invalid or unknown criteria set, 4 unreadable input file.
     """
+    os.umask(0o077)  # what cfc writes (databases, backups, exports, documents) is for its owner only
 
 
 @cfc.group("criteria")

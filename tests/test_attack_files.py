@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shlex
+import stat
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,11 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from scoring import limits
+from webapp import db as database
 from webapp import transfer
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.errors import UnreadableImport
-from webhelpers import opened
+from webhelpers import login, opened
 
 SHEET = "xl/worksheets/sheet1.xml"
 SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
@@ -215,3 +220,86 @@ def test_api_score_lists_the_first_problems_and_counts_the_rest(api):
     assert len(response.data) < 20_000
     few = api.post("/api/score", json={"category": "other", "inputs": {"children": "x"}, "partial": True})
     assert "problems_not_shown" not in few.get_json()["error"]
+
+
+# --------------------------------------------------------------------------- item 10: file modes
+
+
+@pytest.fixture()
+def lax_umask():
+    """The usual umask of a login shell (022): files are world-readable unless made otherwise."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_instance_files_are_private_from_the_start(lax_umask, demo_db, tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("CFC_INSTANCE", str(instance))
+    path = instance / "cfc.db"
+    database.backup_file(demo_db, path)  # how the tests copy the demo; cfc restore writes the same way
+    with opened(path) as db:
+        db.execute("update assessments set version = version where id = 1")
+        assert mode(path.with_name("cfc.db-wal")) == 0o600 and mode(path.with_name("cfc.db-shm")) == 0o600
+    backup = tmp_path / "backups" / "cfc-2026-12-03.db"
+    database.backup_file(path, backup)
+    app = create_app({"DATABASE": str(path), "ATTACHMENTS": str(instance / "attachments"),
+                      "WTF_CSRF_ENABLED": False})
+    client = login(app, "canbo.xa")
+    with opened(path) as db:
+        own = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                         "where u.username = 'canbo.xa' and a.status in ('draft', 'returned')").fetchone()[0]
+    response = client.post(f"/assessments/{own}/attachments",
+                           data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "bien-ban.pdf")})
+    assert response.status_code in (200, 302), response.get_data(as_text=True)
+    files = list((instance / "attachments").iterdir())
+    assert len(files) == 1
+    modes = {p.relative_to(tmp_path).as_posix(): f"{mode(p):03o}"
+             for p in (instance, path, backup.parent, backup, instance / "secret_key", instance / "attachments",
+                       files[0])}
+    assert modes == {"instance": "700", "instance/cfc.db": "600", "backups": "700",
+                     "backups/cfc-2026-12-03.db": "600", "instance/secret_key": "600",
+                     "instance/attachments": "700", f"instance/attachments/{files[0].name}": "600"}
+    key = (instance / "secret_key").read_text()
+    assert len(key) == 64 and create_app({"DATABASE": str(path)}).secret_key == key  # made once, then read
+
+
+def test_cfc_writes_with_a_private_umask(lax_umask, tmp_path):
+    result = run_cfc("db", "init", "--db", str(tmp_path / "cfc.db"))
+    assert result.exit_code == 0, result.output
+    assert os.umask(0o022) == 0o077  # what the command left: everything cfc writes is for its owner only
+
+
+def doctor_line(*args: str) -> tuple[int, str]:
+    result = run_cfc("doctor", *args)
+    return result.exit_code, next(ln for ln in result.output.splitlines() if ln[6:].startswith("file modes:"))
+
+
+def test_doctor_fails_on_data_open_to_other_users_and_names_the_fix(db_path, tmp_path):
+    instance, backups = tmp_path / "instance", tmp_path / "backups"
+    store = instance / "attachments"
+    store.mkdir(parents=True, mode=0o700)
+    (store / "a.pdf").write_bytes(b"%PDF-")
+    (store / "a.pdf").chmod(0o600)
+    database.backup_file(db_path, backups / "cfc.db")
+    args = ("--db", str(db_path), "--backups", str(backups), "--instance", str(instance))
+    code, line = doctor_line(*args)
+    assert line.startswith("OK    file modes:") and "open to their owner only" in line
+    db_path.chmod(0o644)
+    store.chmod(0o755)
+    (store / "a.pdf").chmod(0o640)
+    code, line = doctor_line(*args)
+    assert code == 5
+    assert line.startswith("FAIL  file modes: open to other users: ")
+    for exposed in (f"{db_path} (644)", f"{store} (755)", f"{store / 'a.pdf'} (640)"):
+        assert exposed in line
+    fix = line.rpartition("(run: ")[2].rstrip(")")
+    assert fix.startswith(f"chmod -R go-rwx {db_path} ") and fix.endswith(f" {store}")
+    subprocess.run(shlex.split(fix), check=True)  # the fix it names is the fix
+    assert doctor_line(*args)[1].startswith("OK    file modes:")

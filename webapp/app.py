@@ -22,6 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import db as database
+from . import private
 from .formatting import register_filters
 from .i18n import compile_translations
 from .rounds import MAX_ID
@@ -51,7 +52,7 @@ class _JSONProvider(DefaultJSONProvider):
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
     app.url_map.converters["int"] = _IdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private.make_dir(Path(app.instance_path))
     app.config.from_mapping(
         DATABASE=os.environ.get("CFC_DB") or str(Path(app.instance_path) / "cfc.db"),
         ATTACHMENTS=str(Path(app.instance_path) / "attachments"),
@@ -104,9 +105,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _secret_key(instance: Path) -> str:
     """The session signing key, made once per installation and kept in the instance folder."""
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="ascii")
-        path.chmod(0o600)
+    try:
+        private.write_new(path, secrets.token_hex(32).encode("ascii"))  # mode 600 from the start
+    except FileExistsError:
+        pass  # made before, or by another process starting at the same time
     return path.read_text(encoding="ascii").strip()
 
 
