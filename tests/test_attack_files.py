@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shlex
 import stat
 import subprocess
@@ -26,6 +27,8 @@ from webapp import transfer
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.errors import UnreadableImport
+from test_faults import Browser, held_open, on_full_disk, serving
+from webapp.demo import DEMO_PASSWORD
 from webhelpers import login, opened
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -303,3 +306,34 @@ def test_doctor_fails_on_data_open_to_other_users_and_names_the_fix(db_path, tmp
     assert fix.startswith(f"chmod -R go-rwx {db_path} ") and fix.endswith(f" {store}")
     subprocess.run(shlex.split(fix), check=True)  # the fix it names is the fix
     assert doctor_line(*args)[1].startswith("OK    file modes:")
+
+
+# --------------------------------------------------------------------------- item 15: full disk, shutdown
+
+
+def officer_assessment(path: Path) -> int:
+    with opened(path, migrate=False) as db:
+        return db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                          "where u.username = 'canbo.xa' and a.status in ('draft', 'returned')").fetchone()[0]
+
+
+def test_an_upload_larger_than_the_spool_threshold_on_a_full_disk_gets_the_503_page(db_path, tmp_path):
+    checklist, instance = f"/assessments/{officer_assessment(db_path)}", tmp_path / "instance"
+    with serving(db_path, instance, preexec_fn=on_full_disk()) as (server, url), held_open(db_path) as wal:
+        browser = Browser(url)
+        assert browser.open("/login")[0] == 200
+        assert browser.post("/login", {"username": "canbo.xa", "password": DEMO_PASSWORD})[0] == 200
+        assert browser.open(f"{checklist}?lang=en")[0] == 200
+        limit = wal.stat().st_size  # the disk fills up: no file grows past this
+        resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+        pdf = b"%PDF-1.4\n" + b"0" * (max(limit, 512 * 1024) + 600 * 1024)  # more than waitress keeps in memory
+        status, page = browser.upload(f"{checklist}/attachments", "bien-ban.pdf", pdf)
+        assert status == 503 and "Traceback" not in page
+        assert "The server cannot write: its disk is full or failing." in page
+        assert "The chosen file was not uploaded" in page
+        assert not (instance / "attachments").exists() or list((instance / "attachments").iterdir()) == []
+        resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        status, page = browser.upload(f"{checklist}/attachments", "bien-ban.pdf", pdf)
+        assert status == 200 and "Evidence file uploaded." in page
+        assert server.poll() is None
+    assert [p.read_bytes() for p in (instance / "attachments").iterdir()] == [pdf]

@@ -5,14 +5,15 @@ attachments live in the instance folder, never in the repository.
 """
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlite_utils
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, Request, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 from flask_babel import gettext as _
@@ -49,8 +50,18 @@ class _JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from exc
 
 
+class _Request(Request):
+    """Flask's request, but an uploaded file stays in memory (at most MAX_CONTENT_LENGTH): spooled to a
+    temporary file, it would fail on a full disk before the view could answer 503 and keep the form."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
+        return io.BytesIO()
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
+    app.request_class = _Request
     app.url_map.converters["int"] = _IdConverter
     private.make_dir(Path(app.instance_path))
     app.config.from_mapping(

@@ -23,7 +23,11 @@ def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> N
 
         # Queued requests are normal under load (they wait for one of the threads); say so once.
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        waitress.serve(app, host=host, port=port, threads=threads)
+        # A request body up to the upload limit stays in memory: spooled to a temporary file (waitress's
+        # default above 512 KB), a full disk would reset the connection instead of answering 503.
+        # Worst case: connection_limit (100) x 12 MB = 1.2 GB; a larger body is refused (413) unread.
+        body = app.config["MAX_CONTENT_LENGTH"]
+        waitress.serve(app, host=host, port=port, threads=threads, inbuf_overflow=body, max_request_body_size=body)
         return
     if sys.platform == "win32":
         raise RuntimeError("several worker processes need gunicorn, which does not run on Windows: use --workers 1")
