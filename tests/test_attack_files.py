@@ -13,7 +13,10 @@ import os
 import resource
 import shlex
 import stat
+import signal
 import subprocess
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from webapp import transfer
 from webapp.app import create_app
 from webapp.cli import cfc
 from webapp.errors import UnreadableImport
-from test_faults import Browser, held_open, on_full_disk, serving
+from test_faults import CFC, LIMIT, Browser, env, free_port, held_open, on_full_disk, serving
 from webapp.demo import DEMO_PASSWORD
 from webhelpers import login, opened
 
@@ -337,3 +340,72 @@ def test_an_upload_larger_than_the_spool_threshold_on_a_full_disk_gets_the_503_p
         assert status == 200 and "Evidence file uploaded." in page
         assert server.poll() is None
     assert [p.read_bytes() for p in (instance / "attachments").iterdir()] == [pdf]
+
+
+def children(pid: int) -> set[int]:
+    """The ids of the processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.add(int(stat_file.parent.name))
+    return found
+
+
+def alive_url(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(("workers", "stop"), [("1", signal.SIGTERM), ("2", signal.SIGTERM), ("1", signal.SIGKILL)])
+def test_cfc_serve_stopped_leaves_no_renderer_running(db_path, tmp_path, workers, stop):
+    """waitress (1 process) and gunicorn (2 workers) stopped by SIGTERM shut their renderer pools down;
+    killed outright, the renderers notice within a second that their parent has gone."""
+    port = free_port()
+    server = subprocess.Popen([str(CFC), "serve", "--port", str(port), "--db", str(db_path), "--workers", workers],
+                              env=env(tmp_path / "instance") | {"CFC_PUBLIC_URL": f"http://127.0.0.1:{port}"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    renderers: set[int] = set()
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while not alive_url(url + "/healthz"):
+            assert server.poll() is None and time.monotonic() < deadline, "cfc serve did not start"
+            time.sleep(0.1)
+        report = f"/assessments/{officer_assessment(db_path)}/report.pdf"
+        for _ in range(2 * int(workers)):  # with two workers, likely both render once
+            browser = Browser(url)
+            browser.open("/login")
+            assert browser.post("/login", {"username": "canbo.xa", "password": DEMO_PASSWORD})[0] == 200
+            with browser.opener.open(urllib.request.Request(url + report), timeout=LIMIT) as response:
+                assert response.read().startswith(b"%PDF-")
+        serving_processes = {server.pid} | (children(server.pid) if workers == "2" else set())
+        renderers = set().union(*(children(pid) for pid in serving_processes)) - serving_processes
+        assert len(renderers) >= 2, renderers  # the pool's worker processes (2 each)
+        os.kill(server.pid, stop)
+        assert server.wait(timeout=60) == (0 if stop == signal.SIGTERM else -stop)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in renderers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in renderers if alive(pid)], "renderer processes outlived cfc serve"
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+        for pid in renderers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        server.communicate(timeout=20)
