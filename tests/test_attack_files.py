@@ -12,8 +12,8 @@ import json
 import os
 import resource
 import shlex
-import stat
 import signal
+import stat
 import subprocess
 import time
 import urllib.request
@@ -29,9 +29,10 @@ from webapp import db as database
 from webapp import transfer
 from webapp.app import create_app
 from webapp.cli import cfc
-from webapp.errors import UnreadableImport
-from test_faults import CFC, LIMIT, Browser, env, free_port, held_open, on_full_disk, serving
 from webapp.demo import DEMO_PASSWORD
+from webapp.errors import UnreadableImport
+
+from test_faults import CFC, LIMIT, Browser, env, free_port, held_open, on_full_disk, serving
 from webhelpers import login, opened
 
 SHEET = "xl/worksheets/sheet1.xml"

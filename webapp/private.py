@@ -25,6 +25,8 @@ def make_dir(path: Path) -> None:
 def create_empty(path: Path) -> None:
     """Create ``path`` empty with mode 600 unless it exists (SQLite then keeps that mode and gives it to
     the -wal, -shm and journal files it makes beside it)."""
+    if path.exists():
+        return  # (also on a read-only disk, where creating would fail)
     make_dir(path.parent)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))

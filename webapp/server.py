@@ -37,12 +37,13 @@ def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> N
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         # A request body up to the upload limit stays in memory: spooled to a temporary file (waitress's
         # default above 512 KB), a full disk would reset the connection instead of answering 503.
-        # Worst case: connection_limit (100) x 12 MB = 1.2 GB; a larger body is refused (413) unread.
+        # Worst case: connection_limit (100) x 12 MB = 1.2 GB. A body too large for the app still reaches
+        # it (its page says so in the user's language) up to 4 x the limit; beyond, waitress refuses it.
         body = app.config["MAX_CONTENT_LENGTH"]
         signal.signal(signal.SIGTERM, _stop)
         try:
             waitress.serve(app, host=host, port=port, threads=threads, inbuf_overflow=body,
-                           max_request_body_size=body)
+                           max_request_body_size=4 * body)
         finally:
             pool.shutdown_pools()
         return
