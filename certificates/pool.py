@@ -11,6 +11,7 @@ import atexit
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -19,13 +20,22 @@ from . import native
 
 DEFAULT_WORKERS = 2
 MAX_TASKS_PER_WORKER = 2000  # renew a worker now and then: bounded memory in a server
+PARENT_CHECK_SECONDS = 1.0  # how soon a worker notices that its parent was killed
 
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once the process that started it has gone, even killed with SIGKILL."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
 def _warm() -> None:
-    """Worker start: build the renderer and lay out one page, so the first job is warm."""
+    """Worker start: watch the parent, build the renderer and lay out one page, so the first job is warm."""
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     from .render import render_pdf
 
     render_pdf("floor", {"text": "Khởi động", "lang": "vi"})

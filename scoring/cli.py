@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import yaml
 import criteria
 from criteria import CriteriaError, CriteriaSet
 
+from . import limits
 from .cells import csv_cell
 from .engine import scorer_for
 from .errors import InvalidInputs, UnknownCategory
@@ -46,6 +48,7 @@ def cfc() -> None:
     Exit codes: 0 success, 1 invalid input values, 2 wrong usage,
     3 invalid or unknown criteria set, 4 unreadable input file.
     """
+    os.umask(0o077)  # what cfc writes (databases, backups, exports, documents) is for its owner only
 
 
 @cfc.group("criteria")
@@ -169,8 +172,12 @@ def score_command(input_file: str, set_id: str, version: str | None, criteria_fi
     data = _read_mapping(path)
     inputs = data.get("inputs", data) if isinstance(data.get("inputs"), dict) else data
     category = category or data.get("category")
+    known = ", ".join(c.id for c in cset.categories)
     if not category:
-        fail(f"no category: give --category ({', '.join(c.id for c in cset.categories)})", 2)
+        fail(f"no category: give --category ({known})", 2)
+    if not isinstance(category, str):
+        fail(f"{input_file}: category: must be one name, one of {known} (got {type(category).__name__})",
+             EXIT_INVALID_INPUT)
     try:
         result = scorer_for(cset).score(inputs, category, partial=partial)
     except UnknownCategory as exc:
@@ -287,31 +294,38 @@ def _shipped() -> tuple[CriteriaSet, ...]:
 
 def _read_text(path: Path) -> str:
     try:
+        limits.check_size(path.stat().st_size)
         return unicodedata.normalize("NFC", path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_INPUT_FILE)
+    except limits.UnreadableFile as exc:
+        fail(f"cannot read {path}: {exc}", EXIT_INPUT_FILE)
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
     text = _read_text(path)
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        fail(f"{path} is not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: "
-             f"{str(exc).splitlines()[0]}", EXIT_INPUT_FILE)
+        fail(f"{path} is not valid {kind}: {str(exc).splitlines()[0]}", EXIT_INPUT_FILE)
+    except RecursionError:
+        fail(f"{path} is not valid {kind}: nested too deeply", EXIT_INPUT_FILE)
     if not isinstance(data, dict):
         fail(f"{path} must contain a mapping of input names to values", EXIT_INPUT_FILE)
     return data
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(_read_text(path)))
-    if not reader.fieldnames:
-        fail(f"{path} is empty: expected a header row", EXIT_INPUT_FILE)
+def _read_csv(path: Path) -> list[dict[str, str | None]]:
+    """The rows of a batch CSV as mappings of its header (a short row's missing cells are None)."""
     try:
-        return list(reader)
-    except csv.Error as exc:
+        rows = limits.csv_rows(_read_text(path))
+    except limits.UnreadableFile as exc:
         fail(f"{path} is not valid CSV: {exc}", EXIT_INPUT_FILE)
+    if not rows or not rows[0]:
+        fail(f"{path} is empty: expected a header row", EXIT_INPUT_FILE)
+    header, *body = rows
+    return [dict.fromkeys(header) | dict(zip(header, row)) for row in body if row]
 
 
 def _emit(text: str, output: str | None) -> None:

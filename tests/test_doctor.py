@@ -92,6 +92,7 @@ def test_an_unsound_newest_backup_warns(site):
     for f in site["backups"].iterdir():
         os.utime(f, (hour_ago, hour_ago))
     (site["backups"] / "cfc-2026-11-30.db").write_bytes(b"")  # what a killed cfc backup leaves
+    (site["backups"] / "cfc-2026-11-30.db").chmod(0o600)  # as cfc makes it (not a file-modes FAIL)
     result = run(site)
     assert result.exit_code == 0
     assert line(result.output, "backups").startswith("WARN") and "not a sound backup" in result.output

@@ -14,7 +14,9 @@ No session, no cookies, no CSRF (the blueprint is exempt): requests carry everyt
 
 Every error, including 404, 405 and 500 under ``/api/``, is
 ``{"error": {"status", "title", "detail"}}``; invalid inputs add ``"problems"`` (each
-``{"field", "code", "message", "value"}``) inside the error object.
+``{"field", "code", "message", "value"}``) inside the error object: the first 100, with
+``"problems_not_shown"`` counting the rest. More than 1,000 keys in ``inputs`` is a 413
+(``scoring.limits``): an answer never grows with the junk a request sends.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 import criteria
 import scoring
-from scoring import InvalidInputs, UnknownCategory
+from scoring import InvalidInputs, UnknownCategory, limits
 
 from . import workflow
 from .app import get_db
@@ -65,8 +67,8 @@ def _problem(field: str, code: str, message: str) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message}
 
 
-def _unprocessable(detail: str, problems: list[dict[str, Any]]):
-    return error_response(422, "Unprocessable Content", detail, problems=problems)
+def _unprocessable(detail: str, problems: list[dict[str, Any]], **extra: Any):
+    return error_response(422, "Unprocessable Content", detail, problems=problems, **extra)
 
 
 @bp.route("/score", methods=["POST"])
@@ -99,13 +101,20 @@ def score():
     if not isinstance(partial, bool):
         return _unprocessable("partial must be true or false",
                               [_problem("partial", "not_boolean", "must be true or false")])
+    if len(inputs) > limits.MAX_API_INPUTS:
+        return error_response(413, "Content Too Large", f"inputs has {len(inputs):,} keys; at most "
+                              f"{limits.MAX_API_INPUTS:,} are accepted (the criteria set has {len(cset.inputs)})")
     try:
         result = scoring.score(inputs, cset, category, partial=partial)
     except UnknownCategory as exc:
         return _unprocessable(str(exc), [_problem("category", "unknown_category", f"expected one of {known}")])
     except InvalidInputs as exc:
-        return _unprocessable(f"{len(exc.problems)} invalid input value(s); nothing was scored",
-                              [p.to_dict(lang) for p in exc.problems])
+        shown = exc.problems[:limits.MAX_PROBLEMS_SHOWN]
+        more = len(exc.problems) - len(shown)
+        detail = f"{len(exc.problems)} invalid input value(s); nothing was scored"
+        extra = {"problems_not_shown": more} if more else {}
+        return _unprocessable(detail + (f" (the first {len(shown)} are listed)" if more else ""),
+                              [p.to_dict(lang) for p in shown], **extra)
     return jsonify({**result.to_dict(lang), "gap": scoring.gap_analysis(result).to_dict(lang)})
 
 

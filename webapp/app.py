@@ -5,14 +5,15 @@ attachments live in the instance folder, never in the repository.
 """
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import sqlite_utils
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, Request, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from werkzeug.routing import IntegerConverter
 from certificates.native import MissingLibrary
 
 from . import db as database
+from . import private
 from .formatting import register_filters
 from .i18n import compile_translations
 from .rounds import MAX_ID
@@ -50,10 +52,20 @@ class _JSONProvider(DefaultJSONProvider):
             raise ValueError("JSON nested too deeply") from exc
 
 
+class _Request(Request):
+    """Flask's request, but an uploaded file stays in memory (at most MAX_CONTENT_LENGTH): spooled to a
+    temporary file, it would fail on a full disk before the view could answer 503 and keep the form."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> IO[bytes]:
+        return io.BytesIO()
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
+    app.request_class = _Request
     app.url_map.converters["int"] = _IdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private.make_dir(Path(app.instance_path))
     app.config.from_mapping(
         DATABASE=os.environ.get("CFC_DB") or str(Path(app.instance_path) / "cfc.db"),
         ATTACHMENTS=str(Path(app.instance_path) / "attachments"),
@@ -108,9 +120,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _secret_key(instance: Path) -> str:
     """The session signing key, made once per installation and kept in the instance folder."""
     path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="ascii")
-        path.chmod(0o600)
+    try:
+        private.write_new(path, secrets.token_hex(32).encode("ascii"))  # mode 600 from the start
+    except FileExistsError:
+        pass  # made before, or by another process starting at the same time
     return path.read_text(encoding="ascii").strip()
 
 

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from .db import transaction
 
-from . import audit, workflow
+from . import audit, private, workflow
 from .errors import N_, StorageError
 from .vietnamese import nfc
 
@@ -49,7 +49,7 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
     if ctype is None:
         raise AttachmentRejected("only PDF, PNG and JPEG files are accepted (checked by content)",
                                  N_("Chỉ nhận tệp PDF, PNG và JPEG (kiểm tra theo nội dung tệp)."))
-    store.mkdir(parents=True, exist_ok=True)
+    private.make_dir(store)
     stored_name = secrets.token_hex(16) + _EXTENSIONS[ctype]
     target = store / stored_name
     try:
@@ -58,7 +58,7 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
             workflow.require_editable(row, "attach evidence")
             if item_id is not None:
                 workflow.require_item(db, row, item_id)
-            target.write_bytes(data)
+            private.write_new(target, data)
             record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
                       "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                       "stored_name": stored_name, "uploaded_by": actor, "uploaded_at": audit.now()}

@@ -16,11 +16,12 @@ import click
 
 import criteria
 from certificates.native import MissingLibrary
+from scoring import limits
 from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, cfc, fail
 
 from . import db as database
 from . import accounts, demo, rounds, transfer, units
-from .errors import ImportRejected, NotFound, StorageError
+from .errors import ImportRejected, NotFound, StorageError, UnreadableImport
 
 EXIT_CHECK_FAILED = 5
 EXIT_SYSTEM_LIBRARY = 6
@@ -48,15 +49,20 @@ def open_db(db_path: str | None):
 
 
 def read_input(file: str) -> bytes:
-    """The bytes of an input file, or exit with a clear message."""
+    """The bytes of an input file (at most ``limits.MAX_FILE_BYTES``), or exit 4 with a clear message."""
     try:
+        limits.check_size(Path(file).stat().st_size)
         return Path(file).read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+    except limits.UnreadableFile as exc:
+        fail(f"{file}: {exc.vi} / {exc}", EXIT_INPUT_FILE)
 
 
 def reject_import(file: str, exc: ImportRejected) -> NoReturn:
-    """Print every problem of a rejected import (row, column, value, reason) and exit."""
+    """Print every problem of a rejected import (row, column, value, reason) and exit; 4 for an unreadable file."""
+    if isinstance(exc, UnreadableImport):
+        fail(f"{file}: {exc.problems[0]['reason']}; không ghi dữ liệu nào (nothing was written)", EXIT_INPUT_FILE)
     for p in exc.problems:
         click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
     fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from . import private
 from .vietnamese import fold
 
 DEFAULT_DB = Path("instance") / "cfc.db"
@@ -31,7 +32,7 @@ def database_path(explicit: str | os.PathLike | None = None) -> Path:
 def connect(path: str | os.PathLike, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.create_empty(path)  # mode 600 before SQLite writes a byte (its -wal and -shm follow)
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA busy_timeout = 10000")
     db.conn.execute("PRAGMA journal_mode = WAL")
@@ -128,8 +129,8 @@ def m002_review_evidence_attachments(db: sqlite_utils.Database) -> None:
 
 
 def backup(source: Path, target: Path) -> None:
-    """Online backup of ``source`` into ``target`` (consistent even while others write)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Online backup of ``source`` into ``target`` (consistent even while others write); a new target has mode 600."""
+    private.create_empty(target)
     src = sqlite3.connect(source)
     dst = sqlite3.connect(target)
     try:

@@ -241,8 +241,26 @@ def check_public_url(url: str | None) -> Check:
     return Check("public URL", OK, f"the QR codes on certificates point to {address}/verify/<code>")
 
 
+def check_file_modes(db_path: Path, backups: Path | None, instance: Path) -> Check:
+    """FAIL when the database (with its -wal and -shm), a backup or an attachment is open to other users."""
+    from .private import OTHERS
+
+    folders = [f for f in (backups, instance / "attachments") if f is not None and f.is_dir()]
+    paths = [db_path.with_name(db_path.name + suffix) for suffix in ("", "-wal", "-shm")]
+    paths += folders + [p for folder in folders for p in sorted(folder.iterdir())]
+    exposed = [(p, mode) for p in paths if p.exists() and (mode := stat.S_IMODE(p.stat().st_mode)) & OTHERS]
+    if not exposed:
+        return Check("file modes", OK, f"{len([p for p in paths if p.exists()])} data files and folders "
+                                       "open to their owner only")
+    shown = ", ".join(f"{p} ({mode:03o})" for p, mode in exposed[:5])
+    more = f" and {len(exposed) - 5} more" if len(exposed) > 5 else ""
+    roots = dict.fromkeys(next((f for f in folders if f in p.parents), p) for p, _mode in exposed)
+    return Check("file modes", FAIL, f"open to other users: {shown}{more} "
+                                     f"(run: chmod -R go-rwx {' '.join(map(str, roots))})")
+
+
 def run_checks(db_path: Path, backups: Path | None, instance: Path) -> list[Check]:
     return [check_python(), *check_libraries(), check_weasyprint(), check_fonts(), check_system_font(),
             check_poppler(), check_chromium(), *check_database(db_path),
             *check_criteria(), check_backups(backups), check_secret_key(instance),
-            check_public_url(os.environ.get("CFC_PUBLIC_URL"))]
+            check_file_modes(db_path, backups, instance), check_public_url(os.environ.get("CFC_PUBLIC_URL"))]

@@ -56,6 +56,10 @@ class ImportRejected(StorageError):
                          N_("Tệp có %(n)s lỗi; chưa ghi dữ liệu nào."), n=len(problems))
 
 
+class UnreadableImport(ImportRejected):
+    """The import file cannot be read at all (damaged, not XLSX or CSV, beyond a size limit): one problem."""
+
+
 class InvalidRecord(StorageError):
     """A value given for a record is unusable; ``field`` names it and the message says why."""
 

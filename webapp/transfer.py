@@ -38,7 +38,6 @@ import csv
 import io
 import json
 import unicodedata
-import zipfile
 from typing import Any
 
 import openpyxl
@@ -51,12 +50,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import scoring
 from criteria import CriteriaSet
+from scoring import limits
 from scoring.cells import append_row, csv_row, from_csv
 from scoring.inputs import InputProblem
 
 from . import audit, workflow
 from .db import transaction
-from .errors import ImportRejected
+from .errors import ImportRejected, UnreadableImport
 from .rounds import criteria_for, get_round
 from .units import TYPE_NAMES, full_name
 from .vietnamese import nfc
@@ -245,39 +245,59 @@ def _key(value: Any) -> str:
     return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
 
 
+def _unreadable(reason: str, value: Any = None) -> UnreadableImport:
+    return UnreadableImport([problem(None, None, None, value, reason)])
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
+    """The rows of the declaration sheet (else the first), refused beyond the limits of :mod:`scoring.limits`."""
     try:
+        limits.check_zip(data)  # before openpyxl unzips anything: a small file may unzip to gigabytes
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRejected([problem(None, None, None, None,
-                                       f"không đọc được tệp Excel (.xlsx): {exc}")]) from exc
-    try:
-        ws = wb[DECLARATION_SHEET] if DECLARATION_SHEET in wb.sheetnames else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+        try:
+            ws = wb[DECLARATION_SHEET] if DECLARATION_SHEET in wb.sheetnames else wb.worksheets[0]
+            ws.reset_dimensions()  # the sheet's declared size may lie: never pad rows to it
+            rows: list[list[Any]] = []
+            for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                if number > limits.MAX_ROWS:
+                    raise limits.too_many_rows()
+                if not all(_blank(v) for v in row[limits.MAX_COLUMNS:]):
+                    raise limits.too_many_columns(number)
+                rows.append(list(row[:limits.MAX_COLUMNS]))
+            return rows
+        finally:
+            wb.close()
+    except limits.UnreadableFile as exc:
+        raise _unreadable(exc.vi) from exc
+    except Exception as exc:  # noqa: BLE001  a damaged file fails in openpyxl or its XML parser in many ways
+        raise _unreadable(limits.UNREADABLE_XLSX) from exc
 
 
 def _read_csv(data: bytes) -> list[list[Any]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected([problem(None, None, None, None,
-                                       "tệp CSV không được mã hóa UTF-8 (hãy lưu lại dưới dạng «CSV UTF-8»)")]) from exc
+        raise _unreadable("tệp CSV không được mã hóa UTF-8 (hãy lưu lại dưới dạng «CSV UTF-8»)") from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    try:
+        return limits.csv_rows(text, delimiter)
+    except limits.UnreadableFile as exc:
+        raise _unreadable(exc.vi) from exc
 
 
 def read_table(data: bytes, filename: str) -> list[list[Any]]:
-    """The rows of an XLSX or CSV file (by name, else by content); unreadable files raise ImportRejected."""
+    """The rows of an XLSX or CSV file (by name, else by content); unreadable files raise UnreadableImport."""
+    try:
+        limits.check_size(len(data))
+    except limits.UnreadableFile as exc:
+        raise _unreadable(exc.vi) from exc
     name = (filename or "").lower()
     if name.endswith((".xlsx", ".xlsm")) or (not name.endswith(".csv") and data[:2] == b"PK"):
         return _read_xlsx(data)
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
         return [[from_csv(cell) for cell in row] for row in _read_csv(data)]
-    raise ImportRejected([problem(None, None, None, filename,
-                                   "chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)")])
+    raise _unreadable("chỉ nhận tệp Excel (.xlsx) hoặc CSV (.csv)", filename)
 
 
 # --------------------------------------------------------------------------- import
