@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import criteria
-from webapp import attachments, rounds, units, workflow
+from webapp import attachments, limits, rounds, units, workflow
 from webapp import db as webdb
 from webapp.errors import Locked
 
@@ -48,6 +48,22 @@ def test_disguised_empty_and_oversized_files_are_refused(setup, name: str, data:
         attachments.add(db, store, aid, None, name, data, "officer")
     assert db["attachments"].count == 0
     assert not store.exists() or not any(store.iterdir())
+
+
+@pytest.mark.parametrize("quota, value, reason", [
+    ("ATTACHMENTS", 3, "already has 3 files; the limit is 3"),
+    ("ATTACHMENT_BYTES", 3 * len(PNG), "would total"),
+])
+def test_an_assessment_takes_files_up_to_its_quota_and_no_more(setup, monkeypatch, quota: str, value: int,
+                                                               reason: str) -> None:
+    """Uploads cannot fill the disk: a quota of files and bytes per assessment (small here, to test it)."""
+    db, store, aid = setup
+    monkeypatch.setattr(limits, quota, value)
+    for n in range(3):
+        attachments.add(db, store, aid, None, f"{n}.png", PNG, "officer")
+    with pytest.raises(attachments.AttachmentRejected, match=reason):
+        attachments.add(db, store, aid, None, "one-more.png", PNG, "officer")
+    assert db["attachments"].count == 3 and len(list(store.iterdir())) == 3
 
 
 def test_a_submitted_assessment_takes_no_attachment(setup, perfect_inputs) -> None:

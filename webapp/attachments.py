@@ -10,9 +10,8 @@ from typing import Any
 
 import sqlite_utils
 
+from . import audit, limits, private, workflow
 from .db import transaction
-
-from . import audit, private, workflow
 from .errors import N_, StorageError
 from .vietnamese import nfc
 
@@ -58,6 +57,7 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
             workflow.require_editable(row, "attach evidence")
             if item_id is not None:
                 workflow.require_item(db, row, item_id)
+            _require_room(db, assessment_id, len(data))
             private.write_new(target, data)
             record = {"assessment_id": assessment_id, "item_id": item_id, "filename": safe_filename(filename),
                       "content_type": ctype, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
@@ -68,6 +68,21 @@ def add(db: sqlite_utils.Database, store: Path, assessment_id: int, item_id: str
         target.unlink(missing_ok=True)  # a file half written (full disk) or whose row was not: no orphan
         raise
     return record
+
+
+def _require_room(db: sqlite_utils.Database, assessment_id: int, size: int) -> None:
+    """Refuse a file beyond the assessment's quota (count or bytes): uploads cannot fill the disk."""
+    count, total = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE assessment_id = ?",
+                              [assessment_id]).fetchone()
+    if count >= limits.ATTACHMENTS:
+        raise AttachmentRejected(f"the assessment already has {count} files; the limit is {limits.ATTACHMENTS}",
+                                 N_("Hồ sơ đã có %(count)s tệp đính kèm, đủ giới hạn %(limit)s tệp."),
+                                 count=count, limit=limits.ATTACHMENTS)
+    if total + size > limits.ATTACHMENT_BYTES:
+        raise AttachmentRejected(f"the assessment's files would total {total + size:,} bytes; the limit is "
+                                 f"{limits.ATTACHMENT_BYTES:,}",
+                                 N_("Tổng dung lượng tệp đính kèm của hồ sơ sẽ vượt giới hạn %(mb)s MB."),
+                                 mb=limits.ATTACHMENT_BYTES // 2**20)
 
 
 def path_of(store: Path, row: dict[str, Any]) -> Path:

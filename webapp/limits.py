@@ -19,6 +19,8 @@ FORM_BODY = 256 * 1024           # bytes of one form or autosave body (uploads k
 WRITE_BUDGET = 1024 * 1024       # bytes of form and autosave bodies one user may send per minute
 WRITE_WINDOW = 60                # seconds of that budget
 AUDIT_TEXT = 4_000               # characters of one value in an audit entry; longer: digest and length
+ATTACHMENTS = 200                # files attached to one assessment: several for each of its ~40 items
+ATTACHMENT_BYTES = 300 * 2**20   # bytes attached to one assessment: 30 files at the 10 MB file limit
 
 FIELD_NAMES = {  # the fields as a refusal names them
     "note": N_("Ghi chú minh chứng"), "comment": N_("Ý kiến"), "reason": N_("Lý do"),
