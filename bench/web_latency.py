@@ -137,11 +137,13 @@ def main() -> None:
             samples: list[float] = []
             errors: list[int] = []
             lock = threading.Lock()
+
+            clients = [Client(port) for _ in range(CLIENTS)]
+            for client in clients:  # one after the other: parallel logins to one account count as guesses
+                client.login(user)
             stop = time.monotonic() + seconds / len(routes)
 
-            def run() -> None:
-                client = Client(port)
-                client.login(user)
+            def run(client: Client) -> None:
                 while time.monotonic() < stop:
                     t0 = time.perf_counter()
                     status, _ = client.request("GET", path)
@@ -149,7 +151,7 @@ def main() -> None:
                     with lock:
                         (samples if status == 200 else errors).append(elapsed if status == 200 else status)
 
-            threads = [threading.Thread(target=run) for _ in range(CLIENTS)]
+            threads = [threading.Thread(target=run, args=(client,)) for client in clients]
             for t in threads:
                 t.start()
             for t in threads:
