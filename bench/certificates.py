@@ -46,9 +46,9 @@ from weasyprint import CSS, HTML
 
 import criteria
 from certificates import bundle, contexts, pool, records, render
-from webapp import db as webdb
-from webapp import units, workflow
-from webapp.rounds import create_round
+from webapp.store import db as webdb
+from webapp.store import units, workflow
+from webapp.store.rounds import create_round
 
 RESULTS = Path(__file__).parent / "results" / "certificates.json"
 PUBLIC = "https://treem.caobang.gov.vn"

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     report = {
         "benchmark": "score_batch",
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "n": args.n,
         "seed": args.seed,
         "repeat": args.repeat,

@@ -3,13 +3,13 @@
     .venv/bin/python -m bench.storage_roundtrip [--n 10599] [--repeat 3] [--seed 20190103]
 
 1. Generates ``--n`` synthetic communes (``bench.synthetic``). For every timed round it
-   builds fresh database files in a temporary directory (``webapp.db.connect``, all
+   builds fresh database files in a temporary directory (``webapp.store.db.connect``, all
    migrations): a unit set ``bench`` with one ``xa`` unit per commune (``bench:00001`` …,
    category from the generator, Vietnamese sort key), QĐ 06 installed with
    ``rounds.install_criteria`` and one round pinned to it, with no assessment yet.
 2. Times, best of ``--repeat`` rounds, CPU (``time.process_time``) and wall
    (``time.perf_counter``) seconds separately, product and floor alternating first:
-   (a) product write — ``webapp.bulk.write_round_results``: each commune scored with the
+   (a) product write — ``webapp.store.bulk.write_round_results``: each commune scored with the
        engine, stored as the product stores an assessment (status ``verified``, declared
        and verified JSON, totals, verdict, ``ScoreResult.summary()`` JSON with the criteria
        hash, version, updated_at/by) plus one ``bulk`` audit entry per unit, in one
@@ -58,10 +58,10 @@ import sqlite_utils
 
 import criteria
 import scoring
-from webapp import bulk, rounds
-from webapp import db as webdb
-from webapp.db import transaction
-from webapp.vietnamese import sort_key
+from webapp.store import bulk, rounds
+from webapp.store import db as webdb
+from webapp.store.db import transaction
+from webapp.store.vietnamese import sort_key
 
 from . import synthetic
 from .score_batch import engine_version, machine
@@ -317,14 +317,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     report = {
         "benchmark": "storage_roundtrip",
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "n": args.n, "seed": args.seed, "repeat": args.repeat, "status_written": STATUS,
         "timer": "time.process_time (CPU) and time.perf_counter (wall), best of repeat each",
         "criteria_set": {"id": cset.id, "version": cset.version, "hash": scorer.hash},
         "machine": machine(),
         "engine": engine_version(),
         "sqlite": {"library": sqlite3.sqlite_version,
-                   "pragmas": "WAL, synchronous=NORMAL, foreign_keys=ON (webapp.db.connect)"},
+                   "pragmas": "WAL, synchronous=NORMAL, foreign_keys=ON (webapp.store.db.connect)"},
         "stored": {"json_bytes_per_assessment": round(payload / args.n), **sizes},
         "results": results,
         "breakdown": breakdown,

@@ -26,8 +26,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from webapp import db as database
-from webapp import demo
+from webapp.store import db as database
+from webapp.store import demo
 
 CLIENTS = 20
 RESULTS = Path(__file__).parent / "results" / "web_latency.json"
@@ -74,7 +74,7 @@ def percentile(values: list[float], q: float) -> float:
 def cpu_per_request(db_path: Path, instance: Path, routes: dict[str, tuple[str, str]]) -> dict[str, dict[str, float]]:
     """CPU ms of one request of each route alone (Flask test client, in this process), with the
     page cache warm and turned off (every request a miss): the best of 5 runs of 40 requests."""
-    from webapp.app import create_app
+    from webapp.web.app import create_app
     os.environ["CFC_INSTANCE"] = str(instance)
     cpu: dict[str, dict[str, float]] = {label: {} for label in routes}
     for mode, entries in (("hit", 256), ("miss", 0)):

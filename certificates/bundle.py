@@ -10,8 +10,7 @@ from typing import IO, Any
 import sqlite_utils
 
 from scoring.cells import csv_row
-
-from webapp.units import get_unit
+from webapp.store.units import get_unit
 
 from . import contexts, pool, vn
 

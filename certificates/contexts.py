@@ -14,10 +14,11 @@ import sqlite_utils
 
 import scoring
 from criteria.schema import CriteriaSet, LegalReference
-from webapp import audit, urban, workflow
-from webapp.errors import N_
-from webapp.rounds import criteria_for, get_round
-from webapp.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit, profiles
+from webapp.store import audit, urban, workflow
+from webapp.store.errors import N_
+from webapp.store.ntm import ntm_status
+from webapp.store.rounds import criteria_for, get_round
+from webapp.store.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit, profiles
 
 from . import records, vn
 
@@ -392,7 +393,6 @@ def _urban_status(db: sqlite_utils.Database, unit: dict[str, Any], year: int) ->
 
 def _ntm_rows(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:
     """The unit's child-related NTM indicators (đạt / không đạt / thiếu dữ liệu) for the report."""
-    from webapp.ntm_web import ntm_status  # the same statuses the unit's NTM page shows
 
     return [{"id": s.indicator_id, "criterion": s.criterion, "wording": s.wording_vi, "status": s.status,
              "explanation": s.explanation, "unverified": s.unverified} for s in ntm_status(db, row)]

@@ -15,11 +15,11 @@ from typing import Any
 
 import sqlite_utils
 
-from webapp import accounts, audit
-from webapp.db import transaction
-from webapp.errors import N_, NotFound, StorageError
-from webapp.rounds import criteria_for, get_round, is_recognising_authority
-from webapp.units import get_unit, profiles
+from webapp.store import accounts, audit
+from webapp.store.db import transaction
+from webapp.store.errors import N_, NotFound, StorageError
+from webapp.store.rounds import criteria_for, get_round, is_recognising_authority
+from webapp.store.units import get_unit, profiles
 
 from . import vn
 

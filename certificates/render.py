@@ -50,6 +50,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "certificate": ("certificate.html", ("document.css", "certificate.css")),
     "decision": ("decision.html", ("document.css", "decision.css")),
     "report": ("report.html", ("document.css", "report.css")),
+    "period": ("period.html", ("document.css", "period.css")),  # the six-month and annual reports
     "floor": ("floor.html", ("document.css",)),  # one line of text: the benchmark's floor
 }
 MASK = 2  # a fixed QR mask: always valid, and choosing the "best" of 8 costs 15 ms a code

@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .errors import CriteriaError, CriteriaInvalid, CriteriaNotFound, CriteriaSyntaxError, Problem
@@ -24,7 +24,7 @@ def shipped_files() -> list[Path]:
     return sorted(SHIPPED_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped() -> tuple[CriteriaSet, ...]:
     """Every criteria set shipped with the package, loaded and checked once."""
     return tuple(load_file(p, display_name=f"criteria/{p.name}") for p in shipped_files())

@@ -6,9 +6,9 @@ Structural checks live here; consistency checks that need the whole set live in 
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from functools import cached_property
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -208,7 +208,7 @@ class ManualScoreRule(Strict):
 
 
 Rule = Annotated[
-    Union[YesNoRule, RateBandsRule, IncidenceBandsRule, CountBandsRule, ChecklistRule, ManualScoreRule],
+    YesNoRule | RateBandsRule | IncidenceBandsRule | CountBandsRule | ChecklistRule | ManualScoreRule,
     Field(discriminator="kind"),
 ]
 RULE_KINDS = ("yes_no", "rate_bands", "incidence_bands", "count_bands", "checklist", "manual_score")

@@ -1,4 +1,5 @@
-"""``cfc``: the command line of the child-friendly commune evaluation system.
+"""The engine's commands of ``cfc``: ``cfc score`` and ``cfc criteria`` (plain click commands;
+:mod:`webapp.cli.main` registers them on the root group).
 
 Exit codes: 0 success; 1 some input values are invalid (each is reported); 2 wrong usage;
 3 the criteria set is invalid or unknown; 4 an input file cannot be read.
@@ -8,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -40,18 +40,7 @@ def fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="child-friendly-communes", prog_name="cfc")
-def cfc() -> None:
-    """Evaluate child-friendly communes (xã, phường, thị trấn phù hợp với trẻ em).
-
-    Exit codes: 0 success, 1 invalid input values, 2 wrong usage,
-    3 invalid or unknown criteria set, 4 unreadable input file.
-    """
-    os.umask(0o077)  # what cfc writes (databases, backups, exports, documents) is for its owner only
-
-
-@cfc.group("criteria")
+@click.group("criteria")
 def criteria_group() -> None:
     """Check and show criteria sets (the standard as versioned YAML)."""
 
@@ -137,7 +126,7 @@ def _rule_lines(item: Any, lang: str) -> Iterator[str]:
         yield f"{element.text.vi if lang == 'vi' else element.text.en} → {element.points}"
 
 
-@cfc.command("score")
+@click.command("score")
 @click.argument("input_file", type=click.Path(dir_okay=False))
 @click.option("--set", "set_id", default="qd06-2019", show_default=True, help="Shipped criteria set id.")
 @click.option("--version", "version", help="Version of the criteria set (default: the latest).")

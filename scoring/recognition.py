@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from criteria.schema import Category, CriteriaSet
 
-if TYPE_CHECKING:
-    from .result import CriterionResult
+
+class ScoredCriterion(Protocol):
+    """What judging needs of a criterion's result (``result.CriterionResult`` has it; no import circle)."""
+
+    number: int
+    name_vi: str
+    name_en: str
+    points: int
 
 
 @dataclass(slots=True, frozen=True)
@@ -47,7 +53,7 @@ def failed_ids(cset: CriteriaSet, criterion_points: Iterable[int], total: int, t
     return failed
 
 
-def judge(cset: CriteriaSet, criteria: Iterable[CriterionResult], total: int,
+def judge(cset: CriteriaSet, criteria: Iterable[ScoredCriterion], total: int,
           category: Category) -> tuple[ConditionResult, ...]:
     """Every condition of ``cset.recognition`` with pass/fail and the numbers behind it.
 

@@ -12,8 +12,8 @@ from typing import Any
 from criteria.schema import Band, Category, CriteriaSet, Item
 
 from .compiler import STATUS_NAMES
-from .recognition import ConditionResult, failed_ids, judge
 from .numbers import format_number
+from .recognition import ConditionResult, failed_ids, judge
 from .rules import band_bounds
 
 _UNITS = {"rate_bands": "%", "incidence_bands": "‰", "count_bands": ""}

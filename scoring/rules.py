@@ -6,7 +6,6 @@ from typing import Any
 
 from criteria.schema import Band
 
-
 Bound = tuple[int, int, bool] | None  # (p, q, inclusive) for the threshold p/q
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from criteria.schema import Band, Item, Text
 
+from .engine import scorer_for
 from .numbers import format_number
 from .result import ConditionResult, ItemResult, ScoreResult, band_label, unit_symbol
-from .engine import scorer_for
 from .rules import band_bounds
 
 

@@ -15,8 +15,8 @@ import yaml
 
 import criteria
 import scoring
-from webapp import db as webdb
-from webapp import demo
+from webapp.store import db as webdb
+from webapp.store import demo
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 

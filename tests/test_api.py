@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp import db as webdb
-from webapp.app import create_app
+from webapp.store import db as webdb
+from webapp.web.app import create_app
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import criteria
-from webapp import attachments, limits, rounds, units, workflow
-from webapp import db as webdb
-from webapp.errors import Locked
+from webapp.store import attachments, limits, rounds, units, workflow
+from webapp.store import db as webdb
+from webapp.store.errors import Locked
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -27,12 +27,12 @@ from click.testing import CliRunner
 
 from certificates import pool, records, render
 from scoring.cells import csv_cell, from_csv
-from webapp import accounts, periodic, transfer, urban, workflow
-from webapp import db as database
-from webapp.app import create_app
-from webapp.cli import cfc
-from webapp.demo import DEMO_PASSWORD
-from webapp.errors import TransitionRefused
+from webapp.cli.main import cfc
+from webapp.store import accounts, periodic, transfer, urban, workflow
+from webapp.store.demo import DEMO_PASSWORD
+from webapp.store.errors import TransitionRefused
+from webapp.web.app import create_app
+
 from webhelpers import login, opened
 
 PUBLIC = "https://treem.caobang.gov.vn"
@@ -292,7 +292,7 @@ def test_certificates_use_the_configured_address_not_the_host_header(db_path: Pa
 
 
 def test_doctor_reports_the_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from webapp import doctor
+    from webapp.cli import checks as doctor
 
     assert doctor.check_public_url(None).status == doctor.WARN
     assert doctor.check_public_url("http://evil.example/a/../b").status == doctor.FAIL
@@ -360,7 +360,7 @@ def test_csv_fields_like_formulas_get_an_apostrophe_and_import_removes_it() -> N
         assert csv_cell(text) == "'" + text and from_csv(csv_cell(text)) == text
     for value in (-5, -2.5, 0, "Xã Đức Long", "'quoted", "", None):
         assert csv_cell(value) == value and from_csv(value) == value
-    escaped = transfer.read_table("code,name\n01789,'=1+2\n01790,'plain\n".encode(), "x.csv")
+    escaped = transfer.read_table(b"code,name\n01789,'=1+2\n01790,'plain\n", "x.csv")
     assert escaped == [["code", "name"], ["01789", "=1+2"], ["01790", "'plain"]]
 
 

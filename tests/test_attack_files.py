@@ -23,16 +23,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from test_faults import CFC, LIMIT, Browser, env, free_port, held_open, on_full_disk, serving
 
 from scoring import limits
-from webapp import db as database
-from webapp import transfer
-from webapp.app import create_app
-from webapp.cli import cfc
-from webapp.demo import DEMO_PASSWORD
-from webapp.errors import UnreadableImport
+from webapp.cli.main import cfc
+from webapp.store import db as database
+from webapp.store import transfer
+from webapp.store.demo import DEMO_PASSWORD
+from webapp.store.errors import UnreadableImport
+from webapp.web.app import create_app
 
-from test_faults import CFC, LIMIT, Browser, env, free_port, held_open, on_full_disk, serving
 from webhelpers import login, opened
 
 SHEET = "xl/worksheets/sheet1.xml"

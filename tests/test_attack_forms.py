@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from webapp import accounts, attachments, audit, limits, rounds, workflow
-from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD
+from webapp.store import accounts, attachments, audit, limits, rounds, workflow
+from webapp.store.demo import DEMO_PASSWORD
+from webapp.web.app import create_app
+
 from webhelpers import login, opened
 
 HERE, ELSEWHERE = "http://localhost", "http://evil.example"

@@ -14,13 +14,15 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from flask import Flask
-
 from test_faults import Browser, held_open, on_full_disk, ro_query, serving
-from webapp import accounts, doctor
-from webapp import db as database
-from webapp.app import create_app
-from webapp.cli import cfc
-from webapp.demo import DEMO_PASSWORD
+
+from webapp.cli import checks as doctor
+from webapp.cli.main import cfc
+from webapp.store import accounts
+from webapp.store import db as database
+from webapp.store.demo import DEMO_PASSWORD
+from webapp.web.app import create_app
+
 from webhelpers import login, opened
 
 WRONG = "sai-mat-khau-123"

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from webapp import accounts, workflow
-from webapp import db as database
-from webapp.app import create_app
+from webapp.store import accounts, workflow
+from webapp.store import db as database
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 ROOT = Path(__file__).resolve().parent.parent

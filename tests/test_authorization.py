@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 import criteria
-from webapp import accounts, attachments, rounds, units
-from webapp import db as database
-from webapp import demo
-from webapp.app import create_app
+from webapp.store import accounts, attachments, demo, rounds, units
+from webapp.store import db as database
+from webapp.web.app import create_app
 
 ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "admin")
 USERS = {"officer": "canbo.xa", "reviewer": "thamdinh.huyen", "authority": "chutich.huyen",

@@ -1,4 +1,4 @@
-"""webapp.bulk on a real SQLite file: the rows it writes are the rows the workflow writes for
+"""webapp.store.bulk on a real SQLite file: the rows it writes are the rows the workflow writes for
 the same values, each gets a ``bulk`` audit entry, and a bad row means nothing is written."""
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 
 import criteria
 import scoring
-from webapp import bulk, rounds, workflow
-from webapp import db as webdb
-from webapp.db import transaction
-from webapp.vietnamese import sort_key
+from webapp.store import bulk, rounds, workflow
+from webapp.store import db as webdb
+from webapp.store.db import transaction
+from webapp.store.vietnamese import sort_key
 
 QD06 = criteria.get("qd06-2019")
 UNIT_SET = "test-bulk"

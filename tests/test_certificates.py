@@ -32,11 +32,12 @@ from click.testing import CliRunner
 
 import criteria
 from certificates import contexts, pool, records, render, vn
-from webapp import accounts, units, workflow
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.cli import cfc
-from webapp.rounds import create_round
+from webapp.cli.main import cfc
+from webapp.store import accounts, units, workflow
+from webapp.store import db as webdb
+from webapp.store.rounds import create_round
+from webapp.web.app import create_app
+
 from webhelpers import needs_tools, opened
 
 pytestmark = needs_tools("pdftotext", "pdftoppm", "pdfinfo", "pdffonts")

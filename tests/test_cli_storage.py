@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from webapp import db as database
-from webapp.cli import cfc
+from webapp.cli.main import cfc
+from webapp.store import db as database
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import criteria
 from criteria import CriteriaInvalid, CriteriaSyntaxError, Problem
 from criteria.schema import RULE_KINDS
-from scoring.cli import cfc
+from webapp.cli.main import cfc
 
 FIXTURES = Path(__file__).parent / "criteria_fixtures"
 BROKEN = FIXTURES / "broken"

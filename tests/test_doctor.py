@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import webapp.cli  # registers the storage commands
-import webapp.ops_cli  # noqa: F401  (registers cfc doctor)
-from scoring.cli import cfc
-from webapp import db as database
-from webapp import doctor
+from webapp.cli import checks as doctor
+from webapp.cli.main import cfc
+from webapp.store import db as database
 
 
 @pytest.fixture()

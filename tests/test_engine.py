@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 import criteria
 import scoring
-from scoring.cli import cfc
 from scoring.inputs import validate_inputs
 from scoring.numbers import format_number
 from scoring.whatif import gap_analysis
+from webapp.cli.main import cfc
 
 CATEGORIES = ("urban-ward", "mountain-island", "other")
 

@@ -35,9 +35,9 @@ from pathlib import Path
 import pytest
 
 import criteria
-from webapp import db as database
-from webapp import workflow
-from webapp.demo import DEMO_PASSWORD
+from webapp.store import db as database
+from webapp.store import workflow
+from webapp.store.demo import DEMO_PASSWORD
 
 CFC = Path(sys.executable).with_name("cfc")
 TEST_ROUND = 4  # the round the fixture adds to the demo: every commune of 2022 in draft
@@ -220,7 +220,7 @@ def test_backup_killed_leaves_the_database_sound_and_a_rerun_backs_up(work, tmp_
     target = tmp_path / "backups" / "cfc.db"
     part = target.with_name(target.name + ".part")
     caught = 0
-    for attempt in range(5):
+    for _attempt in range(5):
         proc = start("backup", str(target), "--db", str(path), instance=instance)
         deadline = time.monotonic() + LIMIT
         while time.monotonic() < deadline and proc.poll() is None and not part.exists():

@@ -36,9 +36,10 @@ from werkzeug.datastructures import MultiDict
 import criteria
 import scoring
 from criteria import CriteriaInvalid, CriteriaSyntaxError, Problem
-from webapp import db as webdb
-from webapp import limits
-from webapp.app import create_app
+from webapp.store import db as webdb
+from webapp.store import limits
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 SHIPPED_TEXT = (criteria.SHIPPED_DIR / "qd06-2019.yaml").read_text(encoding="utf-8")

@@ -1,7 +1,7 @@
 """The English interface: the catalogue covers every message in the sources, and pages follow ``?lang=en``.
 
 Vietnamese is the source language (the msgids); English is the catalogue
-``webapp/translations/en/LC_MESSAGES/messages.po``. The messages are extracted from the current
+``webapp/web/translations/en/LC_MESSAGES/messages.po``. The messages are extracted from the current
 sources at test time with Babel and the project's ``babel.cfg``, so a new ``_("...")`` without an
 English translation fails here. Babel does not see ``_()`` inside f-strings on Python 3.11, and
 names looked up through a variable (``_(status_names[...])``) are never extracted: both are added.
@@ -21,13 +21,13 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from webapp import accounts, urban, workflow
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD, build_demo
+from webapp.store import accounts, urban, workflow
+from webapp.store import db as webdb
+from webapp.store.demo import DEMO_PASSWORD, build_demo
+from webapp.web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-PO = ROOT / "webapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+PO = ROOT / "webapp" / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}  # as `pybabel extract -k _ -k gettext -k lazy_gettext`
 GETTEXT_NAMES = ("_", "gettext", "lazy_gettext")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
@@ -84,8 +84,8 @@ def dynamic_names() -> dict[tuple[str, str | None], list[str]]:
 def required() -> dict[tuple[str, str | None], list[str]]:
     found = extracted()
     assert len(found) > 150, "the extraction found too little: is babel.cfg still covering webapp/?"
-    assert any(loc.startswith("webapp/templates/commune/") for locs in found.values() for loc in locs)
-    assert any(re.match(r"webapp/[a-z_]+\.py:", loc) for locs in found.values() for loc in locs)
+    assert any(loc.startswith("webapp/web/templates/commune/") for locs in found.values() for loc in locs)
+    assert any(re.match(r"webapp/(store|web|cli)/[a-z_]+\.py:", loc) for locs in found.values() for loc in locs)
     for extra in (in_fstrings(), dynamic_names()):
         for key, locations in extra.items():
             found.setdefault(key, []).extend(locations)

@@ -18,16 +18,14 @@ from click.testing import CliRunner
 
 import criteria
 import scoring
-from scoring.cli import cfc
 from scoring.impact import compare
-from webapp import (
-    accounts,
-    demo,
-    impact_cli,  # noqa: F401  (registers `cfc impact`)
-    )
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.impact import round_impact
+from webapp.cli import impact as impact_cli  # noqa: F401  (registers `cfc impact`) )
+from webapp.cli.main import cfc
+from webapp.store import accounts, demo  # noqa: F401  (registers `cfc impact`) )
+from webapp.store import db as webdb
+from webapp.store.impact import round_impact
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 PASSWORD = demo.DEMO_PASSWORD
@@ -181,7 +179,7 @@ def test_threshold_only_reason(variant):
     trial = dict(values)
     yes_no = [(i.rule.input, i.rule.points) for c in base.criteria for i in c.items
               if i.rule.kind == "yes_no" and len(c.items) > 1]
-    for name, points in sorted(yes_no, key=lambda x: (-x[1], x[0])):
+    for name, _points in sorted(yes_no, key=lambda x: (-x[1], x[0])):
         attempt = scorer.score({**trial, name: False}, "mountain-island")
         if attempt.recognised:  # stays above 800 with no criterion at 0
             trial[name], top = False, attempt

@@ -19,10 +19,11 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from webapp import accounts, demo
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.cli import cfc
+from webapp.cli.main import cfc
+from webapp.store import accounts, demo
+from webapp.store import db as webdb
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 PAYLOADS = [

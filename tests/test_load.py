@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
-from webapp import accounts, audit, demo, workflow
-from webapp import db as database
+from webapp.store import accounts, audit, demo, workflow
+from webapp.store import db as database
 
 SECONDS = min(float(os.environ.get("CFC_LOAD_SECONDS", "60")), 120.0)
 REQUEST_TIMEOUT = 30.0

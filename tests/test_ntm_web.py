@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 import criteria
-from webapp import db as webdb
-from webapp import demo, ntm_web, rounds, units, workflow
-from webapp.app import create_app
+from webapp.store import db as webdb
+from webapp.store import demo, ntm, rounds, units, workflow
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 PASSWORD = demo.DEMO_PASSWORD
@@ -74,7 +75,7 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql):
                                     (2400, 10000, "đạt"), (2401, 10000, "không đạt"), (0, 50, "đạt")]:
         row = workflow.save_declared(sql, row["id"], {"under5_stunted": stunted, "under5_measured": measured},
                                      "test-officer")
-        statuses = {s.indicator_id: s for s in ntm_web.ntm_status(sql, row)}
+        statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, row)}
         assert statuses[STUNTING].status == want, (stunted, measured)
         assert statuses[STUNTING].area == "tdmnpb"
         response = client.get(url)
@@ -89,7 +90,7 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql):
 def test_page_shows_every_status_and_unverified_flags(site, sql):
     row = officer_draft(sql, site["round"])
     html = login(site["app"], "admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
-    statuses = ntm_web.ntm_status(sql, workflow.get(sql, row["id"]))
+    statuses = ntm.ntm_status(sql, workflow.get(sql, row["id"]))
     assert len(statuses) == len(criteria.ntm.get("ntm-qd318-2022").indicators)
     for s in statuses:
         assert status_of(html, s.indicator_id) == s.status
@@ -103,7 +104,7 @@ def test_page_shows_every_status_and_unverified_flags(site, sql):
 def test_missing_data_is_thieu_du_lieu(site, sql):
     row = officer_draft(sql, site["round"])
     row = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
-    statuses = {s.indicator_id: s for s in ntm_web.ntm_status(sql, row)}
+    statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, row)}
     assert statuses[STUNTING].status == "thiếu dữ liệu"
     html = login(site["app"], "canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
     assert status_of(html, STUNTING) == "thiếu dữ liệu"
@@ -113,10 +114,10 @@ def test_verified_values_win_over_declared(site, sql):
     row = next(sql.query("select id from assessments where round_id = ? and status = 'verified' limit 1",
                          [site["round"]]))
     row = workflow.get(sql, row["id"])
-    ctx = ntm_web.ntm_context(sql, row)
+    ctx = ntm.ntm_context(sql, row)
     assert ctx.values_from == "verified" and ctx.ntm_set_id == "ntm-qd318-2022"
     doctored = {**row, "declared": {**row["declared"], "under5_stunted": 0}}
-    assert ntm_web.ntm_status(sql, doctored) == ntm_web.ntm_status(sql, row)
+    assert ntm.ntm_status(sql, doctored) == ntm.ntm_status(sql, row)
 
 
 def test_2025_units_use_qd51_by_khu_vuc(site, sql):
@@ -126,9 +127,9 @@ def test_2025_units_use_qd51_by_khu_vuc(site, sql):
     assert {"I", "III"} <= set(by_zone)
     for zone, area, verified in [("III", "nhom-3", True), ("I", "nhom-2", False)]:
         row = workflow.get(sql, by_zone[zone]["id"])
-        ctx = ntm_web.ntm_context(sql, row)
+        ctx = ntm.ntm_context(sql, row)
         assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
-        assert {s.area for s in ntm_web.ntm_status(sql, row)} == {area}
+        assert {s.area for s in ntm.ntm_status(sql, row)} == {area}
     html = login(site["app"], "admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
     assert "ntm-qd51-2025" in html and "CHƯA XÁC NHẬN" in html
 

@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webhelpers import login, opened
 
 import criteria
-from webapp import accounts, attachments, bulk, pagecache, review, rounds, units, urban, workflow
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD
+from webapp.store import accounts, attachments, bulk, rounds, units, urban, workflow
+from webapp.store import db as webdb
+from webapp.store.demo import DEMO_PASSWORD
+from webapp.web import pagecache, review
+from webapp.web.app import create_app
+
+from webhelpers import login, opened
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

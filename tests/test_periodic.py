@@ -19,12 +19,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import criteria.ntm
-from certificates import pool
+from certificates import pool, render
 from scoring.ntm import evaluate_ntm
-from webapp import db as webdb
-from webapp import demo, period_cli, period_web, periodic, rounds, units  # noqa: F401 (period_cli registers)
-from webapp.app import create_app
-from webapp.workflow import STATUS_NAMES
+from webapp.cli import period as period_cli  # noqa: F401 (period_cli registers)
+from webapp.store import db as webdb
+from webapp.store import demo, periodic, rounds, units  # noqa: F401 (period_cli registers)
+from webapp.store.workflow import STATUS_NAMES
+from webapp.web import period as period_web  # noqa: F401 (period_cli registers)
+from webapp.web.app import create_app
+
 from webhelpers import needs_tools
 
 TODAY = dt.date(2024, 12, 1)
@@ -256,7 +259,7 @@ def _vi_pct(value: float) -> str:
 
 @needs_tools("pdftotext")
 def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path: Path) -> None:
-    text = pdf_text(periodic.period_pdf(report), tmp_path)
+    text = pdf_text(render.render_pdf("period", periodic.period_context(report)), tmp_path)
     flat = " ".join(text.split())
     for needle in ("ỦY BAN NHÂN DÂN", "TỈNH CAO BẰNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                    "Độc lập - Tự do - Hạnh phúc", "Cao Bằng, ngày 01 tháng 12 năm 2024", "BÁO CÁO",
@@ -272,7 +275,7 @@ def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path
     for row in report.not_submitted:
         assert row["name"] in flat
     six = periodic.period_report(world["db"], world["new"], kind="six-month", today=dt.date(2024, 6, 1))
-    flat6 = " ".join(pdf_text(periodic.period_pdf(six), tmp_path).split())
+    flat6 = " ".join(pdf_text(render.render_pdf("period", periodic.period_context(six)), tmp_path).split())
     assert "6 tháng 2024" in flat6 and "Hạn báo cáo 25/05/2024 (kỳ tiếp theo: 25/05/2025)" in flat6
 
 
@@ -280,7 +283,7 @@ def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path
 
 @needs_tools("pdftotext")
 def test_cli_writes_xlsx_and_pdf(world: dict[str, Any], tmp_path: Path) -> None:
-    from scoring.cli import cfc
+    from webapp.cli.main import cfc
 
     runner = CliRunner()
     out = tmp_path / "bc.xlsx"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp import db as database
-from webapp import demo, workflow
-from webapp.app import create_app
+from webapp.store import db as database
+from webapp.store import demo, workflow
+from webapp.web.app import create_app
 
 
 @pytest.fixture()

@@ -15,10 +15,10 @@ import sqlite_utils
 
 import criteria
 import scoring
-from webapp import rounds, units, workflow
-from webapp import db as webdb
-from webapp.errors import Locked, StaleEdit, TransitionRefused
-from webapp.vietnamese import sort_key
+from webapp.store import db as webdb
+from webapp.store import rounds, units, workflow
+from webapp.store.errors import Locked, StaleEdit, TransitionRefused
+from webapp.store.vietnamese import sort_key
 
 QD06 = criteria.get("qd06-2019")
 CRITERIA = [c.number for c in QD06.criteria]

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from certificates import native
-from webapp import doctor
-from webapp.demo import DEMO_PASSWORD
+from webapp.cli import checks as doctor
+from webapp.store.demo import DEMO_PASSWORD
+
 from webhelpers import opened, serve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Import and export of a round (webapp.transfer) on real SQLite files and real XLSX bytes."""
+"""Import and export of a round (webapp.store.transfer) on real SQLite files and real XLSX bytes."""
 from __future__ import annotations
 
 import csv
@@ -13,11 +13,11 @@ import pytest
 
 import criteria
 import scoring
-from webapp import audit, rounds, transfer, units, workflow
-from webapp.db import connect
-from webapp.errors import ImportRejected
-from webapp.units import TYPE_NAMES
-from webapp.vietnamese import sort_key
+from webapp.store import audit, rounds, transfer, units, workflow
+from webapp.store.db import connect
+from webapp.store.errors import ImportRejected
+from webapp.store.units import TYPE_NAMES
+from webapp.store.vietnamese import sort_key
 
 QD06 = criteria.get("qd06-2019")
 SHEET = "Số liệu kê khai"

@@ -16,11 +16,12 @@ from click.testing import CliRunner
 
 from certificates.contexts import report_context
 from certificates.render import render_pdf
-from webapp import audit, units, urban
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.cli import cfc
-from webapp.errors import ImportRejected, InvalidRecord
+from webapp.cli.main import cfc
+from webapp.store import audit, units, urban
+from webapp.store import db as webdb
+from webapp.store.errors import ImportRejected, InvalidRecord
+from webapp.web.app import create_app
+
 from webhelpers import login, needs_tools
 
 WARD = "cao-bang-2022:01273"  # Phường Hợp Giang, thành phố Cao Bằng

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from webapp import accounts, charts, demo, units
-from webapp import db as webdb
-from webapp.app import create_app
-from webapp.workflow import STATUS_NAMES
+from webapp.store import accounts, demo, units
+from webapp.store import db as webdb
+from webapp.store.workflow import STATUS_NAMES
+from webapp.web import charts
+from webapp.web.app import create_app
+
 from webhelpers import login
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -384,9 +386,9 @@ def test_dashboard_shows_period_reports_and_units_not_submitted() -> None:
     import tempfile
     from pathlib import Path
 
-    from webapp import db as database
-    from webapp import demo
-    from webapp.app import create_app
+    from webapp.store import db as database
+    from webapp.store import demo
+    from webapp.web.app import create_app
 
     folder = Path(tempfile.mkdtemp())
     try:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 import scoring
-from webapp import accounts, attachments, units, workflow
-from webapp.app import create_app
-from webapp.demo import DEMO_PASSWORD
-from webapp.rounds import criteria_for
+from webapp.store import accounts, attachments, units, workflow
+from webapp.store.rounds import criteria_for
+from webapp.web.app import create_app
+
 from webhelpers import login, opened
 
 PENDING = ("submitted", "resubmitted")

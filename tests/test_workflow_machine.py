@@ -22,9 +22,10 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -33,9 +34,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 import criteria
 import scoring
-from webapp import db as webdb
-from webapp import rounds, units, workflow
-from webapp.errors import Locked, StaleEdit, TransitionRefused
+from webapp.store import db as webdb
+from webapp.store import rounds, units, workflow
+from webapp.store.errors import Locked, StaleEdit, TransitionRefused
 
 CSET = criteria.get("qd06-2019")
 CRITERIA = tuple(c.number for c in CSET.criteria)

@@ -16,9 +16,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp import db as webdb
-from webapp.demo import DEMO_PASSWORD
-
+from webapp.store import db as webdb
+from webapp.store.demo import DEMO_PASSWORD
 
 INSTALL_HINT = "install it with: scripts/install-system-deps --test"
 

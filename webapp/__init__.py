@@ -1,7 +1,6 @@
-"""Storage, workflow and the Flask web app.
+"""The product around the engine, in three layers (docs/architecture.md):
 
-Storage and workflow (``db``, ``units``, ``rounds``, ``workflow``, ``audit``, ``transfer``,
-``attachments``, ``accounts``) import no Flask; ``create_app`` in ``app`` builds the web app
-with one blueprint per area (``auth``, ``commune``, ``review``, ``decisions``,
-``dashboard``, ``admin``, ``documents``, ``api``).
+* :mod:`webapp.store` — SQLite storage and the domain, no Flask;
+* :mod:`webapp.web` — the Flask app (blueprints, templates, translations, the server);
+* :mod:`webapp.cli` — the ``cfc`` command line.
 """

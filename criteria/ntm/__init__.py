@@ -6,7 +6,7 @@ inputs. The YAML files live in this sub-folder so ``criteria.shipped_files()`` (
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from criteria.errors import CriteriaNotFound
@@ -25,7 +25,7 @@ def shipped_files() -> list[Path]:
     return sorted(NTM_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped() -> tuple[NtmSet, ...]:
     """Every shipped NTM set, loaded once and checked against the child-friendly inputs."""
     import criteria

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -82,7 +82,7 @@ class CountZero(Strict):
         return (self.input,)
 
 
-Mapping = Annotated[Union[RateAtMost, RateAtLeast, AllYes, CountZero], Field(discriminator="kind")]
+Mapping = Annotated[RateAtMost | RateAtLeast | AllYes | CountZero, Field(discriminator="kind")]
 MAPPING_KINDS = ("rate_at_most", "rate_at_least", "all_yes", "count_zero")
 INPUT_TYPES = {"rate_at_most": "count", "rate_at_least": "count", "all_yes": "boolean", "count_zero": "count"}
 """The child-friendly input type each mapping kind reads."""

@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from webapp.demo import DEMO_PASSWORD
+from webapp.store.demo import DEMO_PASSWORD
 
 PERFECT = {
     "children": 1200, "births": 40, "births_registered_on_time": 40, "abused_children": 0,

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from webapp.demo import DEMO_PASSWORD
+from webapp.store.demo import DEMO_PASSWORD
 
 
 def login(page, base: str, username: str) -> None:

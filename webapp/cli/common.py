@@ -1,0 +1,66 @@
+"""What the ``cfc`` commands share: the database and actor options, opening the database,
+reading input files, reporting a rejected import, and the exit codes (README, "Exit codes").
+
+The database is ``--db PATH``, else ``$CFC_DB``, else ``instance/cfc.db``.
+"""
+from __future__ import annotations
+
+import getpass
+import sqlite3
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from scoring import limits
+from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, fail
+from webapp.store import db as database
+from webapp.store.errors import ImportRejected, UnreadableImport
+
+__all__ = ["EXIT_CHECK_FAILED", "EXIT_CRITERIA", "EXIT_INPUT_FILE", "EXIT_INVALID_INPUT", "EXIT_SYSTEM_LIBRARY",
+           "EXIT_USAGE", "actor_option", "cannot_write", "db_option", "fail", "open_db", "read_input",
+           "reject_import"]
+
+EXIT_USAGE = 2  # wrong usage: unknown option, category, round or unit set, or nothing to do
+EXIT_CHECK_FAILED = 5  # a database or installation check failed, or the database cannot be opened or written
+EXIT_SYSTEM_LIBRARY = 6  # a system library that printing documents needs is missing
+
+db_option = click.option("--db", "db_path", envvar="CFC_DB", type=click.Path(dir_okay=False),
+                         help="SQLite database file (default: $CFC_DB, else instance/cfc.db).")
+actor_option = click.option("--actor", default=lambda: f"cli:{getpass.getuser()}",
+                            help="Name recorded in the audit log (default: cli:<user>).")
+
+
+def open_db(db_path: str | None):
+    path = database.database_path(db_path)
+    try:
+        return database.connect(path)
+    except sqlite3.Error as exc:
+        fail(f"cannot open database {path}: {exc}", EXIT_CHECK_FAILED)
+
+
+def read_input(file: str) -> bytes:
+    """The bytes of an input file (at most ``limits.MAX_FILE_BYTES``), or exit 4 with a clear message."""
+    try:
+        limits.check_size(Path(file).stat().st_size)
+        return Path(file).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+    except limits.UnreadableFile as exc:
+        fail(f"{file}: {exc.vi} / {exc}", EXIT_INPUT_FILE)
+
+
+def reject_import(file: str, exc: ImportRejected) -> NoReturn:
+    """Print every problem of a rejected import (row, column, value, reason) and exit; 4 for an unreadable file."""
+    if isinstance(exc, UnreadableImport):
+        fail(f"{file}: {exc.problems[0]['reason']}; không ghi dữ liệu nào (nothing was written)", EXIT_INPUT_FILE)
+    for p in exc.problems:
+        click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
+    fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)
+
+
+def cannot_write(path: Path, exc: Exception) -> NoReturn:
+    """Exit 5 with one line saying that nothing was written to ``path`` and why (a full disk named as such)."""
+    cause = f"ổ đĩa đầy hoặc lỗi ghi đĩa / the disk is full or failing ({exc})" \
+        if database.write_failure(exc) == database.DISK_FULL else str(exc)
+    fail(f"cannot write to {path}: {cause}; nothing was written", EXIT_CHECK_FAILED)

@@ -1,0 +1,146 @@
+"""``cfc db``, ``cfc units``, ``cfc demo``, ``cfc backup``, ``cfc restore`` and ``cfc check``: the database file."""
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from webapp.store import accounts, demo, rounds, units
+from webapp.store import db as database
+
+from .common import EXIT_CHECK_FAILED, EXIT_INPUT_FILE, cannot_write, db_option, fail, open_db
+
+
+@click.group("db")
+def db_group() -> None:
+    """Create and upgrade the database."""
+
+
+@db_group.command("init")
+@db_option
+def db_init(db_path: str | None) -> None:
+    """Create the database (or upgrade it in place) and install the Cao Bằng units.
+
+    Example: cfc db init --db instance/cfc.db
+    """
+    db = open_db(db_path)
+    units.load_cao_bang(db)
+    applied = [m.name for m in database.migrations.applied(db)]
+    click.echo(f"{database.database_path(db_path)}: schema {applied[-1]}, {db['units'].count} units")
+
+
+@click.group("units")
+def units_group() -> None:
+    """Administrative units (Cao Bằng 2022 and 2025 are shipped)."""
+
+
+@units_group.command("import")
+@db_option
+def units_import(db_path: str | None) -> None:
+    """Install the shipped Cao Bằng units (161 of 2022, 56 of 2025) and their lineage.
+
+    Example: cfc units import
+    """
+    db = open_db(db_path)
+    units.load_cao_bang(db)
+    for unit_set in (units.CAO_BANG_2022, units.CAO_BANG_2025):
+        click.echo(f"{unit_set}: {len(units.communes(db, unit_set))} communes")
+
+
+@units_group.command("list")
+@click.argument("unit_set", default=units.CAO_BANG_2025)
+@db_option
+def units_list(unit_set: str, db_path: str | None) -> None:
+    """List the communes of UNIT_SET in Vietnamese order.
+
+    Example: cfc units list cao-bang-2022
+    """
+    db = open_db(db_path)
+    for unit in units.communes(db, unit_set):
+        click.echo(f"{unit['code']}\t{units.full_name(db, unit)}\t{unit['category']}")
+
+
+@click.command("demo")
+@db_option
+@click.option("--years", default="2020,2022,2024", show_default=True,
+              help="Comma-separated years, one round each; the last one is still in progress.")
+def demo_command(db_path: str | None, years: str) -> None:
+    """Create Cao Bằng demo rounds with varied, realistic (synthetic) data and demo accounts.
+
+    Does nothing when the database already has rounds (safe to run twice).
+
+    Example: cfc demo --db instance/demo.db --years 2022,2024
+    """
+    db = open_db(db_path)
+    if db["rounds"].count:
+        click.echo(f"{database.database_path(db_path)} already has rounds: demo data not added")
+        return
+    try:
+        wanted = tuple(int(y) for y in years.split(",") if y.strip())
+    except ValueError:
+        fail(f"--years takes years separated by commas, not {years!r}", 2)
+    for round_id in demo.build_demo_years(db, wanted):
+        summary = rounds.round_summary(db, round_id)
+        click.echo(f"round {round_id} ({summary['round']['year']}): {summary['units']} units; " +
+                   ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
+    names = ", ".join(u["username"] for u in accounts.list_users(db))
+    click.echo(f"demo accounts: {names} (password: {demo.DEMO_PASSWORD})")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False))
+@db_option
+def backup_command(target: str, db_path: str | None) -> None:
+    """Copy the database to TARGET with SQLite's online backup (safe while the app runs).
+
+    TARGET appears only when complete (written as TARGET.part, then renamed).
+
+    Example: cfc backup backups/cfc-2026-11-29.db
+    """
+    source = database.database_path(db_path)
+    if not source.exists():
+        fail(f"no database at {source}", EXIT_INPUT_FILE)
+    try:
+        database.backup_file(source, Path(target))
+    except (sqlite3.OperationalError, OSError) as exc:
+        cannot_write(Path(target), exc)
+    click.echo(f"{source} → {target}")
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, exists=True))
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file: str, db_path: str | None, yes: bool) -> None:
+    """Replace the database with BACKUP_FILE after checking the backup's integrity.
+
+    Example: cfc restore backups/cfc-2026-11-29.db --yes
+    """
+    target = database.database_path(db_path)
+    problems = database.check(Path(backup_file))
+    if problems:
+        fail(f"{backup_file} is not a sound backup: {'; '.join(problems)}", EXIT_CHECK_FAILED)
+    if not yes:
+        click.confirm(f"Replace {target} with {backup_file}?", abort=True)
+    database.backup(Path(backup_file), target)
+    click.echo(f"{backup_file} → {target}")
+
+
+@click.command("check")
+@db_option
+def check_command(db_path: str | None) -> None:
+    """Run SQLite's integrity and foreign-key checks and the audit-log guards.
+
+    Example: cfc check
+    """
+    path = database.database_path(db_path)
+    if not path.exists():
+        fail(f"no database at {path}", EXIT_INPUT_FILE)
+    problems = database.check(path)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo(f"{path}: ok")

@@ -1,0 +1,47 @@
+"""``cfc users``: accounts, roles and jurisdictions."""
+from __future__ import annotations
+
+import click
+
+from webapp.store import accounts
+from webapp.store.errors import NotFound, StorageError
+
+from .common import actor_option, db_option, fail, open_db
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts: roles and jurisdictions."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(accounts.ROLES))
+@click.option("--name", "display_name", required=True, help="Name shown in the interface and the audit log.")
+@click.option("--unit", "scope", help="Unit id of the jurisdiction (commune for officers), e.g. cao-bang-2025:01273.")
+@click.password_option(help="At least 10 characters (asked when not given).")
+@db_option
+@actor_option
+def users_add(username: str, role: str, display_name: str, scope: str | None, password: str,
+              db_path: str | None, actor: str) -> None:
+    """Create an account.
+
+    Example: cfc users add thamdinh.tinh --role reviewer --name "Sở Y tế" --unit cao-bang-2025:04
+    """
+    db = open_db(db_path)
+    try:
+        user = accounts.create_user(db, username, password, role, display_name, scope, actor)
+    except (StorageError, NotFound) as exc:
+        fail(str(exc), 2)
+    click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
+
+
+@users_group.command("list")
+@db_option
+def users_list(db_path: str | None) -> None:
+    """List accounts.
+
+    Example: cfc users list
+    """
+    for u in accounts.list_users(open_db(db_path)):
+        click.echo(f"{u['username']}\t{u['role']}\t{u['scope_unit_id'] or '-'}\t{'active' if u['active'] else 'disabled'}")

@@ -1,0 +1,298 @@
+"""Periodic reports to the province: 6 months (before 25 May) and the year (before 20 November).
+
+The provincial plan asks districts and departments to report the results for 6 months and
+for the year (docs: shared reference ``ntm-linkage.md``, "reporting calendar"). A report
+covers one round within one scope (a unit and everything under it; None: all units) and is
+computed only from the stored assessments, with the dashboard's rules:
+
+- units: every assessment of the round in scope; evaluated: status other than draft;
+  recognised: status ``recognised``; % recognised = recognised / units, against the national
+  targets 65% (2025) and 75% (2030);
+- per-criterion pass rates and failing criteria use the evaluated units' stored summaries
+  (a criterion passes with points > 0);
+- NTM child-related indicators are computed with :func:`scoring.ntm.evaluate_ntm` from each
+  evaluated unit's stored values (verified if any, else declared);
+- the change is measured against the latest round of an earlier year, on the same units or
+  the units they descend from (``unit_lineage``);
+- not submitted: the units still in draft.
+
+Pure functions: ``period_report`` reads the database; ``period_xlsx`` turns the report into
+bytes and ``period_context`` into the data of the ``period`` document (``certificates.render``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from scoring.cells import append_row
+
+from . import units, workflow
+from .ntm import NTM_SET_OF_UNIT_SET
+from .rounds import criteria_for, get_round
+from .vietnamese import nfc, upper
+
+KINDS = {"annual": (11, 20), "six-month": (5, 25)}
+KIND_NAMES = {"annual": "năm", "six-month": "6 tháng"}
+TARGETS = ((2025, 65), (2030, 75))  # QĐ 23/QĐ-TTg 2021, as on the dashboard
+NTM_STATUSES = ("đạt", "không đạt", "thiếu dữ liệu")
+TOP_FAILING = 5
+
+
+@dataclass
+class PeriodReport:
+    round: dict[str, Any]
+    kind: str
+    kind_name: str
+    today: dt.date
+    due: dt.date
+    next_due: dt.date
+    scope_unit_id: str | None
+    scope_name: str
+    units: int
+    evaluated: int
+    recognised: int
+    share: float | None
+    targets: list[dict[str, Any]]
+    criteria: list[dict[str, Any]]
+    failing: list[dict[str, Any]]
+    ntm_set: str | None
+    ntm: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    not_submitted: list[dict[str, Any]]
+    previous: dict[str, Any] | None
+    issuer_lines: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def due_dates(kind: str, year: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The round year's due date for ``kind`` and the next one on or after ``today``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown report kind {kind!r} (known: {', '.join(KINDS)})")
+    month, day = KINDS[kind]
+    this_year = dt.date(today.year, month, day)
+    return dt.date(year, month, day), this_year if today <= this_year else dt.date(today.year + 1, month, day)
+
+
+_ROWS_SQL = """
+    with recursive under(id, depth) as (
+        select ?, 0
+        union all
+        select u.id, under.depth + 1 from units u join under on u.parent_id = under.id where under.depth < 4
+    )
+    select a.id, a.unit_id, a.status, a.declared, a.verified, a.result,
+           u.code, u.name, u.type, u.sort_key, u.khu_vuc, p.name as parent_name, p.type as parent_type
+    from assessments a join units u on u.id = a.unit_id left join units p on p.id = u.parent_id
+    where a.round_id = ? {scoped}
+    order by u.sort_key, u.id
+"""
+
+
+def _rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
+    query = _ROWS_SQL.format(scoped="" if scope is None else "and a.unit_id in (select id from under)")
+    out = []
+    for row in db.query(query, [scope or "", round_id]):
+        row["summary"] = json.loads(row["result"]) if row["result"] else None
+        row["display_name"] = f"{units.TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
+        row["district"] = (f"{units.TYPE_NAMES.get(row['parent_type'], '')} {row['parent_name']}".strip()
+                           if row["parent_name"] and row["parent_type"] != "tinh" else "")
+        out.append(row)
+    return out
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part * 100 / whole if whole else None
+
+
+def _verdict(row: dict[str, Any]) -> str:
+    if row["status"] == "draft" or not row["summary"]:
+        return "Chưa nộp hồ sơ"
+    return "Đủ điều kiện công nhận" if row["summary"]["recognised"] else "Chưa đủ điều kiện công nhận"
+
+
+def _previous(db: sqlite_utils.Database, rnd: dict[str, Any], current: list[dict[str, Any]],
+              recognised: int) -> dict[str, Any] | None:
+    """The latest round of an earlier year, on the same units or their predecessors."""
+    earlier = list(db.query("select id, year, name from rounds where year < ? order by year desc, id desc limit 1",
+                            [rnd["year"]]))
+    if not earlier:
+        return None
+    prev = earlier[0]
+    ids = {r["unit_id"] for r in current}
+    ids |= {r["from_id"] for r in db.query(
+        f"select from_id from unit_lineage where to_id in ({', '.join('?' * len(ids))})", list(ids))} if ids else set()
+    rows = [r for r in db.query("select unit_id, status from assessments where round_id = ?", [prev["id"]])
+            if r["unit_id"] in ids]
+    prev_recognised = sum(1 for r in rows if r["status"] == "recognised")
+    share_now, share_then = _share(recognised, len(current)), _share(prev_recognised, len(rows))
+    return {
+        "round_id": prev["id"], "year": prev["year"], "name": prev["name"], "units": len(rows),
+        "recognised": prev_recognised, "share": share_then,
+        "recognised_change": recognised - prev_recognised,
+        "recognised_change_pct": ((recognised - prev_recognised) * 100 / prev_recognised) if prev_recognised else None,
+        "share_change_points": (share_now - share_then) if share_now is not None and share_then is not None else None,
+    }
+
+
+def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    if ntm_set_id is None:
+        return [], ["Chưa có bộ tiêu chí nông thôn mới cho bộ đơn vị hành chính của đợt này."]
+    import criteria.ntm
+    from scoring.ntm import cao_bang_ntm_area, evaluate_ntm
+
+    nset = criteria.ntm.get(ntm_set_id)
+    table = {ind.id: {"id": ind.id, "criterion": ind.criterion, "wording": nfc(ind.wording_vi),
+                      **{s: 0 for s in NTM_STATUSES}} for ind in nset.indicators}
+    notes: list[str] = []
+    for row in evaluated:
+        values = json.loads(row["verified"] or "{}") or json.loads(row["declared"] or "{}")
+        try:
+            area = cao_bang_ntm_area(ntm_set_id, row["khu_vuc"]).area
+            statuses = evaluate_ntm(nset, values, area)
+        except ValueError as exc:
+            notes.append(f"{row['display_name']}: không tính được chỉ tiêu nông thôn mới ({exc}).")
+            for entry in table.values():
+                entry["thiếu dữ liệu"] += 1
+            continue
+        for st in statuses:
+            table[st.indicator_id][st.status] += 1
+    return list(table.values()), notes
+
+
+def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str | None = None,
+                  kind: str = "annual", today: dt.date | None = None) -> PeriodReport:
+    """The 6-month or annual report of ``round_id`` within ``scope_unit_id`` (None: all units)."""
+    today = today or dt.date.today()
+    rnd = get_round(db, round_id)
+    due, next_due = due_dates(kind, rnd["year"], today)
+    cset = criteria_for(db, rnd["criteria_hash"])
+    scope_name = "Toàn bộ các đơn vị"
+    if scope_unit_id is not None:
+        scope_name = units.full_name(db, units.get_unit(db, scope_unit_id))  # NotFound for an unknown unit
+    rows = _rows(db, round_id, scope_unit_id)
+    evaluated = [r for r in rows if r["status"] != "draft" and r["summary"]]
+    recognised = sum(1 for r in rows if r["status"] == "recognised")
+    share = _share(recognised, len(rows))
+    per_criterion = []
+    for c in cset.criteria:
+        points = [r["summary"]["criteria"].get(str(c.number)) for r in evaluated]
+        passed = sum(1 for p in points if p is not None and p > 0)
+        per_criterion.append({"number": c.number, "name": nfc(c.name_vi), "evaluated": len(evaluated),
+                              "passed": passed, "failed": len(evaluated) - passed,
+                              "pass_rate": _share(passed, len(evaluated))})
+    failing = sorted((c for c in per_criterion if c["failed"]), key=lambda c: (-c["failed"], c["number"]))
+    ntm_set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
+    ntm, notes = _ntm(ntm_set_id, evaluated)
+    listed = [{"code": r["code"], "name": r["display_name"], "district": r["district"],
+               "status": workflow.STATUS_NAMES[r["status"]],
+               "total": r["summary"]["total"] if r["summary"] and r["status"] != "draft" else None,
+               "verdict": _verdict(r), "recognised": r["status"] == "recognised"} for r in rows]
+    return PeriodReport(
+        round=rnd, kind=kind, kind_name=KIND_NAMES[kind], today=today, due=due, next_due=next_due,
+        scope_unit_id=scope_unit_id, scope_name=scope_name, units=len(rows), evaluated=len(evaluated),
+        recognised=recognised, share=share,
+        targets=[{"year": y, "target": t, "met": share is not None and share >= t,
+                  "gap": None if share is None else t - share} for y, t in TARGETS],
+        criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
+        not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
+        previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes)
+
+
+# ---- XLSX --------------------------------------------------------------------------------------
+
+PCT = "0.0"  # percent values are stored as numbers 0–100
+INT = "#,##0"
+DATE = "dd/mm/yyyy"
+
+
+def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str],
+           widths: dict[int, int] | None = None) -> Any:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    append_row(ws, headers)
+    fill = PatternFill("solid", fgColor="DDDDDD")
+    for cell in ws[1]:
+        cell.font, cell.fill = Font(bold=True), fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for values in rows:
+        append_row(ws, values)
+        for col, fmt in formats.items():
+            ws.cell(ws.max_row, col).number_format = fmt
+    ws.freeze_panes = "A2"
+    for col, width in (widths or {}).items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    return ws
+
+
+def period_xlsx(report: PeriodReport) -> bytes:
+    """One sheet per section, Vietnamese headers, frozen header row, number formats."""
+    import openpyxl
+    from openpyxl.styles import Alignment
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    r = report
+    prev = r.previous
+    general = [
+        ["Đợt đánh giá", r.round["name"], None],
+        ["Năm", r.round["year"], INT],
+        ["Kỳ báo cáo", f"Báo cáo {r.kind_name}", None],
+        ["Phạm vi", r.scope_name, None],
+        ["Hạn báo cáo của kỳ", r.due, DATE],
+        ["Hạn báo cáo tiếp theo", r.next_due, DATE],
+        ["Ngày lập báo cáo", r.today, DATE],
+        ["Số đơn vị", r.units, INT],
+        ["Số đơn vị đã đánh giá", r.evaluated, INT],
+        ["Số đơn vị được công nhận", r.recognised, INT],
+        ["Tỷ lệ được công nhận (%)", r.share, PCT],
+        *([f"Mục tiêu {t['year']} (%)", t["target"], INT] for t in r.targets),
+        ["Số đơn vị chưa nộp hồ sơ", len(r.not_submitted), INT],
+        ["Đợt so sánh (năm trước)", prev["name"] if prev else "Không có", None],
+        ["Số đơn vị được công nhận năm trước", prev["recognised"] if prev else None, INT],
+        ["Tỷ lệ được công nhận năm trước (%)", prev["share"] if prev else None, PCT],
+        ["Thay đổi số đơn vị được công nhận", prev["recognised_change"] if prev else None, "+#,##0;-#,##0;0"],
+        ["Thay đổi tỷ lệ (điểm %)", prev["share_change_points"] if prev else None, "+0.0;-0.0;0.0"],
+    ]
+    ws = _sheet(wb, "Tổng hợp", ["Chỉ tiêu", "Giá trị"], [], {}, {1: 40, 2: 60})
+    for label, value, fmt in general:
+        append_row(ws, [label, value])
+        if fmt:
+            ws.cell(ws.max_row, 2).number_format = fmt
+        ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left")
+    _sheet(wb, "Theo tiêu chí", ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá", "Số đơn vị đạt (> 0 điểm)",
+                                 "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"],
+           [[c["number"], c["name"], c["evaluated"], c["passed"], c["failed"], c["pass_rate"]] for c in r.criteria],
+           {1: "0", 3: INT, 4: INT, 5: INT, 6: PCT}, {2: 50})
+    _sheet(wb, "Nông thôn mới", ["Chỉ tiêu", "Tiêu chí NTM", "Nội dung", "Đạt", "Không đạt", "Thiếu dữ liệu"],
+           [[n["id"], n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in r.ntm],
+           {2: "0", 4: INT, 5: INT, 6: INT}, {1: 28, 3: 60})
+    _sheet(wb, "Danh sách đơn vị", ["STT", "Mã", "Đơn vị", "Huyện, thành phố", "Trạng thái", "Tổng điểm", "Kết luận"],
+           [[i, x["code"], x["name"], x["district"], x["status"], x["total"], x["verdict"]]
+            for i, x in enumerate(r.rows, start=1)], {1: "0", 2: "@", 6: INT}, {3: 28, 4: 24, 5: 22, 7: 28})
+    _sheet(wb, "Chưa nộp", ["STT", "Mã", "Đơn vị", "Huyện, thành phố", "Trạng thái"],
+           [[i, x["code"], x["name"], x["district"], x["status"]] for i, x in enumerate(r.not_submitted, start=1)],
+           {1: "0", 2: "@"}, {3: 28, 4: 24, 5: 22})
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---- PDF ---------------------------------------------------------------------------------------
+
+def period_context(report: PeriodReport) -> dict[str, Any]:
+    """Plain data for the ``period`` document (``certificates.render``: ``period.html``)."""
+    return {"r": report, "issuer": {"lines": report.issuer_lines}, "place": "Cao Bằng", "date": report.today}
+
+
+def issuer_lines(db: sqlite_utils.Database, scope_unit_id: str | None) -> list[str]:
+    """``ỦY BAN NHÂN DÂN / HUYỆN THẠCH AN`` for a scope (the province when none or a commune's)."""
+    if scope_unit_id:
+        unit = units.get_unit(db, scope_unit_id)
+        return ["ỦY BAN NHÂN DÂN", upper(f"{units.TYPE_NAMES[unit['type']].lower()} {unit['name']}")]
+    return ["ỦY BAN NHÂN DÂN", "TỈNH CAO BẰNG"]

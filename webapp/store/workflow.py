@@ -1,0 +1,377 @@
+"""Assessments and their review workflow, with locks and optimistic concurrency.
+
+draft → submitted → (returned → resubmitted)* → verified → recognised | not_recognised;
+recognised → revoked. Every refused action raises with the reason; every change is written
+to the audit log in the same transaction; an edit based on a stale version is refused.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+import scoring
+from scoring import InvalidInputs, ScoreResult
+
+from . import audit, limits
+from .accounts import within
+from .db import transaction
+from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
+from .rounds import MAX_ID, criteria_for, get_round, is_recognising_authority
+from .units import get_unit, profiles
+
+COMMUNE_EDITABLE = ("draft", "returned")
+UNDER_REVIEW = ("submitted", "resubmitted")
+REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
+ACTIONS = {  # what _require's callers try to do, as the refusal names it
+    "attach evidence": N_("đính kèm minh chứng"), "edit the declaration": N_("sửa bản kê khai"),
+    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
+    "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
+    "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
+}
+REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần làm rõ", "adjusted": "Điều chỉnh"}
+STATUS_NAMES = {
+    "draft": "Bản nháp", "submitted": "Đã nộp", "returned": "Trả lại để bổ sung",
+    "resubmitted": "Đã nộp lại", "verified": "Đã thẩm định", "recognised": "Được công nhận",
+    "not_recognised": "Không được công nhận", "revoked": "Đã thu hồi công nhận",
+}
+
+
+def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
+    rows = list(db["assessments"].rows_where("id = ?", [assessment_id]))
+    if not rows:
+        raise NotFound(f"no assessment {assessment_id}")
+    row = rows[0]
+    row["declared"] = json.loads(row["declared"])
+    row["verified"] = json.loads(row["verified"])
+    return row
+
+
+def find(db: sqlite_utils.Database, round_id: int, unit_id: str) -> dict[str, Any]:
+    rows = list(db.query("select id from assessments where round_id = ? and unit_id = ?", [round_id, unit_id]))
+    if not rows:
+        raise NotFound(f"no assessment of unit {unit_id} in round {round_id}")
+    return get(db, rows[0]["id"])
+
+
+def score_of(db: sqlite_utils.Database, row: dict[str, Any], which: str = "declared") -> ScoreResult:
+    """Score the declared or verified values with the round's own criteria version."""
+    cset = criteria_for(db, row["criteria_hash"])
+    unit = get_unit(db, row["unit_id"])
+    return scoring.scorer_for(cset).score(row[which], unit["category"], partial=True)
+
+
+def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, Any], actor: str,
+           base_version: int | None) -> dict[str, Any]:
+    """Apply ``changes`` if the stored version is still ``base_version``; rescore; bump version."""
+    merged = {**row, **changes}
+    which = "verified" if merged["verified"] else "declared"
+    result = score_of(db, merged, which)
+    declared_total = score_of(db, merged, "declared").total if which == "verified" else result.total
+    expected = row["version"] if base_version is None else base_version
+    values = {
+        **{k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if k in ("declared", "verified") else v)
+           for k, v in changes.items()},
+        "declared_total": declared_total,
+        "verified_total": result.total if merged["verified"] else None,
+        "recognised": int(result.recognised),
+        "result": result.summary_json(),
+        "criteria_hash": result.criteria_hash,
+        "version": expected + 1, "updated_at": audit.now(), "updated_by": actor,
+    }
+    assignments = ", ".join(f"{k} = ?" for k in values)
+    cursor = db.execute(f"update assessments set {assignments} where id = ? and version = ?",
+                        [*values.values(), row["id"], expected])
+    if cursor.rowcount != 1:
+        current = db.execute("select version from assessments where id = ?", [row["id"]]).fetchone()[0]
+        raise StaleEdit(
+            f"assessment {row['id']} was changed by someone else (version {current}, your edit was "
+            f"based on version {expected}); nothing was saved — reload and apply your changes again",
+            current, N_("Người khác vừa cập nhật hồ sơ này (phiên bản %(current)s, bạn sửa từ phiên bản "
+                        "%(expected)s): chưa lưu gì — hãy tải lại trang và nhập lại thay đổi."),
+            current=current, expected=expected)
+    return get(db, row["id"])
+
+
+def base_version(raw: Any, current: int) -> int | None:
+    """The version an edit is based on (None: not sent); a garbled one is refused as stale, so it
+    never skips the concurrency check (nor reaches SQLite as an out-of-range integer)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_ID)):
+        raw = int(raw)
+    if type(raw) is int and 0 <= raw <= MAX_ID:
+        return raw
+    raise StaleEdit(f"the edit names version {str(raw)[:40]!r}, which is not a version of this assessment "
+                    f"(now {current}); nothing was saved — reload and apply your changes again", current,
+                    N_("Phiên bản «%(version)s» không phải là phiên bản của hồ sơ này (hiện là %(current)s): "
+                       "chưa lưu gì — hãy tải lại trang."), version=str(raw)[:40], current=current)
+
+
+def _require(row: dict[str, Any], allowed: tuple[str, ...], action: str, locked: bool = False) -> None:
+    if row["status"] not in allowed:
+        names = ", ".join(STATUS_NAMES[s] for s in allowed)
+        message = (f"cannot {action}: the assessment is «{STATUS_NAMES[row['status']]}» "
+                   f"({row['status']}); allowed only when: {names}")
+        raise (Locked if locked else TransitionRefused)(
+            message, N_("Không thể %(action)s: hồ sơ đang ở trạng thái «%(status)s»; chỉ được khi: %(allowed)s."),
+            action=ACTIONS[action], status=Msg(STATUS_NAMES[row["status"]]),
+            allowed=[Msg(STATUS_NAMES[s]) for s in allowed])
+
+
+def require_editable(row: dict[str, Any], action: str) -> None:
+    """Refuse ``action`` unless the commune may still edit the assessment."""
+    _require(row, COMMUNE_EDITABLE, action, locked=True)
+
+
+def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str, Any], partial: bool) -> dict[str, Any]:
+    cset = criteria_for(db, row["criteria_hash"])
+    typed, problems = scoring.validate_inputs(values, cset, partial=partial)
+    if problems:
+        raise InvalidInputs(problems)
+    return typed
+
+
+def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[str, Any], actor: str,
+                  base_version: int | None = None, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+    """The commune saves (part of) its declaration and evidence notes; blanks clear a value.
+
+    Values and notes are written in one transaction under one version check, so a form based on
+    an older version never overwrites (or erases) a note saved since.
+    """
+    notes = evidence or {}
+    with transaction(db):
+        row = get(db, assessment_id)
+        require_editable(row, "edit the declaration" if values or not notes else "edit evidence")
+        blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
+        kept = {k: v for k, v in row["declared"].items() if k not in blanks}
+        declared = _validated(db, row, kept | {k: v for k, v in values.items() if k not in blanks}, partial=True)
+        changed_notes = _changed_evidence(db, row, notes)
+        if declared == row["declared"] and not changed_notes:
+            return row
+        for item_id, (old, note) in changed_notes.items():
+            db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
+                                   "updated_by": actor, "updated_at": audit.now()},
+                                  pk=("assessment_id", "item_id"))
+            audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old, note)
+        return record_declaration(db, row, declared, actor, base_version, force=bool(changed_notes))
+
+
+def require_item(db: sqlite_utils.Database, row: dict[str, Any], item_id: str) -> None:
+    """Refuse an item id that is not an item of the assessment's criteria set (evidence would be hidden)."""
+    if item_id not in {item.id for _c, item in criteria_for(db, row["criteria_hash"]).items()}:
+        raise NotFound(f"no item {item_id[:40]!r} in the criteria set of assessment {row['id']}",
+                       N_("Mục minh chứng «%(item)s» không có trong bộ tiêu chí của hồ sơ này."), item=item_id[:40])
+
+
+def _changed_evidence(db: sqlite_utils.Database, row: dict[str, Any],
+                      notes: dict[str, str]) -> dict[str, tuple[str | None, str]]:
+    """The notes that differ from the stored ones, as (stored, new); an item outside the set, or a note
+    over its length limit, is refused."""
+    if not notes:
+        return {}
+    for item_id in sorted(notes):
+        require_item(db, row, item_id)
+        limits.bounded(notes[item_id], "note", limits.NOTE, item_id)
+    stored = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
+    return {item: (stored.get(item), note) for item, note in sorted(notes.items())
+            if note != (stored.get(item) or "")}
+
+
+def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared: dict[str, Any],
+                       actor: str, base_version: int | None = None, force: bool = False) -> dict[str, Any]:
+    """Store a validated declaration with one audit entry per changed field (no change: no write,
+    unless ``force``: something else of the assessment changed and its version must move)."""
+    if declared == row["declared"] and not force:
+        return row
+    for field in sorted(set(declared) | set(row["declared"])):
+        if declared.get(field) != row["declared"].get(field):
+            audit.record(db, actor, "declare", "assessment", row["id"], field,
+                         row["declared"].get(field), declared.get(field))
+    return _write(db, row, {"declared": declared}, actor, base_version)
+
+
+def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str,
+                 base_version: int | None = None) -> dict[str, Any]:
+    """The commune's evidence note for one item (what document supports the value); bumps the version."""
+    return save_declared(db, assessment_id, {}, actor, base_version, evidence={item_id: note})
+
+
+def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str, actor: str,
+                reason: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    audit.record(db, actor, "status", "assessment", row["id"], "status", row["status"], new_status, reason)
+    return _write(db, row, {"status": new_status, **(extra or {})}, actor, None)
+
+
+def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+    """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune.
+
+    The reviewer starts from the declared values. On a resubmission, criteria that were not
+    simply accepted, or whose values changed, must be reviewed again.
+    """
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require(row, COMMUNE_EDITABLE, "submit")
+        _validated(db, row, row["declared"], partial=False)
+        if row["status"] == "returned":
+            _reset_reviews(db, row, actor)
+        new = "submitted" if row["status"] == "draft" else "resubmitted"
+        return _transition(db, row, new, actor, extra={"verified": row["declared"]})
+
+
+def _reset_reviews(db: sqlite_utils.Database, row: dict[str, Any], actor: str) -> None:
+    cset = criteria_for(db, row["criteria_hash"])
+    done = reviews(db, row["id"])
+    for crit in cset.criteria:
+        review = done.get(crit.number)
+        if review is None:
+            continue
+        names = {n for item in crit.items for n in item.rule.input_names}
+        changed = any(row["declared"].get(n) != row["verified"].get(n) for n in names)
+        if review["status"] != "accepted" or changed:
+            db.execute("delete from reviews where assessment_id = ? and criterion = ?", [row["id"], crit.number])
+            audit.record(db, actor, "review", "assessment", row["id"], f"criterion {crit.number}",
+                         review["status"], None, "resubmitted: to be reviewed again")
+
+
+def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: int, status: str,
+                     actor: str, comment: str | None = None, adjusted: dict[str, Any] | None = None,
+                     base_version: int | None = None) -> dict[str, Any]:
+    """The reviewer's status for one criterion; ``adjusted`` values need a reason (comment)."""
+    limits.bounded(comment, "comment", limits.COMMENT)
+    if status not in REVIEW_STATUSES:
+        raise TransitionRefused(f"unknown review status {status!r} (expected: {', '.join(REVIEW_STATUSES)})",
+                                N_("Hãy chọn một kết quả thẩm định: %(allowed)s."),
+                                allowed=[Msg(name) for name in REVIEW_NAMES.values()])
+    if status != "accepted" and not (comment or "").strip():
+        raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason",
+                                N_("Kết quả «%(status)s» cần ý kiến nêu lý do."), status=Msg(REVIEW_NAMES[status]))
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "review", locked=True)
+        cset = criteria_for(db, row["criteria_hash"])
+        numbers = {c.number: c for c in cset.criteria}
+        if criterion not in numbers:
+            raise NotFound(f"no criterion {criterion} in {cset.id} {cset.version}")
+        verified = dict(row["verified"])
+        if adjusted:
+            if status != "adjusted":
+                raise TransitionRefused("values can only be changed with the status «adjusted»",
+                                        N_("Chỉ sửa được số liệu khi chọn «%(adjusted)s»."),
+                                        adjusted=Msg(REVIEW_NAMES["adjusted"]))
+            allowed = {n for i in numbers[criterion].items for n in i.rule.input_names}
+            outside = sorted(set(adjusted) - allowed)
+            if outside:
+                raise TransitionRefused(f"inputs {', '.join(outside)} do not belong to criterion {criterion}")
+            typed = _validated(db, row, {**verified, **adjusted}, partial=True)
+            for field in sorted(adjusted):
+                if typed.get(field) != verified.get(field):
+                    audit.record(db, actor, "adjust", "assessment", assessment_id, field,
+                                 verified.get(field), typed.get(field), comment)
+            verified = typed
+        db["reviews"].upsert({"assessment_id": assessment_id, "criterion": criterion, "status": status,
+                              "comment": comment, "reviewer": actor, "at": audit.now()},
+                             pk=("assessment_id", "criterion"))
+        audit.record(db, actor, "review", "assessment", assessment_id, f"criterion {criterion}",
+                     None, status, comment)
+        return _write(db, row, {"verified": verified}, actor, base_version)
+
+
+def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str, Any]]:
+    return {r["criterion"]: r for r in db["reviews"].rows_where("assessment_id = ?", [assessment_id])}
+
+
+def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
+    """Send the assessment back to the commune with comments."""
+    limits.bounded(comment, "comment", limits.COMMENT)
+    if not (comment or "").strip():
+        raise TransitionRefused("returning an assessment needs a comment for the commune",
+                                N_("Trả lại hồ sơ cần có ý kiến gửi xã."))
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "return the assessment")
+        return _transition(db, row, "returned", actor, comment)
+
+
+def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+    """Close the review: every criterion accepted or adjusted, verified values complete."""
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require(row, UNDER_REVIEW, "verify")
+        cset = criteria_for(db, row["criteria_hash"])
+        done = reviews(db, assessment_id)
+        open_ = [c.number for c in cset.criteria
+                 if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
+        if open_:
+            raise TransitionRefused(
+                f"cannot verify: criteria {', '.join(map(str, open_))} are not yet accepted or adjusted",
+                N_("Chưa thể hoàn thành thẩm định: các tiêu chí %(criteria)s chưa được chấp nhận hoặc điều chỉnh."),
+                criteria=", ".join(map(str, open_)))
+        _validated(db, row, row["verified"], partial=False)
+        return _transition(db, row, "verified", actor)
+
+
+def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
+    """Reopen a verified (or refused) assessment for review; needs a reason."""
+    limits.bounded(reason, "reason", limits.REASON)
+    if not (reason or "").strip():
+        raise TransitionRefused("reopening needs a reason", N_("Mở lại thẩm định cần có lý do."))
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require(row, ("verified", "not_recognised"), "reopen")
+        db.execute("delete from decisions where assessment_id = ?", [assessment_id])
+        return _transition(db, row, "resubmitted", actor, reason)
+
+
+def _require_authority(db: sqlite_utils.Database, row: dict[str, Any], authority: str | None, action: str) -> None:
+    """Refuse ``action`` unless ``authority`` is the round's recognising tier over the assessment's unit
+    (``None``: trusted set-up code such as the demo, not a person's request)."""
+    if authority is None:
+        return
+    round_row = get_round(db, row["round_id"])
+    if not (is_recognising_authority(db, round_row, authority) and within(db, row["unit_id"], authority)):
+        title = profiles()[round_row["profile"]].recognising_title_vi
+        raise TransitionRefused(
+            f"cannot {action}: {authority} is not the recognising authority of this assessment's round "
+            f"({title} of its unit)",
+            N_("Không thể %(action)s: hồ sơ của đợt đánh giá này do %(authority)s nơi có đơn vị quyết định."),
+            action=ACTIONS[action], authority=title)
+
+
+def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
+           reason: str | None = None, *, authority: str | None = None) -> dict[str, Any]:
+    """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
+    limits.bounded(reason, "reason", limits.REASON)
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require_authority(db, row, authority, "decide")
+        _require(row, ("verified",), "decide")
+        if recognised and not row["recognised"]:
+            failing = json.loads(row["result"])["failed_conditions"]
+            raise TransitionRefused(
+                f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}",
+                N_("Không thể công nhận: kết quả thẩm định không đạt điều kiện %(conditions)s."),
+                conditions=", ".join(failing) or "?")
+        if not recognised and not (reason or "").strip():
+            raise TransitionRefused("a decision not to recognise needs the reasons",
+                                    N_("Quyết định không công nhận cần nêu lý do."))
+        outcome = "recognised" if recognised else "not_recognised"
+        db["decisions"].upsert({"assessment_id": assessment_id, "outcome": outcome, "reason": reason,
+                                "decided_by": actor, "decided_at": audit.now()}, pk="assessment_id")
+        return _transition(db, row, outcome, actor, reason)
+
+
+def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str, *,
+           authority: str | None = None) -> dict[str, Any]:
+    """Revoke a recognition, the only change a recognised assessment allows (``authority`` as in :func:`decide`)."""
+    limits.bounded(reason, "reason", limits.REASON)
+    if not (reason or "").strip():
+        raise TransitionRefused("revoking a recognition needs a reason", N_("Thu hồi công nhận cần có lý do."))
+    with transaction(db):
+        row = get(db, assessment_id)
+        _require_authority(db, row, authority, "revoke")
+        _require(row, ("recognised",), "revoke")
+        db.execute("update decisions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "
+                   "where assessment_id = ?", [audit.now(), actor, reason, assessment_id])
+        return _transition(db, row, "revoked", actor, reason)

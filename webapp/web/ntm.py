@@ -1,0 +1,66 @@
+"""``/assessments/<id>/ntm``: a unit's child-related NTM (nông thôn mới) indicators
+(which set and levels apply: :mod:`webapp.store.ntm`)."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from flask import Blueprint, render_template
+
+import criteria.ntm
+from criteria.ntm.schema import CountZero, NtmSet
+from scoring.ntm import IndicatorStatus, evaluate_ntm
+from scoring.numbers import format_number
+from webapp.store import urban, workflow
+from webapp.store.ntm import ntm_context, values_of
+from webapp.store.rounds import get_round
+from webapp.store.units import get_unit
+
+from .auth import assessment_for, login_required
+from .db import get_db
+
+bp = Blueprint("ntm", __name__)
+
+CSS = {"đạt": "met", "không đạt": "not-met", "thiếu dữ liệu": "missing"}
+
+
+def display_rows(ntm_set: NtmSet, statuses: list[IndicatorStatus]) -> list[dict[str, Any]]:
+    """Table rows: the status, its CSS class, the value as a person reads it, the level."""
+    kinds = {ind.id: ind.mapping for ind in ntm_set.indicators}
+    rows = []
+    for s in statuses:
+        value = None
+        if s.value is not None:
+            if isinstance(kinds.get(s.indicator_id), CountZero):
+                value = format_number(s.value, 0)
+            else:
+                value = format_number(s.value * 100, 2) + "%"
+        rows.append({"s": s, "value": value, "level": None if s.level is None else format_number(s.level, 2) + "%",
+                     "css": CSS.get(s.status, "missing")})
+    return rows
+
+
+@bp.route("/assessments/<int:assessment_id>/ntm")
+@login_required
+def unit(assessment_id: int):
+    row = assessment_for(assessment_id)
+    db = get_db()
+    unit_row = get_unit(db, row["unit_id"])
+    common = {"row": row, "unit": unit_row, "status_names": workflow.STATUS_NAMES,
+              "urban": _urban_status(db, row, unit_row)}
+    try:
+        ctx = ntm_context(db, row)
+    except ValueError as exc:
+        return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
+    nset = criteria.ntm.get(ctx.ntm_set_id)
+    statuses = evaluate_ntm(nset, values_of(row), ctx.area.area)
+    return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
+                           ntm_set=nset, area=nset.area(ctx.area.area))
+
+
+def _urban_status(db: sqlite_utils.Database, row: dict[str, Any], unit_row: dict[str, Any]) -> dict[str, Any]:
+    """For a ward or township: its civilised-urban status as of the round's year (``status`` None if unrecorded)."""
+    if unit_row["type"] not in urban.URBAN_TYPES:
+        return {}
+    year = get_round(db, row["round_id"])["year"]
+    return {"year": year, "status": urban.status_for(db, [unit_row["id"]], year).get(unit_row["id"])}

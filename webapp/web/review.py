@@ -1,0 +1,295 @@
+"""Reviewers: the queue of submitted assessments and per-criterion verification.
+
+A reviewer (district in the three-tier profile, province in the two-tier one) sees the
+assessments of their jurisdiction, compares declared with verified values criterion by
+criterion, accepts, asks for clarification or adjusts values (with a reason), then returns
+the assessment to the commune or closes the review (verify). Every refusal of the workflow
+is shown as a message with what the reviewer typed kept on the page.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+import scoring
+from scoring import InvalidInputs
+from webapp.store import accounts, units, workflow
+from webapp.store.errors import StaleEdit, TransitionRefused
+from webapp.store.limits import TextTooLong
+from webapp.store.rounds import criteria_for, get_round
+from webapp.store.vietnamese import nfc
+
+from . import pagecache
+from .auth import assessment_for, current_user, roles_required
+from .db import get_db
+from .formatting import _lang
+from .refusals import refusal
+
+bp = Blueprint("review", __name__)
+
+# Queue filters: what the reviewer asks to see → the statuses shown.
+FILTERS = {
+    "pending": ("submitted", "resubmitted"),
+    "returned": ("returned",),
+    "verified": ("verified",),
+}
+
+
+def filter_names() -> dict[str, str]:
+    return {"pending": _("Chờ thẩm định (đã nộp, đã nộp lại)"), "returned": _("Đã trả lại để bổ sung"),
+            "verified": _("Đã thẩm định")}
+
+
+def review_names() -> dict[str, str]:
+    """The reviewer's statuses of one criterion, as the interface says them."""
+    return {"accepted": _("Chấp nhận"), "needs_clarification": _("Cần giải trình, bổ sung"),
+            "adjusted": _("Điều chỉnh số liệu")}
+
+
+def _summary(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(row["result"] or "{}")
+    except (TypeError, ValueError):
+        return {}
+
+
+def provisional_of(db: Any, rows: list[dict[str, Any]]) -> bool:
+    """Whether any shown result rests on provisional criteria (stored summary, else the set)."""
+    for row in rows:
+        summary = _summary(row)
+        if "provisional" in summary:
+            if summary["provisional"]:
+                return True
+        elif criteria_for(db, row["criteria_hash"]).has_provisional_values:
+            return True
+    return False
+
+
+@bp.route("/review")
+@roles_required("reviewer")
+def queue():
+    """Assessments of the reviewer's jurisdiction waiting for review (or returned / verified)."""
+    db, user = get_db(), current_user()
+    chosen = request.args.get("status", "pending")
+    if chosen not in FILTERS:
+        chosen = "pending"
+    statuses = FILTERS[chosen]
+    candidates = list(db.query(
+        f"select a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.result, a.criteria_hash, "
+        f"r.name round_name, r.year, r.review_deadline, r.submission_deadline "
+        f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
+        f"where a.status in ({', '.join('?' * len(statuses))}) "
+        f"order by u.sort_key, r.year desc, r.id desc", list(statuses)))
+    rows = []
+    for row in candidates:
+        if not accounts.within(db, row["unit_id"], user.scope_unit_id):
+            continue
+        row["full_name"] = units.full_name(db, units.get_unit(db, row["unit_id"]))
+        rows.append(row)
+    return render_template("review/queue.html", rows=rows, chosen=chosen, filters=filter_names(),
+                           status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
+
+
+def _as_form(value: Any) -> str:
+    if value is True:
+        return "có"
+    if value is False:
+        return "không"
+    return "" if value is None else str(value)
+
+
+def _criterion_inputs(crit: Any) -> list[str]:
+    names: list[str] = []
+    for item in crit.items:
+        for name in item.rule.input_names:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
+             kept: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the review page needs: both results, per-criterion fields, items, evidence.
+
+    ``posted`` is the criterion form that was refused (its number, status, comment, values
+    and field errors), shown back as typed; ``kept`` holds the text of the return/reopen forms.
+    """
+    db = get_db()
+    cset = criteria_for(db, row["criteria_hash"])
+    unit = units.get_unit(db, row["unit_id"])
+    declared = workflow.score_of(db, row, "declared")
+    verified = workflow.score_of(db, row, "verified") if row["verified"] else None
+    shown = verified or declared
+    done = workflow.reviews(db, row["id"])
+    evidence = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
+    files = list(db["attachments"].rows_where("assessment_id = ?", [row["id"]], order_by="id"))
+    files_by_item: dict[str | None, list[dict[str, Any]]] = {}
+    for f in files:
+        files_by_item.setdefault(f["item_id"], []).append(f)
+    lang = _lang()
+    sections = []
+    for crit in cset.criteria:
+        mine = posted if posted and posted["criterion"] == crit.number else None
+        review = done.get(crit.number)
+        fields = []
+        for name in _criterion_inputs(crit):
+            declared_value = row["declared"].get(name)
+            verified_value = row["verified"].get(name) if row["verified"] else None
+            fields.append({
+                "name": name, "spec": cset.inputs[name], "declared": declared_value, "verified": verified_value,
+                "changed": bool(row["verified"]) and declared_value != verified_value,
+                "value": mine["values"].get(name, "") if mine else _as_form(verified_value),
+                "error": (mine or {}).get("errors", {}).get(name),
+            })
+        items = []
+        for item in crit.items:
+            items.append({
+                "item": item,
+                "declared": declared.items[item.id].explanation(declared.inputs, lang),
+                "verified": verified.items[item.id].explanation(verified.inputs, lang) if verified else None,
+                "evidence": evidence.get(item.id, ""),
+                "files": files_by_item.get(item.id, []),
+            })
+        sections.append({
+            "criterion": crit, "fields": fields, "item_rows": items, "review": review,
+            "declared_points": declared.criteria[crit.number].points,
+            "verified_points": verified.criteria[crit.number].points if verified else None,
+            "status": mine["status"] if mine else (review["status"] if review else ""),
+            "comment": mine["comment"] if mine else ((review["comment"] or "") if review else ""),
+            "refused": mine is not None,
+        })
+    open_ = [c.number for c in cset.criteria if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
+    return {
+        "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": get_round(db, row["round_id"]),
+        "cset": cset, "sections": sections, "declared": declared, "verified": verified, "result": shown,
+        "general_files": files_by_item.get(None, []), "status_name": workflow.STATUS_NAMES[row["status"]],
+        "reviewable": row["status"] in workflow.UNDER_REVIEW,
+        "reopenable": row["status"] in ("verified", "not_recognised"),
+        "open_criteria": open_, "review_names": review_names(), "kept": kept or {},
+        "provisional": shown.provisional,
+    }
+
+
+def _render(row: dict[str, Any], code: int = 200, **kwargs: Any):
+    return render_template("review/review.html", **_context(row, **kwargs)), code
+
+
+def refused_code(exc: Exception, text: str) -> int:
+    """422 for a text that is missing or too long (the user fixes the input), 409 for a refusal by state."""
+    return 409 if text and not isinstance(exc, TextTooLong) else 422
+
+
+def _back(assessment_id: int, anchor: str | None = None):
+    return redirect(url_for("review.review", assessment_id=assessment_id, _anchor=anchor), code=303)
+
+
+@bp.route("/assessments/<int:assessment_id>/review")
+@roles_required("reviewer")
+def review(assessment_id: int):
+    assessment_for(assessment_id, act_as="reviewer")
+    return pagecache.render("review/review.html", assessment_id,
+                            lambda: _context(workflow.get(get_db(), assessment_id)))
+
+
+def _typed_equal(cset: Any, name: str, raw: str, current: Any) -> bool:
+    """Whether the typed text means the stored value (``1.200`` is 1200, ``có`` is True)."""
+    if raw == "":
+        return current is None
+    typed, problems = scoring.validate_inputs({name: raw}, cset, partial=True)
+    return not problems and typed.get(name) == current
+
+
+@bp.route("/assessments/<int:assessment_id>/review/<int:criterion>", methods=["POST"])
+@roles_required("reviewer")
+def review_criterion(assessment_id: int, criterion: int):
+    row = assessment_for(assessment_id, act_as="reviewer")
+    db = get_db()
+    cset = criteria_for(db, row["criteria_hash"])
+    crit = next((c for c in cset.criteria if c.number == criterion), None)
+    if crit is None:
+        abort(404)
+    status = request.form.get("status", "")
+    comment = nfc(request.form.get("comment", "")).strip()
+    values = {name: nfc(request.form[name]).strip() for name in _criterion_inputs(crit) if name in request.form}
+    posted = {"criterion": criterion, "status": status, "comment": comment, "values": values, "errors": {}}
+    # Only values the reviewer changed are adjustments; unchanged prefilled values are not.
+    adjusted = {name: raw for name, raw in values.items()
+                if not _typed_equal(cset, name, raw, row["verified"].get(name))}
+    prefix = _("Chưa lưu kết quả thẩm định tiêu chí %(n)s:", n=criterion)
+    if status not in workflow.REVIEW_STATUSES:
+        flash(f"{prefix} {_('hãy chọn Chấp nhận, Cần giải trình hoặc Điều chỉnh số liệu.')}", "error")
+        return _render(row, 422, posted=posted)
+    try:
+        workflow.review_criterion(db, assessment_id, criterion, status, current_user().username,
+                                  comment=comment or None, adjusted=adjusted or None,
+                                  base_version=workflow.base_version(request.form.get("version"), row["version"]))
+    except InvalidInputs as exc:
+        lang = _lang()
+        posted["errors"] = {p.field: p.message(lang) for p in exc.problems}
+        details = "; ".join(f"{cset.inputs[p.field].label.vi if lang == 'vi' else cset.inputs[p.field].label.en}"
+                            f" {p.message(lang)}" if p.field in cset.inputs else f"{p.field}: {p.message(lang)}"
+                            for p in exc.problems)
+        flash(f"{prefix} {_('có giá trị không hợp lệ')} — {details}", "error")
+        return _render(row, 422, posted=posted)
+    except StaleEdit as exc:
+        flash(f"{prefix} " + _("người khác vừa cập nhật hồ sơ này (phiên bản %(v)s). Nội dung bạn nhập vẫn còn "
+                               "dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
+        return _render(workflow.get(db, assessment_id), 409, posted=posted)
+    except (TransitionRefused, TextTooLong) as exc:
+        flash(f"{prefix} {refusal(exc)}", "error")
+        return _render(workflow.get(db, assessment_id), 422 if isinstance(exc, TextTooLong) else 409,
+                       posted=posted)
+    flash(_("Đã lưu kết quả thẩm định tiêu chí %(n)s.", n=criterion), "ok")
+    return _back(assessment_id, f"criterion-{criterion}")
+
+
+@bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
+@roles_required("reviewer")
+def return_assessment(assessment_id: int):
+    row = assessment_for(assessment_id, act_as="reviewer")
+    db = get_db()
+    comment = nfc(request.form.get("comment", "")).strip()
+    try:
+        workflow.return_for_clarification(db, assessment_id, current_user().username, comment)
+    except (TransitionRefused, TextTooLong) as exc:
+        flash(_("Chưa trả lại hồ sơ: %(m)s", m=refusal(exc)), "error")
+        return _render(workflow.get(db, row["id"]), refused_code(exc, comment), kept={"return": comment})
+    flash(_("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."), "ok")
+    return _back(assessment_id)
+
+
+@bp.route("/assessments/<int:assessment_id>/verify", methods=["POST"])
+@roles_required("reviewer")
+def verify(assessment_id: int):
+    row = assessment_for(assessment_id, act_as="reviewer")
+    db = get_db()
+    try:
+        workflow.verify(db, assessment_id, current_user().username)
+    except InvalidInputs as exc:
+        lang = _lang()
+        flash(_("Chưa hoàn thành thẩm định: số liệu thẩm định chưa đầy đủ hoặc không hợp lệ — %(m)s",
+                m="; ".join(f"{p.field}: {p.message(lang)}" for p in exc.problems)), "error")
+        return _render(workflow.get(db, row["id"]), 409)
+    except TransitionRefused as exc:
+        flash(_("Chưa hoàn thành thẩm định: %(m)s", m=refusal(exc)), "error")
+        return _render(workflow.get(db, row["id"]), 409)
+    flash(_("Đã hoàn thành thẩm định. Hồ sơ chuyển đến người có thẩm quyền công nhận."), "ok")
+    return _back(assessment_id)
+
+
+@bp.route("/assessments/<int:assessment_id>/reopen", methods=["POST"])
+@roles_required("reviewer")
+def reopen(assessment_id: int):
+    row = assessment_for(assessment_id, act_as="reviewer")
+    db = get_db()
+    reason = nfc(request.form.get("reason", "")).strip()
+    try:
+        workflow.reopen(db, assessment_id, current_user().username, reason)
+    except (TransitionRefused, TextTooLong) as exc:
+        flash(_("Chưa mở lại thẩm định: %(m)s", m=refusal(exc)), "error")
+        return _render(workflow.get(db, row["id"]), refused_code(exc, reason), kept={"reopen": reason})
+    flash(_("Đã mở lại hồ sơ để thẩm định."), "ok")
+    return _back(assessment_id)
