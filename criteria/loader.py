@@ -90,4 +90,6 @@ def _message(error: dict[str, Any], path: PathKey, kinds: tuple[str, ...], what:
         return f"missing required key 'kind'; expected one of: {', '.join(kinds)}"
     if kind == "literal_error":
         return f"{error['msg']}, got {error['input']!r}"
-    return f"{error['msg']} (got {error['input']!r})" if "input" in error and not isinstance(error["input"], (dict, list)) else error["msg"]
+    if "input" in error and not isinstance(error["input"], (dict, list)):
+        return f"{error['msg']} (got {error['input']!r})"
+    return error["msg"]

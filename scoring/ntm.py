@@ -142,7 +142,8 @@ def _percent(value: Fraction) -> str:
     return f"{shown}%" if exact else f"≈ {shown}%"
 
 
-def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str, area_name: str) -> tuple[Status, str, dict[str, Any]]:
+def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
+          area_name: str) -> tuple[Status, str, dict[str, Any]]:
     num, den = _count(values, m.numerator), _count(values, m.denominator)
     level = m.levels.get(area_id)
     extra: dict[str, Any] = {"level": level}

@@ -18,7 +18,8 @@ NTM_DIR = Path(__file__).parent
 CF_SET_ID = "qd06-2019"
 """The child-friendly set whose inputs the shipped NTM mappings read."""
 
-__all__ = ["CF_SET_ID", "Indicator", "NTM_DIR", "NtmSet", "check_set", "get", "load_file", "load_text", "shipped", "shipped_files"]
+__all__ = ["CF_SET_ID", "Indicator", "NTM_DIR", "NtmSet", "check_set", "get", "load_file", "load_text", "shipped",
+           "shipped_files"]
 
 
 def shipped_files() -> list[Path]:
