@@ -37,7 +37,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from typing import Any
 
 import openpyxl
@@ -242,7 +241,7 @@ def _blank(value: Any) -> bool:
 
 
 def _key(value: Any) -> str:
-    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+    return "" if value is None else nfc(str(value)).strip()
 
 
 def _unreadable(reason: str, value: Any = None) -> UnreadableImport:
