@@ -25,8 +25,6 @@ from . import records, vn
 DOC_KINDS = {"Quyết định": "QĐ", "Nghị định": "NĐ", "Thông tư": "TT", "Nghị quyết": "NQ", "Chỉ thị": "CT",
              "Luật": "QH"}
 UNIT_WORDS = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
-REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giải trình, bổ sung",
-                "adjusted": "Điều chỉnh số liệu"}
 STATUS_TEXT = {
     "valid": "Giấy công nhận CÒN HIỆU LỰC",
     "not_yet_valid": "Giấy công nhận CHƯA CÓ HIỆU LỰC (trước ngày ký quyết định)",
@@ -336,7 +334,7 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
         criteria.append({
             "number": crit["number"], "name": crit["name"], "max_points": crit["max_points"],
             "declared_points": crit["points"], "verified_points": v_crit["points"] if v_crit else None,
-            "review": ({"status": REVIEW_NAMES.get(review["status"], review["status"]),
+            "review": ({"status": workflow.REVIEW_NAMES.get(review["status"], review["status"]),
                         "comment": review["comment"] or "", "reviewer": review["reviewer"],
                         "at": vietnamese.short_date(review["at"])} if review else None),
             "items": items,
