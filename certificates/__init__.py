@@ -7,5 +7,6 @@ Liberation Serif fonts only.
 * :mod:`certificates.contexts` — what each document says, read from the database;
 * :mod:`certificates.records` — issued decisions, certificates, verification codes;
 * :mod:`certificates.bundle` — a round's certificates as one ZIP;
-* :mod:`certificates.vn` — Vietnamese dates, numbers, capitals (all NFC).
+* :mod:`certificates.vn` — what printed documents add to :mod:`webapp.store.vietnamese`: long dates
+  with blanks, Vietnamese numbers, yes/no.
 """

@@ -10,9 +10,10 @@ from typing import IO, Any
 import sqlite_utils
 
 from scoring.cells import csv_row
+from webapp.store import vietnamese
 from webapp.store.units import get_unit
 
-from . import contexts, pool, vn
+from . import contexts, pool
 
 
 def certificates_zip(db: sqlite_utils.Database, documents: Iterable[dict[str, Any]], public_url: str,
@@ -28,11 +29,11 @@ def certificates_zip(db: sqlite_utils.Database, documents: Iterable[dict[str, An
     writer = csv.writer(listing)
     writer.writerow(["so_quyet_dinh", "ngay_ky", "so_vao_so", "don_vi", "ma_xac_minh", "co_gia_tri_den", "tep"])
     for document in documents:
-        issuer = vn.slug(get_unit(db, document["issuer_unit_id"])["name"])
-        signed = vn.as_date(document["signed_on"])
+        issuer = vietnamese.slug(get_unit(db, document["issuer_unit_id"])["name"])
+        signed = vietnamese.as_date(document["signed_on"])
         stamp = (signed.year, signed.month, signed.day, 0, 0, 0)
         for context in contexts.certificate_contexts(db, document["id"], public_url):
-            unit = vn.slug(context["unit"]["full_name"].split(",")[0])
+            unit = vietnamese.slug(context["unit"]["full_name"].split(",")[0])
             name = f"{document['year']}/{issuer}/{context['serial']}-{unit}.pdf"
             names.append((name, stamp))
             jobs.append(("certificate", context))

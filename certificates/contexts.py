@@ -14,7 +14,7 @@ import sqlite_utils
 
 import scoring
 from criteria.schema import CriteriaSet, LegalReference
-from webapp.store import audit, urban, workflow
+from webapp.store import audit, urban, vietnamese, workflow
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_status
 from webapp.store.rounds import criteria_for, get_round
@@ -25,8 +25,6 @@ from . import records, vn
 DOC_KINDS = {"Quyết định": "QĐ", "Nghị định": "NĐ", "Thông tư": "TT", "Nghị quyết": "NQ", "Chỉ thị": "CT",
              "Luật": "QH"}
 UNIT_WORDS = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn", "dac_khu": "đặc khu"}
-REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giải trình, bổ sung",
-                "adjusted": "Điều chỉnh số liệu"}
 STATUS_TEXT = {
     "valid": "Giấy công nhận CÒN HIỆU LỰC",
     "not_yet_valid": "Giấy công nhận CHƯA CÓ HIỆU LỰC (trước ngày ký quyết định)",
@@ -54,7 +52,7 @@ def issuer_of(db: sqlite_utils.Database, unit: dict[str, Any]) -> dict[str, Any]
     level = f"{TYPE_NAMES[unit['type']].lower()} {unit['name']}"
     parent = get_unit(db, unit["parent_id"]) if unit["parent_id"] else None
     return {
-        "lines": ["ỦY BAN NHÂN DÂN", vn.upper(level)],
+        "lines": ["ỦY BAN NHÂN DÂN", vietnamese.upper(level)],
         "authority": f"Chủ tịch Ủy ban nhân dân {level}",
         "authority_name": f"Ủy ban nhân dân {level}",
         "parent_name": (f"Ủy ban nhân dân {TYPE_NAMES[parent['type']].lower()} {parent['name']}"
@@ -267,9 +265,9 @@ def verification(db: sqlite_utils.Database, code: str, today: dt.date | None = N
         return shown
     return {**shown, "unit": full_name(db, get_unit(db, result["unit_id"])),
             "issuer": issuer_of(db, get_unit(db, result["issuer_unit_id"]))["authority"],
-            "number": result["number"], "signed_on": vn.short_date(result["signed_on"]),
-            "valid_until": vn.short_date(result["valid_until"]),
-            "revoked_on": vn.short_date(result["revoked_at"]), "revoke_reason": result["revoke_reason"] or ""}
+            "number": result["number"], "signed_on": vietnamese.short_date(result["signed_on"]),
+            "valid_until": vietnamese.short_date(result["valid_until"]),
+            "revoked_on": vietnamese.short_date(result["revoked_at"]), "revoke_reason": result["revoke_reason"] or ""}
 
 
 # ---- evaluation report ---------------------------------------------------------------------
@@ -336,12 +334,12 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
         criteria.append({
             "number": crit["number"], "name": crit["name"], "max_points": crit["max_points"],
             "declared_points": crit["points"], "verified_points": v_crit["points"] if v_crit else None,
-            "review": ({"status": REVIEW_NAMES.get(review["status"], review["status"]),
+            "review": ({"status": workflow.REVIEW_NAMES.get(review["status"], review["status"]),
                         "comment": review["comment"] or "", "reviewer": review["reviewer"],
-                        "at": vn.short_date(review["at"])} if review else None),
+                        "at": vietnamese.short_date(review["at"])} if review else None),
             "items": items,
         })
-    history = [{"at": vn.short_date(e["at"]), "actor": e["actor"],
+    history = [{"at": vietnamese.short_date(e["at"]), "actor": e["actor"],
                 "from": workflow.STATUS_NAMES.get(e["old"] or "", e["old"] or ""),
                 "to": workflow.STATUS_NAMES.get(e["new"] or "", e["new"] or ""), "reason": e["reason"] or ""}
                for e in audit.entries(db, "assessment", assessment_id) if e["action"] == "status"]
@@ -354,7 +352,7 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
     category = cset.category(unit["category"] or "")
     return {
         "doc": {**doc_flags(cset), "specimen": False},
-        "issuer": issuer, "place": issuer["place"], "date": today or vn.today(),
+        "issuer": issuer, "place": issuer["place"], "date": today or vietnamese.today(),
         **standard_texts(cset, round_row["year"]),
         "unit": {"full_name": full_name(db, unit), "code": unit["code"]},
         "round": {"name": round_row["name"], "year": round_row["year"]},
@@ -370,8 +368,8 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
                        for c in decided.conditions],
         "criteria": criteria,
         "decision": ({"outcome": workflow.STATUS_NAMES.get(decision["outcome"], decision["outcome"]),
-                      "reason": decision["reason"] or "", "at": vn.short_date(decision["decided_at"]),
-                      "revoked_at": vn.short_date(decision["revoked_at"]),
+                      "reason": decision["reason"] or "", "at": vietnamese.short_date(decision["decided_at"]),
+                      "revoked_at": vietnamese.short_date(decision["revoked_at"]),
                       "revoke_reason": decision["revoke_reason"] or ""} if decision else None),
         "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
                          "code": cert["code"]} if cert else None),

@@ -15,13 +15,11 @@ from typing import Any
 
 import sqlite_utils
 
-from webapp.store import accounts, audit
+from webapp.store import accounts, audit, vietnamese
 from webapp.store.db import transaction
 from webapp.store.errors import N_, NotFound, StorageError
 from webapp.store.rounds import criteria_for, get_round, is_recognising_authority
 from webapp.store.units import get_unit, profiles
-
-from . import vn
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
 CODE_LENGTH = 10  # 31^10 ≈ 8·10^14 (49.5 bits): not guessable at any request rate
@@ -49,7 +47,7 @@ def normalise_code(text: str) -> str | None:
 
 def normalise_number(text: str) -> str:
     """``125`` → ``125/QĐ-UBND``; ``125/qd-ubnd`` → ``125/QĐ-UBND``; refuses anything else."""
-    number = vn.upper(" ".join(str(text or "").split())).replace(" ", "")
+    number = vietnamese.upper(" ".join(str(text or "").split())).replace(" ", "")
     if number.isdigit():
         number += "/QĐ-UBND"
     number = number.replace("/QD-", "/QĐ-")
@@ -62,7 +60,7 @@ def normalise_number(text: str) -> str:
 def _date(value: Any, field: str) -> dt.date:
     """``value`` as a date; refused naming the form's ``field`` (``signed_on``, ``valid_until``)."""
     try:
-        day = vn.as_date(value)
+        day = vietnamese.as_date(value)
     except ValueError:
         day = None
     if day is None:
@@ -75,20 +73,21 @@ def _date(value: Any, field: str) -> dt.date:
 def check_dates(round_row: dict[str, Any], signed: dt.date, until: dt.date, today: dt.date | None = None) -> None:
     """A decision is signed after its round's evaluation began (1 January of the round's year), not
     after today (Vietnam), and its certificates are valid from that day to ``until``."""
-    today = today or vn.today()
+    today = today or vietnamese.today()
     if signed > today:
         raise DocumentError(f"the signing date {signed} is in the future (today is {today})",
                             N_("%(field)s %(date)s là ngày trong tương lai (hôm nay là %(today)s)."),
-                            field=FIELDS["signed_on"], date=vn.short_date(signed), today=vn.short_date(today))
+                            field=FIELDS["signed_on"], date=vietnamese.short_date(signed),
+                            today=vietnamese.short_date(today))
     start = dt.date(round_row["year"], 1, 1)
     if signed < start:
         raise DocumentError(f"the signing date {signed} is before the round's evaluation year {round_row['year']}",
                             N_("%(field)s %(date)s trước năm đánh giá %(year)s của đợt này."),
-                            field=FIELDS["signed_on"], date=vn.short_date(signed), year=round_row["year"])
+                            field=FIELDS["signed_on"], date=vietnamese.short_date(signed), year=round_row["year"])
     if until < signed:
         raise DocumentError("the certificates cannot expire before the decision is signed",
                             N_("%(field)s %(until)s trước ngày ký %(date)s."), field=FIELDS["valid_until"],
-                            until=vn.short_date(until), date=vn.short_date(signed))
+                            until=vietnamese.short_date(until), date=vietnamese.short_date(signed))
 
 
 def check_issuer(db: sqlite_utils.Database, round_row: dict[str, Any], issuer_unit_id: str) -> dict[str, Any]:
@@ -120,8 +119,9 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
     number = normalise_number(number)
     signed = _date(signed_on, "signed_on")
     until = _date(valid_until, "valid_until")
-    title = "\n".join(vn.upper(line.strip()) for line in re.split(r"\s*[/\n]\s*", signer_title or "") if line.strip())
-    name = " ".join(vn.nfc(signer_name or "").split())
+    lines = re.split(r"\s*[/\n]\s*", signer_title or "")
+    title = "\n".join(vietnamese.upper(line.strip()) for line in lines if line.strip())
+    name = " ".join(vietnamese.nfc(signer_name or "").split())
     if not title or not name:
         raise DocumentError("the decision needs the signer's title and name",
                             N_("Quyết định cần thẩm quyền, chức vụ và họ tên người ký."))
@@ -190,7 +190,7 @@ def verify(db: sqlite_utils.Database, code: str, today: dt.date | None = None) -
             "left join decisions d on d.assessment_id = c.assessment_id where c.code = ?", [normal]), None)
     if row is None:
         return {"code": normal, "status": "unknown", "specimen": False}
-    day = today or vn.today()
+    day = today or vietnamese.today()
     if row["status"] != "recognised" or row["revoked_at"] is not None:
         status = "revoked"  # revoked (the only way a recognised assessment changes)
     elif day < dt.date.fromisoformat(row["signed_on"]):

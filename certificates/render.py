@@ -27,6 +27,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from PIL import Image
 
+from webapp.store import vietnamese
+
 from . import native, vn
 
 native.require()  # a missing Pango is one line naming its package, not WeasyPrint's page of advice
@@ -137,15 +139,15 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
     if isinstance(value, str):
-        return vn.nfc(value)
+        return vietnamese.nfc(value)
     return value
 
 
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       finalize=_finalize, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-    env.filters.update(vndate=vn.short_date, longdate=vn.long_date, number=vn.number, upper_vi=vn.upper,
-                       yes_no=vn.yes_no)
+    env.filters.update(vndate=vietnamese.short_date, longdate=vn.long_date, number=vn.number,
+                       upper_vi=vietnamese.upper, yes_no=vn.yes_no)
     return env
 
 
@@ -172,7 +174,7 @@ class Renderer:
         """The document's HTML (autoescaped, NFC)."""
         if kind not in KINDS:
             raise RenderError(f"unknown document kind {kind!r} (known: {', '.join(KINDS)})")
-        return vn.nfc(self.env.get_template(KINDS[kind][0]).render(**context))
+        return vietnamese.nfc(self.env.get_template(KINDS[kind][0]).render(**context))
 
     def document(self, kind: str, context: dict[str, Any]) -> Document:
         """The laid-out document (pages), not yet written."""

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from certificates import pool, records, render
 from scoring.cells import csv_cell, from_csv
 from webapp.cli.main import cfc
-from webapp.store import accounts, periodic, transfer, urban, workflow
+from webapp.store import accounts, periodic, transfer, urban, vietnamese, workflow
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.store.errors import TransitionRefused
 from webapp.web.app import create_app
@@ -209,18 +209,16 @@ def test_verify_page_shows_the_revocation_date_and_reason(db_path: Path, tmp_pat
         revoked_at = db.execute("select revoked_at from decisions where assessment_id = ?",
                                 [cert["assessment_id"]]).fetchone()[0]
     page = app_for(db_path, tmp_path).test_client().get(f"/verify/{cert['code']}").get_data(as_text=True)
-    from certificates import vn
     assert 'data-status="revoked"' in page and "ĐÃ BỊ THU HỒI" in page
     assert re.search(r'id="verify-revoked">([^<]*)<', page).group(1).strip() == \
-        f"Ngày {vn.short_date(revoked_at)} — Lý do: Hậu kiểm phát hiện số liệu sai lệch"
+        f"Ngày {vietnamese.short_date(revoked_at)} — Lý do: Hậu kiểm phát hiện số liệu sai lệch"
 
 
 def test_a_certificate_is_not_valid_before_its_decision_date(db_path: Path, tmp_path: Path) -> None:
     cert = issue_decision(db_path)[0]
     with opened(db_path) as db:
-        from certificates import vn
-        assert records.verify(db, cert["code"], today=vn.as_date("2024-12-15"))["status"] == "not_yet_valid"
-        assert records.verify(db, cert["code"], today=vn.as_date("2024-12-16"))["status"] == "valid"
+        assert records.verify(db, cert["code"], today=vietnamese.as_date("2024-12-15"))["status"] == "not_yet_valid"
+        assert records.verify(db, cert["code"], today=vietnamese.as_date("2024-12-16"))["status"] == "valid"
         # a decision dated ahead (stored before dates were checked) is not yet valid today
         db.execute("update recognition_documents set signed_on = '2027-01-01'")
         db.conn.commit()

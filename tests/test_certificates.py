@@ -33,7 +33,7 @@ from click.testing import CliRunner
 import criteria
 from certificates import contexts, pool, records, render, vn
 from webapp.cli.main import cfc
-from webapp.store import accounts, units, workflow
+from webapp.store import accounts, units, vietnamese, workflow
 from webapp.store import db as webdb
 from webapp.store.rounds import create_round
 from webapp.web.app import create_app
@@ -192,7 +192,7 @@ def docs(world: dict[str, Any]) -> dict[str, bytes]:
             "certificate": render.render_pdf("certificate", certificate_of(db, world["decision"], DUC_LONG)),
             "decision": render.render_pdf("decision", contexts.decision_context(db, world["decision"])),
             "report": render.render_pdf("report", contexts.report_context(db, world["duc_long"],
-                                                                          today=vn.as_date("2025-01-10"))),
+                                                                          today=vietnamese.as_date("2025-01-10"))),
             "certificate25": render.render_pdf("certificate",
                                                certificate_of(db, world["decision25"], DUC_LONG_2025)),
             "decision25": render.render_pdf("decision", contexts.decision_context(db, world["decision25"])),
@@ -503,9 +503,9 @@ def test_codes_and_numbers_and_dates() -> None:
     assert vn.long_date("2025-02-15") == "ngày 15 tháng 02 năm 2025"
     assert vn.long_date("2025-03-09") == "ngày 09 tháng 3 năm 2025"
     assert vn.long_date("2024-12-16") == "ngày 16 tháng 12 năm 2024"
-    assert vn.short_date("2024-12-16T20:30:00+00:00") == "17/12/2024"  # a timestamp is dated in Vietnam
+    assert vietnamese.short_date("2024-12-16T20:30:00+00:00") == "17/12/2024"  # a timestamp is dated in Vietnam
     assert vn.number(1234567) == "1.234.567" and vn.number(903.75, 1) == "903,8"
-    assert vn.upper("huyện Thạch An") == "HUYỆN THẠCH AN"
+    assert vietnamese.upper("huyện Thạch An") == "HUYỆN THẠCH AN"
 
 
 def test_verification_states(world: dict[str, Any], db_copy: Path) -> None:
@@ -513,8 +513,8 @@ def test_verification_states(world: dict[str, Any], db_copy: Path) -> None:
         code = world["codes"][world["kim_dong"]]
         found = records.verify(db, code)
         assert (found["code"], found["status"], found["specimen"]) == (code, "valid", True)
-        assert records.verify(db, code, today=vn.as_date("2028-01-01"))["status"] == "expired"
-        assert records.verify(db, code, today=vn.as_date("2024-12-15"))["status"] == "not_yet_valid"
+        assert records.verify(db, code, today=vietnamese.as_date("2028-01-01"))["status"] == "expired"
+        assert records.verify(db, code, today=vietnamese.as_date("2024-12-15"))["status"] == "not_yet_valid"
         workflow.revoke(db, world["kim_dong"], "authority", "Phát hiện sai lệch số liệu.")
         assert records.verify(db, code)["status"] == "revoked"
         assert records.verify(db, "ZZZZZ-ZZZZZ")["status"] == "unknown"

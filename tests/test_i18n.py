@@ -105,7 +105,8 @@ def test_status_review_and_role_names_are_translated(catalog: Catalog) -> None:
     expected = {"Bản nháp": "Draft", "Đã nộp": "Submitted", "Đã nộp lại": "Resubmitted",
                 "Đã thẩm định": "Verified", "Được công nhận": "Recognised", "Không được công nhận": "Not recognised",
                 "Đã thu hồi công nhận": "Recognition revoked", "Chấp nhận": "Accepted",
-                "Cần làm rõ": "Needs clarification", "Điều chỉnh": "Adjusted", "Cán bộ xã": "Commune officer",
+                "Cần giải trình, bổ sung": "Explanation or additional information needed",
+                "Điều chỉnh số liệu": "Figures adjusted", "Cán bộ xã": "Commune officer",
                 "Quản trị hệ thống": "System administrator"}
     assert {msgid: catalog.get(msgid).string for msgid in expected} == expected
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import scoring
+from certificates import contexts
 from webapp.store import accounts, attachments, units, workflow
 from webapp.store.rounds import criteria_for
 from webapp.web.app import create_app
@@ -247,7 +248,7 @@ def test_refused_reviews_are_flashed_and_keep_the_input(app, db_path, district) 
     response = client.post(f"/assessments/{aid}/review/3", data={
         "status": "accepted", "comment": "ok", "version": version, "abused_children": "7"})
     assert response.status_code == 409
-    assert any("Chỉ sửa được số liệu khi chọn «Điều chỉnh»" in m for m in flashes(response))
+    assert any("Chỉ sửa được số liệu khi chọn «Điều chỉnh số liệu»" in m for m in flashes(response))
 
     # an invalid value: the reason next to the field, the value kept
     response = client.post(f"/assessments/{aid}/review/3", data={
@@ -310,6 +311,34 @@ def test_reopen_requires_a_reason(app, db_path, district) -> None:
     assert status_of(db_path, aid) == "resubmitted"
 
 
+def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_report(app, db_path, district) -> None:
+    """«Cần giải trình, bổ sung» on the review page, the commune's checklist and the evaluation report alike."""
+    aid = pending_recognisable(db_path, district)
+    reviewer = login(app, "thamdinh.huyen")
+    page = text(reviewer.get(f"/assessments/{aid}/review"))
+    action = f"/assessments/{aid}/review/9"
+    response = reviewer.post(action, data={**form_on(page, action), "status": "needs_clarification",
+                                           "comment": "Thiếu danh sách trẻ."})
+    assert response.status_code == 303
+    shown = '<strong class="review-needs_clarification">{}</strong>'
+    assert shown.format("Cần giải trình, bổ sung") in text(reviewer.get(f"/assessments/{aid}/review"))
+    english = text(reviewer.get(f"/assessments/{aid}/review?lang=en"))
+    assert shown.format("Explanation or additional information needed") in english
+    assert "> Explanation or additional information needed</label>" in english  # the choice offered
+    no_status = reviewer.post(action, data={"comment": "x", "version": version_on_page(english)})  # still English
+    assert flashes(no_status) == ["Review of criterion 9 not saved: Choose a review result: Accepted, "
+                                  "Explanation or additional information needed, Figures adjusted."]
+    assert reviewer.post(f"/assessments/{aid}/return", data={"comment": "Bổ sung tiêu chí 9."}).status_code == 303
+    with opened(db_path) as db:
+        unit_id = workflow.get(db, aid)["unit_id"]
+        accounts.create_user(db, "canbo.thu", "mat-khau-dai-1", "officer", "Cán bộ thử", unit_id, "test")
+        report = contexts.report_context(db, aid)
+    checklist = text(login(app, "canbo.thu", "mat-khau-dai-1").get(f"/assessments/{aid}"))
+    assert ('<p class="review review-needs_clarification">Thẩm định: Cần giải trình, bổ sung — Thiếu danh sách trẻ.'
+            in checklist)
+    assert [c["review"]["status"] for c in report["criteria"] if c["number"] == 9] == ["Cần giải trình, bổ sung"]
+
+
 # --- decisions ------------------------------------------------------------------------------
 
 def verify_through_the_web(app, aid: int) -> None:
@@ -354,7 +383,8 @@ def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_
 
     # not recognising needs the reasons
     response = client.post(f"/assessments/{failing}/decide", data={"outcome": "not_recognised", "reason": ""})
-    assert response.status_code == 409 and any("Quyết định không công nhận cần nêu lý do" in m for m in flashes(response))
+    assert response.status_code == 409
+    assert any("Quyết định không công nhận cần nêu lý do" in m for m in flashes(response))
     response = client.post(f"/assessments/{failing}/decide",
                            data={"outcome": "not_recognised", "reason": "Tiêu chí 2 được 0 điểm."})
     assert response.status_code == 303 and status_of(db_path, failing) == "not_recognised"

@@ -6,12 +6,11 @@
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from webapp.store import units, urban
+from webapp.store import units, urban, vietnamese
 from webapp.store.errors import ImportRejected, InvalidRecord
 
 from .common import EXIT_INVALID_INPUT, actor_option, db_option, fail, open_db, read_input, reject_import
@@ -85,7 +84,7 @@ def urban_import(file: str, unit_set: str, db_path: str | None, actor: str) -> N
 
 
 @urban_group.command("list")
-@click.argument("year", type=int, default=dt.date.today().year)
+@click.argument("year", type=int, default=vietnamese.today().year)
 @unit_set_option
 @db_option
 def urban_list(year: int, unit_set: str, db_path: str | None) -> None:

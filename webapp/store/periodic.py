@@ -31,7 +31,7 @@ import sqlite_utils
 
 from scoring.cells import append_row
 
-from . import units, workflow
+from . import units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc, upper
@@ -166,7 +166,7 @@ def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[
 def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str | None = None,
                   kind: str = "annual", today: dt.date | None = None) -> PeriodReport:
     """The 6-month or annual report of ``round_id`` within ``scope_unit_id`` (None: all units)."""
-    today = today or dt.date.today()
+    today = today or vietnamese.today()
     rnd = get_round(db, round_id)
     due, next_due = due_dates(kind, rnd["year"], today)
     cset = criteria_for(db, rnd["criteria_hash"])

@@ -37,7 +37,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from typing import Any
 
 import openpyxl
@@ -187,7 +186,8 @@ def _fill_guide(ws: Worksheet, rnd: dict[str, Any], cset: CriteriaSet) -> None:
         "và cột A (mã đơn vị).",
         f"Ô có/không: nhập «{YES}» hoặc «{NO}». Ô số lượng: số nguyên không âm.",
         "Để trống một ô thì giá trị đã lưu của ô đó được giữ nguyên; dòng để trống hoàn toàn được bỏ qua.",
-        "Chỉ nhập được cho hồ sơ đang ở trạng thái «Bản nháp» hoặc «Trả lại để bổ sung».",
+        "Chỉ nhập được cho hồ sơ đang ở trạng thái "
+        + " hoặc ".join(f"«{workflow.STATUS_NAMES[s]}»" for s in workflow.COMMUNE_EDITABLE) + ".",
         "Nếu tệp có lỗi, hệ thống không ghi dòng nào và liệt kê từng lỗi (dòng, cột, lý do).",
         "Di chuột vào tiêu đề cột để xem nội dung tiêu chí tương ứng.",
     ]:
@@ -242,7 +242,7 @@ def _blank(value: Any) -> bool:
 
 
 def _key(value: Any) -> str:
-    return "" if value is None else unicodedata.normalize("NFC", str(value)).strip()
+    return "" if value is None else nfc(str(value)).strip()
 
 
 def _unreadable(reason: str, value: Any = None) -> UnreadableImport:

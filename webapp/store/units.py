@@ -7,8 +7,6 @@ after the merger; ``unit_lineage`` follows each commune into the unit it merged 
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,7 @@ import yaml
 
 from .db import transaction
 from .errors import NotFound
-from .vietnamese import nfc, sort_key
+from .vietnamese import nfc, slug, sort_key
 
 DATA = Path(__file__).parent / "data"
 TYPE_NAMES = {"xa": "Xã", "phuong": "Phường", "thi_tran": "Thị trấn", "dac_khu": "Đặc khu",
@@ -58,12 +56,6 @@ def default_category(unit_type: str) -> str:
     return "other" if unit_type == "phuong" else "mountain-island"
 
 
-def _slug(text: str) -> str:
-    ascii_text = nfc(text).casefold().replace("đ", "d")
-    ascii_text = "".join(c for c in unicodedata.normalize("NFD", ascii_text) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-
-
 def _unit(unit_set: str, code: str, name: str, unit_type: str, parent: str | None,
           category: str | None = None, khu_vuc: str | None = None) -> dict[str, Any]:
     name = nfc(name)
@@ -94,7 +86,7 @@ def load_cao_bang(db: sqlite_utils.Database) -> None:
             if district not in districts:
                 dtype = "thanh_pho" if district.startswith("Thành phố") else "huyen"
                 bare = district.removeprefix("Thành phố ").removeprefix("Huyện ")
-                districts[district] = _unit(CAO_BANG_2022, _slug(district), bare, dtype, prov22["id"])
+                districts[district] = _unit(CAO_BANG_2022, slug(district), bare, dtype, prov22["id"])
         units += districts.values()
         units += [_unit(CAO_BANG_2022, r["code"], r["name"], r["type"], districts[nfc(r["district"])]["id"],
                         default_category(r["type"]), r["khu_vuc_2021_2025"]) for r in rows22]

@@ -30,7 +30,9 @@ ACTIONS = {  # what _require's callers try to do, as the refusal names it
     "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
     "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
 }
-REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần làm rõ", "adjusted": "Điều chỉnh"}
+# The one wording of each status, for pages (through the catalogue), documents and exports alike.
+REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giải trình, bổ sung",
+                "adjusted": "Điều chỉnh số liệu"}
 STATUS_NAMES = {
     "draft": "Bản nháp", "submitted": "Đã nộp", "returned": "Trả lại để bổ sung",
     "resubmitted": "Đã nộp lại", "verified": "Đã thẩm định", "recognised": "Được công nhận",

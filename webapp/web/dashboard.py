@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,11 +22,10 @@ import sqlite_utils
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import periodic, units, urban, workflow
+from webapp.store import periodic, units, urban, vietnamese, workflow
 from webapp.store.accounts import User
 from webapp.store.errors import NotFound
 from webapp.store.rounds import criteria_for, get_round
-from webapp.store.vietnamese import nfc
 
 from . import charts, pagecache
 from .auth import current_user, roles_required
@@ -126,11 +124,7 @@ def trend(db: sqlite_utils.Database, scope: str | None) -> list[dict[str, Any]]:
 
 
 def _fold(text: str, strip_marks: bool) -> str:
-    folded = nfc(text).casefold()
-    if not strip_marks:
-        return folded
-    folded = folded.replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return vietnamese.unmarked(text) if strip_marks else vietnamese.fold(text)
 
 
 def matches(row: dict[str, Any], query: str) -> bool:
@@ -148,7 +142,7 @@ def table_params(args: Any) -> dict[str, str]:
     return {"sort": sort if sort in SORT_KEYS else "name",
             "dir": direction if direction in DIRECTIONS else "asc",
             "status": status if status in workflow.STATUS_NAMES else "",
-            "q": nfc(args.get("q", "") or "").strip()[:MAX_QUERY]}
+            "q": vietnamese.nfc(args.get("q", "") or "").strip()[:MAX_QUERY]}
 
 
 def table(rows: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
@@ -190,7 +184,7 @@ def index():
     scope = scope_of(current_user())
     round_id = request.args.get("round", type=int)
     params = table_params(request.args)
-    today = dt.date.today()
+    today = vietnamese.today()
     return pagecache.render("dashboard/index.html", (round_id, tuple(params.items()), today),
                             lambda: _page(scope, round_id, params, today))
 

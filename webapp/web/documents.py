@@ -21,7 +21,8 @@ import os
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from certificates import bundle, contexts, pool, records, vn
+from certificates import bundle, contexts, pool, records
+from webapp.store import vietnamese
 from webapp.store.errors import NotFound
 from webapp.store.rounds import get_round
 from webapp.store.units import full_name, get_unit
@@ -93,11 +94,11 @@ def issue(round_id: int):
         records.check_issuer(db, round_row, user.scope_unit_id)
     except records.DocumentError as exc:
         return _message(_("Không thể ban hành quyết định"), refusal(exc), 403)
-    form = {"number": "", "signed_on": vn.today().isoformat(), "valid_until": "",
+    form = {"number": "", "signed_on": vietnamese.today().isoformat(), "valid_until": "",
             "signer_title": "CHỦ TỊCH", "signer_name": ""}
     status = 200
     if request.method == "POST":
-        form = {k: vn.nfc(request.form.get(k, "")).strip() for k in form}
+        form = {k: vietnamese.nfc(request.form.get(k, "")).strip() for k in form}
         try:
             records.issue(db, round_id, user.scope_unit_id, number=form["number"], signed_on=form["signed_on"],
                           valid_until=form["valid_until"], signer_title=form["signer_title"],
@@ -175,4 +176,4 @@ def report_pdf(assessment_id: int):
     context = contexts.report_context(db, assessment_id)
     unit = get_unit(db, row["unit_id"])
     pdf = pool.render_pooled("report", context)
-    return _pdf(pdf, f"bao-cao-danh-gia-{vn.slug(unit['name'])}-{context['round']['year']}.pdf")
+    return _pdf(pdf, f"bao-cao-danh-gia-{vietnamese.slug(unit['name'])}-{context['round']['year']}.pdf")

@@ -1,13 +1,16 @@
-"""Vietnamese number and date formats for templates (English when the user chooses it)."""
+"""Number and date filters for templates: Vietnamese formats, English numbers when the user chooses it.
+
+Dates are dd/mm/yyyy in Vietnam time in both languages (:func:`webapp.store.vietnamese.short_date`).
+"""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
 from scoring.numbers import format_number
+from webapp.store.vietnamese import short_date
 
 
 def _lang() -> str:
@@ -34,20 +37,6 @@ def percent(value: Any, places: int = 1) -> str:
     return "" if value is None else number(value, places) + "%"
 
 
-VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving
-
-
-def date(value: Any) -> str:
-    """dd/mm/yyyy, as on Vietnamese documents; stored UTC timestamps are shown in Vietnam time."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        value = value.astimezone(VIETNAM)
-    return value.strftime("%d/%m/%Y")
-
-
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, percent=percent, vndate=date)
+    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date)
     app.jinja_env.globals.update(current_lang=_lang)

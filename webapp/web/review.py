@@ -39,14 +39,9 @@ FILTERS = {
 
 
 def filter_names() -> dict[str, str]:
-    return {"pending": _("Chờ thẩm định (đã nộp, đã nộp lại)"), "returned": _("Đã trả lại để bổ sung"),
-            "verified": _("Đã thẩm định")}
-
-
-def review_names() -> dict[str, str]:
-    """The reviewer's statuses of one criterion, as the interface says them."""
-    return {"accepted": _("Chấp nhận"), "needs_clarification": _("Cần giải trình, bổ sung"),
-            "adjusted": _("Điều chỉnh số liệu")}
+    """The queue's filters; one status shown is named as the status itself."""
+    return {"pending": _("Chờ thẩm định (đã nộp, đã nộp lại)"), "returned": _(workflow.STATUS_NAMES["returned"]),
+            "verified": _(workflow.STATUS_NAMES["verified"])}
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +163,7 @@ def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
         "general_files": files_by_item.get(None, []), "status_name": workflow.STATUS_NAMES[row["status"]],
         "reviewable": row["status"] in workflow.UNDER_REVIEW,
         "reopenable": row["status"] in ("verified", "not_recognised"),
-        "open_criteria": open_, "review_names": review_names(), "kept": kept or {},
+        "open_criteria": open_, "review_names": workflow.REVIEW_NAMES, "kept": kept or {},
         "provisional": shown.provisional,
     }
 
@@ -220,7 +215,8 @@ def review_criterion(assessment_id: int, criterion: int):
                 if not _typed_equal(cset, name, raw, row["verified"].get(name))}
     prefix = _("Chưa lưu kết quả thẩm định tiêu chí %(n)s:", n=criterion)
     if status not in workflow.REVIEW_STATUSES:
-        flash(f"{prefix} {_('hãy chọn Chấp nhận, Cần giải trình hoặc Điều chỉnh số liệu.')}", "error")
+        names = ", ".join(_(name) for name in workflow.REVIEW_NAMES.values())
+        flash(f"{prefix} {_('Hãy chọn một kết quả thẩm định: %(allowed)s.', allowed=names)}", "error")
         return _render(row, 422, posted=posted)
     try:
         workflow.review_criterion(db, assessment_id, criterion, status, current_user().username,

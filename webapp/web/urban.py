@@ -6,12 +6,10 @@ child-friendly result. Register with ``app.register_blueprint(urban_web.bp)``.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import units, urban
+from webapp.store import units, urban, vietnamese
 from webapp.store.errors import InvalidRecord
 
 from .auth import current_user, roles_required
@@ -28,7 +26,7 @@ def index():
     args = request.form if request.method == "POST" else request.args
     unit_set = args.get("unit_set") if args.get("unit_set") in UNIT_SETS else UNIT_SETS[0]
     year = args.get("year", type=int)
-    year = year if year and urban.FIRST_YEAR <= year <= urban.LAST_YEAR else dt.date.today().year
+    year = year if year and urban.FIRST_YEAR <= year <= urban.LAST_YEAR else vietnamese.today().year
     problem = None
     if request.method == "POST":
         given = {key: request.form.get(key) for key in ("year", "status", "decision", "decided_on", "note")}
