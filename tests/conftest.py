@@ -21,7 +21,7 @@ from webapp.store import db as webdb
 from webapp.store import demo
 from webapp.web.app import create_app
 
-from webhelpers import ClientAs, logged_in
+from webhelpers import ClientAs, MakeApp, logged_in
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -118,7 +118,7 @@ def demo_copy(demo_db: Path) -> Callable[[Path], int]:
 
 
 @pytest.fixture(scope="session")
-def make_app(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Flask]:
+def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
     """Build the web app on a database, set up for tests; keyword settings override the defaults.
 
     Defaults: a fixed secret key, no CSRF tokens, the attachments beside the database (as in an
@@ -143,7 +143,7 @@ def app_config() -> dict[str, Any]:
 
 
 @pytest.fixture()
-def app(make_app: Callable[..., Flask], db_path: Path, app_config: dict[str, Any]) -> Flask:
+def app(make_app: MakeApp, db_path: Path, app_config: dict[str, Any]) -> Flask:
     """The web app on this test's copy of the demo database (Flask's tutorial's ``app`` fixture)."""
     return make_app(db_path, **app_config)
 
