@@ -45,14 +45,6 @@ def opened(path: Path, migrate: bool = True) -> Iterator[Any]:
         db.conn.close()
 
 
-def login(app: Flask, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
-    """A test client logged in as ``username`` (a demo account by default)."""
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
 def logged_in(app: Flask, who: str, password: str = DEMO_PASSWORD, lang: str | None = None,
               base_url: str = "http://localhost") -> FlaskClient:
     """A test client logged in through the login form as a demo role ("officer") or a user name ("canbo.xa").
