@@ -15,7 +15,7 @@ import criteria
 from webapp.store import db as webdb
 from webapp.store import demo, ntm, rounds, units, workflow
 
-from webhelpers import MakeApp
+from webhelpers import MakeApp, opened
 
 PASSWORD = demo.DEMO_PASSWORD
 STUNTING = "c15c-suy-dinh-duong-thap-coi"
@@ -25,12 +25,9 @@ STUNTING = "c15c-suy-dinh-duong-thap-coi"
 def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> dict[str, Any]:
     path = tmp_path_factory.mktemp("ntm") / "cfc.db"
     round_id = demo_copy(path)
-    db = webdb.connect(path)
-    try:
+    with opened(path) as db:
         round_2025 = rounds.create_round(db, name="Đợt 2026", year=2026, cset=criteria.get("qd06-2019"),
                                          unit_set=units.CAO_BANG_2025, actor="test")
-    finally:
-        db.conn.close()
     return {"path": path, "round": round_id, "round_2025": round_2025}
 
 

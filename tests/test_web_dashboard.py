@@ -31,11 +31,8 @@ PASSWORD = demo.DEMO_PASSWORD
 def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A demo database with a closed 2022 round and an open 2024 round (built once)."""
     path = tmp_path_factory.mktemp("dashboard") / "cfc.db"
-    db = webdb.connect(path)
-    try:
+    with opened(path) as db:
         old, new = demo.build_demo_years(db, years=(2022, 2024))
-    finally:
-        db.conn.close()
     return {"path": path, "old": old, "new": new}
 
 
