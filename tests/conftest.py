@@ -6,17 +6,22 @@ failing conditions or validation errors. Written by hand from the reference tabl
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from flask import Flask
 
 import criteria
 import scoring
 from webapp.store import db as webdb
 from webapp.store import demo
+from webapp.web.app import create_app
+
+from webhelpers import ClientAs, MakeApp, logged_in
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 
@@ -110,6 +115,43 @@ def demo_copy(demo_db: Path) -> Callable[[Path], int]:
         finally:
             db.conn.close()
     return copy
+
+
+@pytest.fixture(scope="session")
+def make_app(tmp_path_factory: pytest.TempPathFactory) -> MakeApp:
+    """Build the web app on a database, set up for tests; keyword settings override the defaults.
+
+    Defaults: a fixed secret key, no CSRF tokens, the attachments beside the database (as in an
+    instance folder), and one instance folder per session for the compiled translations (never the
+    repository's); ``instance`` gives another one (where the app keeps its secret key without SECRET_KEY).
+    """
+    shared = tmp_path_factory.mktemp("instance")
+
+    def make(database: Path, instance: Path | None = None, **config: Any) -> Flask:
+        settings = {"DATABASE": str(database), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
+                    "ATTACHMENTS": str(Path(database).parent / "attachments"), **config}
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CFC_INSTANCE", str(instance or shared))
+            return create_app(settings)
+    return make
+
+
+@pytest.fixture()
+def app_config() -> dict[str, Any]:
+    """Settings the ``app`` fixture adds to the defaults; a module overrides or parametrizes this fixture."""
+    return {}
+
+
+@pytest.fixture()
+def app(make_app: MakeApp, db_path: Path, app_config: dict[str, Any]) -> Flask:
+    """The web app on this test's copy of the demo database (Flask's tutorial's ``app`` fixture)."""
+    return make_app(db_path, **app_config)
+
+
+@pytest.fixture()
+def client_as(app: Flask) -> ClientAs:
+    """``client_as("officer")`` or ``client_as("canbo.xa")``: a client of ``app`` logged in as that demo account."""
+    return functools.partial(logged_in, app)
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp.store import db as webdb
-from webapp.web.app import create_app
+
+from webhelpers import MakeApp
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -22,21 +22,15 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("api")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         mp.delenv("CFC_API_TOKEN", raising=False)
         path = tmp / "cfc.db"
         round_id = demo_copy(path)
         yield {"path": path, "round": round_id}
 
 
-def make_app(site: dict[str, Any], **config: Any) -> Flask:
-    return create_app({"DATABASE": str(site["path"]), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                       **config})
-
-
 @pytest.fixture(scope="module")
-def client(site) -> FlaskClient:
-    return make_app(site, API_TOKEN=TOKEN).test_client()
+def client(make_app: MakeApp, site: dict[str, Any]) -> FlaskClient:
+    return make_app(site["path"], API_TOKEN=TOKEN).test_client()
 
 
 @pytest.fixture
@@ -121,8 +115,8 @@ def test_malformed_json_gives_400(client, data: bytes) -> None:
     assert_error(client.post("/api/score", data=data, content_type="application/json"), 400)
 
 
-def test_the_api_needs_no_csrf_token(site, perfect_inputs) -> None:
-    strict = make_app(site, WTF_CSRF_ENABLED=True).test_client()
+def test_the_api_needs_no_csrf_token(make_app, site, perfect_inputs) -> None:
+    strict = make_app(site["path"], WTF_CSRF_ENABLED=True).test_client()
     response = strict.post("/api/score", json={"category": "other", "inputs": perfect_inputs})
     assert response.status_code == 200
 
@@ -171,16 +165,16 @@ def test_recognised_and_draft_results(client, site, sql) -> None:
     assert body["status"] == "draft" and body["recognised"] is False and body["verified_total"] is None
 
 
-def test_token_from_the_environment_and_none_configured(site, sql) -> None:
+def test_token_from_the_environment_and_none_configured(make_app, site, sql) -> None:
     code = sql.execute("select u.code from assessments a join units u on u.id = a.unit_id "
                        "where a.round_id = ? limit 1", [site["round"]]).fetchone()[0]
     url = f"/api/rounds/{site['round']}/units/{code}"
-    unconfigured = make_app(site).test_client()
+    unconfigured = make_app(site["path"]).test_client()
     assert_error(unconfigured.get(url, headers={"Authorization": "Bearer "}), 401)
     assert_error(unconfigured.get(url, headers=AUTH), 401)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CFC_API_TOKEN", "from-the-environment")
-        from_env = make_app(site).test_client()
+        from_env = make_app(site["path"]).test_client()
         assert from_env.get(url, headers={"Authorization": "Bearer from-the-environment"}).status_code == 200
         assert_error(from_env.get(url, headers=AUTH), 401)
 
@@ -202,8 +196,8 @@ def test_wrong_method_gives_405_with_allow(client, site) -> None:
     assert "GET" in response.headers["Allow"]
 
 
-def test_an_unexpected_error_gives_500_in_the_same_shape(site, caplog) -> None:
-    app = make_app(site)
+def test_an_unexpected_error_gives_500_in_the_same_shape(make_app, site, caplog) -> None:
+    app = make_app(site["path"])
 
     def boom():
         raise RuntimeError("secret internals")

@@ -24,6 +24,7 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
 from certificates import pool, records, render
 from scoring.cells import csv_cell, from_csv
@@ -31,9 +32,8 @@ from webapp.cli.main import cfc
 from webapp.store import accounts, periodic, transfer, urban, vietnamese, workflow
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.store.errors import TransitionRefused
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import ClientAs, MakeApp, logged_in, opened
 
 PUBLIC = "https://treem.caobang.gov.vn"
 PROVINCE_2022 = "cao-bang-2022:04"
@@ -51,11 +51,6 @@ def sql(path: Path, query: str, params: list[Any] | None = None) -> list[dict[st
         return list(db.query(query, params or []))
 
 
-def app_for(path: Path, tmp_path: Path, **config: Any):
-    return create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                       "ATTACHMENTS": str(tmp_path / "attachments"), **config})
-
-
 def chair_district(path: Path) -> str:
     return sql(path, "select scope_unit_id from users where username = 'chutich.huyen'")[0]["scope_unit_id"]
 
@@ -71,15 +66,6 @@ def issue_decision(path: Path, number: str = "125", signed_on: str = "2024-12-16
                             valid_until="2027-12-31", signer_title="CHỦ TỊCH", signer_name="Nông Văn Hùng",
                             actor="chutich.huyen")
         return records.certificates_of(db, doc)
-
-
-def login_at(app: Any, host: str, username: str = "chutich.huyen") -> Any:
-    """A client logged in through ``host`` (so its session cookie goes with requests that name that Host)."""
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD},
-                           base_url=f"http://{host}")
-    assert response.status_code == 302
-    return client
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -130,10 +116,11 @@ def state(path: Path, assessment_id: int) -> tuple[Any, ...]:
     return (*row.values(), audit)
 
 
-def test_a_province_authority_cannot_decide_or_revoke_in_a_three_tier_round(db_path: Path, tmp_path: Path,
-                                                                            province_authority: dict[str, Any]) -> None:
+def test_a_province_authority_cannot_decide_or_revoke_in_a_three_tier_round(db_path: Path,
+                                                                            province_authority: dict[str, Any],
+                                                                            client_as: ClientAs) -> None:
     """Before: decide → 303 (recognised) and revoke → 303 (revoked) for the province's authority."""
-    client = login(app_for(db_path, tmp_path), "chutich.tinh")
+    client = client_as("chutich.tinh")
     verified, recognised = province_authority["verified"], province_authority["recognised"]
     before = {a: state(db_path, a) for a in (verified, recognised)}
     decided = client.post(f"/assessments/{verified}/decide", data={"outcome": "not_recognised", "reason": "Thử"})
@@ -165,26 +152,26 @@ def test_the_storage_layer_checks_the_recognising_tier(db_path: Path, province_a
         assert workflow.decide(db, verified, "x", False, "Chưa đạt", authority=district)["status"] == "not_recognised"
 
 
-def test_the_district_chair_still_decides_and_revokes(db_path: Path, tmp_path: Path) -> None:
+def test_the_district_chair_still_decides_and_revokes(db_path: Path, client_as: ClientAs) -> None:
     district = chair_district(db_path)
     recognised = sql(db_path, "select a.id from assessments a join units u on u.id = a.unit_id where a.round_id = ? "
                               "and a.status = 'recognised' and u.parent_id = ? limit 1",
                      [demo_round(db_path), district])[0]["id"]
-    client = login(app_for(db_path, tmp_path), "chutich.huyen")
+    client = client_as("chutich.huyen")
     assert client.post(f"/assessments/{recognised}/revoke", data={"reason": "Hậu kiểm sai lệch"}).status_code == 303
     assert state(db_path, recognised)[0] == "revoked"
 
 
 # --- item 5: the verification page exposes a forged certificate ----------------------------------
 
-def test_verify_page_names_the_unit_decision_issuer_and_validity(db_path: Path, tmp_path: Path) -> None:
+def test_verify_page_names_the_unit_decision_issuer_and_validity(db_path: Path, app: Flask) -> None:
     """Before: the page said only «Giấy công nhận CÒN HIỆU LỰC»: a genuine code of one commune printed on a
     forged certificate for another verified. Now each code shows its own unit, so the forgery shows."""
     first, second = issue_decision(db_path)[:2]
     names = {c["code"]: sql(db_path, "select u.name, u.type from assessments a join units u on u.id = a.unit_id "
                                      "where a.id = ?", [c["assessment_id"]])[0] for c in (first, second)}
     district = sql(db_path, "select name from units where id = ?", [chair_district(db_path)])[0]["name"]
-    client = app_for(db_path, tmp_path).test_client()
+    client = app.test_client()
     for mine, other in ((first, second), (second, first)):
         response = client.get(f"/verify/{mine['code']}")
         page = response.get_data(as_text=True)
@@ -202,19 +189,19 @@ def test_verify_page_names_the_unit_decision_issuer_and_validity(db_path: Path, 
         assert "cao-bang-2022" not in page and str(mine["total"]) not in page  # no internal id, no score
 
 
-def test_verify_page_shows_the_revocation_date_and_reason(db_path: Path, tmp_path: Path) -> None:
+def test_verify_page_shows_the_revocation_date_and_reason(db_path: Path, app: Flask) -> None:
     cert = issue_decision(db_path)[0]
     with opened(db_path) as db:
         workflow.revoke(db, cert["assessment_id"], "chutich.huyen", "Hậu kiểm phát hiện số liệu sai lệch")
         revoked_at = db.execute("select revoked_at from decisions where assessment_id = ?",
                                 [cert["assessment_id"]]).fetchone()[0]
-    page = app_for(db_path, tmp_path).test_client().get(f"/verify/{cert['code']}").get_data(as_text=True)
+    page = app.test_client().get(f"/verify/{cert['code']}").get_data(as_text=True)
     assert 'data-status="revoked"' in page and "ĐÃ BỊ THU HỒI" in page
     assert re.search(r'id="verify-revoked">([^<]*)<', page).group(1).strip() == \
         f"Ngày {vietnamese.short_date(revoked_at)} — Lý do: Hậu kiểm phát hiện số liệu sai lệch"
 
 
-def test_a_certificate_is_not_valid_before_its_decision_date(db_path: Path, tmp_path: Path) -> None:
+def test_a_certificate_is_not_valid_before_its_decision_date(db_path: Path, app: Flask) -> None:
     cert = issue_decision(db_path)[0]
     with opened(db_path) as db:
         assert records.verify(db, cert["code"], today=vietnamese.as_date("2024-12-15"))["status"] == "not_yet_valid"
@@ -222,7 +209,7 @@ def test_a_certificate_is_not_valid_before_its_decision_date(db_path: Path, tmp_
         # a decision dated ahead (stored before dates were checked) is not yet valid today
         db.execute("update recognition_documents set signed_on = '2027-01-01'")
         db.conn.commit()
-    page = app_for(db_path, tmp_path).test_client().get(f"/verify/{cert['code']}").get_data(as_text=True)
+    page = app.test_client().get(f"/verify/{cert['code']}").get_data(as_text=True)
     assert 'data-status="not_yet_valid"' in page and "CHƯA CÓ HIỆU LỰC" in page
 
 
@@ -231,9 +218,9 @@ def test_a_certificate_is_not_valid_before_its_decision_date(db_path: Path, tmp_
     ("2023-12-31", "Ngày ký 31/12/2023 trước năm đánh giá 2024 của đợt này."),
 ])
 def test_issuing_a_decision_dated_in_the_future_or_before_the_round_is_refused(
-        db_path: Path, tmp_path: Path, signed_on: str, reason: str) -> None:
+        db_path: Path, signed_on: str, reason: str, client_as: ClientAs) -> None:
     """Before: both dates were accepted (303) and the certificates carried them."""
-    client = login(app_for(db_path, tmp_path), "chutich.huyen")
+    client = client_as("chutich.huyen")
     form = {"number": "125", "signed_on": signed_on, "valid_until": "2100-12-31", "signer_title": "CHỦ TỊCH",
             "signer_name": "Nông Văn Hùng"}
     response = client.post(f"/rounds/{demo_round(db_path)}/decision", data=form)
@@ -251,11 +238,12 @@ def test_issuing_a_decision_dated_in_the_future_or_before_the_round_is_refused(
 # --- item 6: the QR codes never come from the Host header ----------------------------------------
 
 def test_certificates_refused_without_a_public_url_whatever_the_host(db_path: Path, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    client_as: ClientAs) -> None:
     """Before: 200, and every certificate printed http://evil.example/verify/…"""
     monkeypatch.delenv("CFC_PUBLIC_URL", raising=False)
     issue_decision(db_path)
-    client = login_at(app_for(db_path, tmp_path), "evil.example")
+    client = client_as("chutich.huyen", base_url="http://evil.example")
     response = client.get(f"/rounds/{demo_round(db_path)}/certificates.zip", base_url="http://evil.example")
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and response.mimetype == "text/html"
@@ -268,9 +256,10 @@ def test_certificates_refused_without_a_public_url_whatever_the_host(db_path: Pa
     assert result.exit_code == 2 and "plain http(s) address" in result.output and not (tmp_path / "g.zip").exists()
 
 
-def test_certificates_use_the_configured_address_not_the_host_header(db_path: Path, tmp_path: Path) -> None:
+def test_certificates_use_the_configured_address_not_the_host_header(db_path: Path, tmp_path: Path,
+                                                                     make_app: MakeApp) -> None:
     certs = issue_decision(db_path)
-    client = login_at(app_for(db_path, tmp_path, PUBLIC_URL=PUBLIC + "/"), "evil.example")
+    client = logged_in(make_app(db_path, PUBLIC_URL=PUBLIC + "/"), "chutich.huyen", base_url="http://evil.example")
     response = client.get(f"/rounds/{demo_round(db_path)}/certificates.zip", base_url="http://evil.example",
                           headers={"X-Forwarded-Host": "evil.example"})
     assert response.status_code == 200

@@ -31,9 +31,8 @@ from webapp.store import db as database
 from webapp.store import transfer
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.store.errors import UnreadableImport
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import logged_in, opened
 
 SHEET = "xl/worksheets/sheet1.xml"
 SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
@@ -200,8 +199,8 @@ def test_cfc_score_says_a_category_given_as_a_list_is_invalid(tmp_path):
 
 
 @pytest.fixture()
-def api(db_path: Path):
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test"}).test_client()
+def api(app):
+    return app.test_client()
 
 
 def test_api_score_refuses_more_input_keys_than_the_limit_with_a_small_answer(api):
@@ -246,9 +245,8 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_instance_files_are_private_from_the_start(lax_umask, demo_db, tmp_path, monkeypatch):
+def test_instance_files_are_private_from_the_start(lax_umask, demo_db, tmp_path, make_app):
     instance = tmp_path / "instance"
-    monkeypatch.setenv("CFC_INSTANCE", str(instance))
     path = instance / "cfc.db"
     database.backup_file(demo_db, path)  # how the tests copy the demo; cfc restore writes the same way
     with opened(path) as db:
@@ -256,9 +254,8 @@ def test_instance_files_are_private_from_the_start(lax_umask, demo_db, tmp_path,
         assert mode(path.with_name("cfc.db-wal")) == 0o600 and mode(path.with_name("cfc.db-shm")) == 0o600
     backup = tmp_path / "backups" / "cfc-2026-12-03.db"
     database.backup_file(path, backup)
-    app = create_app({"DATABASE": str(path), "ATTACHMENTS": str(instance / "attachments"),
-                      "WTF_CSRF_ENABLED": False})
-    client = login(app, "canbo.xa")
+    app = make_app(path, instance=instance, SECRET_KEY=None)  # the key made in the instance, attachments beside
+    client = logged_in(app, "canbo.xa")
     with opened(path) as db:
         own = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                          "where u.username = 'canbo.xa' and a.status in ('draft', 'returned')").fetchone()[0]
@@ -274,7 +271,8 @@ def test_instance_files_are_private_from_the_start(lax_umask, demo_db, tmp_path,
                      "backups/cfc-2026-12-03.db": "600", "instance/secret_key": "600",
                      "instance/attachments": "700", f"instance/attachments/{files[0].name}": "600"}
     key = (instance / "secret_key").read_text()
-    assert len(key) == 64 and create_app({"DATABASE": str(path)}).secret_key == key  # made once, then read
+    assert len(key) == 64
+    assert make_app(path, instance=instance, SECRET_KEY=None).secret_key == key  # made once, then read
 
 
 def test_cfc_writes_with_a_private_umask(lax_umask, tmp_path):

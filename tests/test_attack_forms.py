@@ -16,41 +16,18 @@ import pytest
 
 from webapp.store import accounts, attachments, audit, limits, rounds, workflow
 from webapp.store.demo import DEMO_PASSWORD
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import logged_in, opened
 
 HERE, ELSEWHERE = "http://localhost", "http://evil.example"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def make_app(db_path: Path, tmp_path: Path, csrf: bool):
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": csrf,
-                       "ATTACHMENTS": str(tmp_path / "attachments")})
-
-
 @pytest.fixture()
-def guarded(db_path: Path, tmp_path: Path):
+def guarded(make_app, db_path: Path):
     """The app as it runs: CSRF protection on."""
-    return make_app(db_path, tmp_path, csrf=True)
-
-
-@pytest.fixture()
-def app(db_path: Path, tmp_path: Path):
-    """The app without CSRF tokens, for the tests that are not about them."""
-    return make_app(db_path, tmp_path, csrf=False)
-
-
-def csrf_login(app, username: str):
-    """A client logged in through the login form, with its CSRF token, as a browser does."""
-    client = app.test_client()
-    token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": DEMO_PASSWORD},
-                           headers={"Origin": HERE})
-    assert response.status_code == 302
-    return client
+    return make_app(db_path, WTF_CSRF_ENABLED=True)
 
 
 def one(db_path: Path, query: str, params: list[Any] | None = None) -> Any:
@@ -94,7 +71,7 @@ def resend_forms(page: str, action: str) -> list[str]:
                          ids=["cross-site-origin", "cross-site-referer", "no-origin"])
 def test_a_tokenless_cross_site_revoke_gets_no_form_to_resend(guarded, db_path, headers) -> None:
     aid = recognised_in_district(db_path)
-    victim = csrf_login(guarded, "chutich.huyen")
+    victim = logged_in(guarded, "chutich.huyen")
     action = f"/assessments/{aid}/revoke"
     response = victim.post(action, data={"reason": "Kẻ tấn công muốn thu hồi"}, headers=headers)
     page = page_of(response)
@@ -118,7 +95,7 @@ def test_a_tokenless_login_post_gets_no_form_to_resend(guarded, origin) -> None:
 
 
 def test_no_password_is_ever_echoed_into_an_error_page(guarded) -> None:
-    admin = csrf_login(guarded, "admin")
+    admin = logged_in(guarded, "admin")
     secret = "mat-khau-bi-lo-12345"
     changed = admin.post("/password", data={"old": DEMO_PASSWORD, "new": secret, "confirm": secret},
                          headers={"Origin": HERE})
@@ -139,7 +116,7 @@ def test_no_password_is_ever_echoed_into_an_error_page(guarded) -> None:
 @pytest.mark.parametrize("headers", [{"Origin": HERE}, {"Referer": f"{HERE}/assessments/1"}], ids=["origin", "referer"])
 def test_an_expired_form_of_this_site_is_offered_again_with_what_it_sends_shown(guarded, db_path, headers) -> None:
     aid = own_assessment(db_path)
-    officer = csrf_login(guarded, "canbo.xa")
+    officer = logged_in(guarded, "canbo.xa")
     version = str(one(db_path, "select version from assessments where id = ?", [aid]))
     form = {"csrf_token": "het-han", "version": version, "children": "1234", "evidence-1.1": "Sổ hộ tịch năm 2025"}
     response = officer.post(f"/assessments/{aid}", data=form, headers=headers)
@@ -162,11 +139,11 @@ def test_an_expired_form_of_this_site_is_offered_again_with_what_it_sends_shown(
 
 # --- 3. bounded free text, bodies, writes and audit entries ------------------------------------------
 
-def test_a_note_over_its_limit_is_refused_naming_the_field_and_keeping_the_text(app, db_path) -> None:
+def test_a_note_over_its_limit_is_refused_naming_the_field_and_keeping_the_text(db_path, client_as) -> None:
     aid = own_assessment(db_path)
     entries = one(db_path, "select count(*) from audit_log")
     long_note = "Biên bản họp " + "x" * limits.NOTE
-    response = login(app, "canbo.xa").post(f"/assessments/{aid}", data={
+    response = client_as("canbo.xa").post(f"/assessments/{aid}", data={
         "version": "", "children": "1500", "evidence-1.1": long_note, "evidence-1.2": "Báo cáo số 7"})
     assert response.status_code == 422
     assert any("«Ghi chú minh chứng»" in m and "vượt giới hạn 4.000 ký tự" in m for m in flashes(response))
@@ -198,21 +175,21 @@ def test_every_free_text_is_bounded_where_it_is_stored(db_path, write) -> None:
         assert db.execute("select count(*) from audit_log").fetchone()[0] == before
 
 
-def test_a_reviewer_comment_too_long_is_refused_on_the_page_with_the_text_kept(app, db_path) -> None:
+def test_a_reviewer_comment_too_long_is_refused_on_the_page_with_the_text_kept(db_path, client_as) -> None:
     aid = one(db_path, "select a.id from assessments a join units u on u.id = a.unit_id join users r "
                        "on r.scope_unit_id = u.parent_id where r.username = 'thamdinh.huyen' "
                        "and a.status in ('submitted', 'resubmitted') order by a.id")
     comment = "Thiếu hồ sơ " * 400
-    response = login(app, "thamdinh.huyen").post(f"/assessments/{aid}/return", data={"comment": comment})
+    response = client_as("thamdinh.huyen").post(f"/assessments/{aid}/return", data={"comment": comment})
     assert response.status_code == 422
     assert any("«Ý kiến»" in m and "vượt giới hạn" in m for m in flashes(response))
     assert comment.strip() in page_of(response)
     assert status_of(db_path, aid) in ("submitted", "resubmitted")
 
 
-def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(app, db_path) -> None:
+def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(db_path, client_as) -> None:
     aid = own_assessment(db_path)
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     body = {"version": "", "evidence-1.1": "x" * (limits.FORM_BODY + 1)}
     response = client.post(f"/assessments/{aid}", data=body)
     assert response.status_code == 413
@@ -228,9 +205,9 @@ def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(a
     assert one(db_path, "select count(*) from evidence") == 0
 
 
-def test_a_users_writes_beyond_the_budget_are_refused_and_kept_to_send_again(app, db_path) -> None:
+def test_a_users_writes_beyond_the_budget_are_refused_and_kept_to_send_again(db_path, client_as) -> None:
     aid = own_assessment(db_path)
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     note = "y" * 260_000  # each save is refused as too long, but its body still counts (4 of them: 1,040,120 bytes)
     answers = [client.post(f"/assessments/{aid}", data={"version": "", "evidence-1.1": note},
                            headers={"Origin": HERE}).status_code for _ in range(5)]
@@ -241,7 +218,7 @@ def test_a_users_writes_beyond_the_budget_are_refused_and_kept_to_send_again(app
     assert refused.status_code == 429 and "Bạn đã gửi quá nhiều dữ liệu trong một phút" in page
     [resend] = resend_forms(page, f"/assessments/{aid}")
     assert "<td>Sổ theo dõi</td>" in resend
-    other = login(app, "thamdinh.huyen")  # the budget is each user's own
+    other = client_as("thamdinh.huyen")  # the budget is each user's own
     assert other.post("/assessments/1/return", data={"comment": ""}).status_code != 429
 
 
@@ -253,10 +230,10 @@ def test_one_audit_entry_is_bounded(db_path) -> None:
     assert entry["new"] == entry["reason"] == f"[sha256:{hashlib.sha256(text.encode()).hexdigest()} length:{len(text)}]"
 
 
-def test_the_disk_filling_attack_is_refused(app, db_path) -> None:
+def test_the_disk_filling_attack_is_refused(db_path, client_as) -> None:
     """The attack run: 25 notes of 400 KB, saved 5 times (it grew the database by 100 MB)."""
     aid = own_assessment(db_path)
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     items = re.findall(r'name="evidence-([^"]+)"', client.get(f"/assessments/{aid}").get_data(as_text=True))[:25]
     size = sum(p.stat().st_size for p in db_path.parent.glob("cfc.db*"))
     for i in range(5):
@@ -269,9 +246,9 @@ def test_the_disk_filling_attack_is_refused(app, db_path) -> None:
 
 # --- 4. evidence under the version check ----------------------------------------------------------------
 
-def test_a_stale_form_does_not_erase_a_note_saved_since(app, db_path) -> None:
+def test_a_stale_form_does_not_erase_a_note_saved_since(db_path, client_as) -> None:
     aid = own_assessment(db_path)
-    tab_a, tab_b = login(app, "canbo.xa"), login(app, "canbo.xa")
+    tab_a, tab_b = client_as("canbo.xa"), client_as("canbo.xa")
     version = str(one(db_path, "select version from assessments where id = ?", [aid]))
     saved = tab_b.post(f"/assessments/{aid}", data={"version": version, "evidence-1.1": "Quyết định 12/QĐ-UBND"})
     assert saved.status_code == 302
@@ -300,9 +277,9 @@ def test_set_evidence_goes_through_the_version_check(db_path) -> None:
         assert db.execute("select note from evidence where assessment_id = ?", [aid]).fetchone()[0] == "Báo cáo"
 
 
-def test_a_refused_checklist_keeps_every_typed_note(app, db_path) -> None:
+def test_a_refused_checklist_keeps_every_typed_note(db_path, client_as) -> None:
     aid = own_assessment(db_path)
-    response = login(app, "canbo.xa").post(f"/assessments/{aid}", data={
+    response = client_as("canbo.xa").post(f"/assessments/{aid}", data={
         "version": "", "children": "ba", "evidence-1.1": "Công văn số 5", "evidence-2.1": "Danh sách trẻ"})
     assert response.status_code == 422
     page = page_of(response)
@@ -312,9 +289,9 @@ def test_a_refused_checklist_keeps_every_typed_note(app, db_path) -> None:
 
 # --- 13. attachments filed under an item of the round's criteria set -------------------------------------
 
-def test_an_upload_for_an_item_outside_the_criteria_set_is_refused(app, db_path, tmp_path) -> None:
+def test_an_upload_for_an_item_outside_the_criteria_set_is_refused(db_path, tmp_path, client_as) -> None:
     aid = own_assessment(db_path)
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     pages = []
     for item_id, stored in (("zz-not-an-item", 0), ("1.1", 1)):
         response = client.post(f"/assessments/{aid}/attachments", follow_redirects=True,

@@ -21,17 +21,11 @@ from webapp.cli.main import cfc
 from webapp.store import accounts
 from webapp.store import db as database
 from webapp.store.demo import DEMO_PASSWORD
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import ClientAs, opened
 
 WRONG = "sai-mat-khau-123"
 SAI, QUA_NHIEU = "Tên đăng nhập hoặc mật khẩu không đúng.", "Đăng nhập sai quá nhiều lần"
-
-
-@pytest.fixture()
-def app(db_path: Path) -> Flask:
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
 
 
 @pytest.fixture()
@@ -60,8 +54,8 @@ def is_logged_out(response: Any) -> bool:
 
 # --- item 2: sessions ---------------------------------------------------------------------------------
 
-def test_a_cookie_replayed_after_logout_is_logged_out(app: Flask) -> None:
-    client = login(app, "canbo.xa")
+def test_a_cookie_replayed_after_logout_is_logged_out(app: Flask, client_as: ClientAs) -> None:
+    client = client_as("canbo.xa")
     cookie = client.get_cookie("cfc_session").value
     assert client.get("/password").status_code == 200
     client.post("/logout")
@@ -71,14 +65,14 @@ def test_a_cookie_replayed_after_logout_is_logged_out(app: Flask) -> None:
     assert is_logged_out(replay.get("/password"))  # and the answer cleared it: still out
 
 
-def test_a_password_change_ends_the_other_sessions_and_keeps_its_own(app: Flask) -> None:
-    here, elsewhere = login(app, "canbo.xa"), login(app, "canbo.xa")
+def test_a_password_change_ends_the_other_sessions_and_keeps_its_own(client_as: ClientAs) -> None:
+    here, elsewhere = client_as("canbo.xa"), client_as("canbo.xa")
     new = "mat-khau-moi-2026"
     changed = here.post("/password", data={"old": DEMO_PASSWORD, "new": new, "confirm": new})
     assert changed.status_code == 302
     assert here.get("/password").status_code == 200
     assert is_logged_out(elsewhere.get("/password"))
-    assert login(app, "canbo.xa", new).get("/password").status_code == 200
+    assert client_as("canbo.xa", new).get("/password").status_code == 200
 
 
 @pytest.mark.parametrize("change", [
@@ -86,8 +80,9 @@ def test_a_password_change_ends_the_other_sessions_and_keeps_its_own(app: Flask)
     "scope_unit_id = (select parent_id from units where id = users.scope_unit_id)",
     "active = 0",
 ])
-def test_a_role_jurisdiction_or_active_change_ends_the_users_sessions(app: Flask, db_path: Path, change: str) -> None:
-    client, other = login(app, "thamdinh.huyen"), login(app, "canbo.xa")
+def test_a_role_jurisdiction_or_active_change_ends_the_users_sessions(db_path: Path, change: str,
+                                                                     client_as: ClientAs) -> None:
+    client, other = client_as("thamdinh.huyen"), client_as("canbo.xa")
     assert client.get("/review").status_code == 200
     with opened(db_path) as db:
         db.execute(f"update users set {change} where username = 'thamdinh.huyen'")
@@ -95,17 +90,17 @@ def test_a_role_jurisdiction_or_active_change_ends_the_users_sessions(app: Flask
     assert other.get("/password").status_code == 200  # other users' sessions go on
 
 
-def test_a_display_name_change_does_not_end_sessions(app: Flask, db_path: Path) -> None:
-    client = login(app, "thamdinh.huyen")
+def test_a_display_name_change_does_not_end_sessions(db_path: Path, client_as: ClientAs) -> None:
+    client = client_as("thamdinh.huyen")
     with opened(db_path) as db:
         db.execute("update users set display_name = 'Phòng VH-XH' where username = 'thamdinh.huyen'")
     assert client.get("/review").status_code == 200
 
 
-def test_pages_seen_while_logged_in_are_not_stored(app: Flask) -> None:
+def test_pages_seen_while_logged_in_are_not_stored(app: Flask, client_as: ClientAs) -> None:
     client = app.test_client()
     assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     for path in ("/mine", "/", "/password", "/no-such-page"):
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     with client.get("/static/style.css") as asset:  # the style sheet is the same for everyone
@@ -203,8 +198,8 @@ def test_cfc_users_add_stores_the_name_in_nfc(db_path: Path) -> None:
     ("CANBO.XA", "Tên đăng nhập «CANBO.XA» đã có người dùng."),
 ])
 def test_the_admin_form_refuses_unusable_names_naming_the_field_and_keeping_the_input(
-        app: Flask, db_path: Path, username: str, message: str) -> None:
-    admin = login(app, "admin")
+        db_path: Path, username: str, message: str, client_as: ClientAs) -> None:
+    admin = client_as("admin")
     before = ro_query(db_path, "select count(*) from users"), ro_query(db_path, "select count(*) from audit_log")
     form = {"username": username, "password": "mot-mat-khau-dai", "role": "viewer",
             "display_name": "Sở Y tế tỉnh", "scope_unit_id": "cao-bang-2022:04"}
@@ -252,8 +247,8 @@ def test_on_a_full_disk_users_still_log_in_to_read_and_the_limit_still_holds(db_
         assert server.poll() is None
 
 
-def test_a_database_with_names_that_fold_alike_upgrades_and_the_doctor_reports_them(app: Flask,
-                                                                                      tmp_path: Path) -> None:
+def test_a_database_with_names_that_fold_alike_upgrades_and_the_doctor_reports_them(app: Flask, tmp_path: Path,
+                                                                                      client_as: ClientAs) -> None:
     path = tmp_path / "old.db"
     db = database.connect(path, migrate=False)
     database.migrations.apply(db, stop_before="m006_sessions_and_username_keys")
@@ -266,7 +261,7 @@ def test_a_database_with_names_that_fold_alike_upgrades_and_the_doctor_reports_t
     checks = {c.name: c for c in doctor.check_database(path)}
     assert checks["user names"].status == doctor.WARN and "'Đạt' = 'đạt'" in checks["user names"].reason
     app.config["DATABASE"] = str(path)
-    assert login(app, "Đạt").get("/password").status_code == 200  # typed exactly: that account
+    assert client_as("Đạt").get("/password").status_code == 200  # typed exactly: that account
     response = app.test_client().post("/login", data={"username": "ĐẠT", "password": DEMO_PASSWORD})
     assert response.status_code == 401  # which of the two? neither
 

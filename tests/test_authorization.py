@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 import criteria
-from webapp.store import accounts, attachments, demo, rounds, units
+from webapp.store import accounts, attachments, rounds, units
 from webapp.store import db as database
-from webapp.web.app import create_app
+
+from webhelpers import ClientAs, MakeApp, logged_in
 
 ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "admin")
-USERS = {"officer": "canbo.xa", "reviewer": "thamdinh.huyen", "authority": "chutich.huyen",
-         "viewer": "theodoi.tinh", "admin": "admin"}
 VIEW = {"officer", "reviewer", "authority", "viewer", "admin"}  # read access, own jurisdiction
 
 # endpoint → method → who may: "public", "token", a set of roles (no jurisdiction), or
@@ -66,12 +67,12 @@ ACCESS: dict[str, dict[str, object]] = {
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> dict[str, object]:
     """A demo database plus a 2025 round (outside the 2022 province) and two attachments."""
     folder = tmp_path_factory.mktemp("authz")
     path = folder / "cfc.db"
+    demo_copy(path)
     db = database.connect(path)
-    demo.build_demo(db)
     rounds.create_round(db, name="Vòng 2027", year=2027, cset=criteria.get("qd06-2019"),
                         unit_set=units.CAO_BANG_2025, actor="test")
     officer = accounts.list_users(db)
@@ -93,19 +94,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 @pytest.fixture()
-def client_for(template, tmp_path: Path):
+def db_path(template, tmp_path: Path) -> Path:
+    """A copy of the template for one test (the ``app`` fixture's database)."""
     path = tmp_path / "cfc.db"
     shutil.copy(template["path"], path)
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                      "ATTACHMENTS": str(template["store"]), "TESTING": True})
+    return path
 
-    def make(role: str):
-        client = app.test_client()
-        if role != "anonymous":
-            response = client.post("/login", data={"username": USERS[role], "password": demo.DEMO_PASSWORD})
-            assert response.status_code == 302, f"login as {role} failed"
-        return client
-    return make
+
+@pytest.fixture()
+def app_config(template) -> dict[str, object]:
+    return {"ATTACHMENTS": str(template["store"]), "TESTING": True}
 
 
 def _cases() -> list[tuple[str, str, str, str]]:
@@ -156,17 +154,17 @@ def _allowed(rule: object, role: str, scope: str) -> bool:
     return role in rule
 
 
-def test_every_route_is_in_the_matrix(template) -> None:
-    app = create_app({"DATABASE": str(template["path"]), "SECRET_KEY": "test"})
+def test_every_route_is_in_the_matrix(app: Flask) -> None:
     routes = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
     listed = {(e, m) for e, methods in ACCESS.items() for m in methods}
     assert routes == listed
 
 
 @pytest.mark.parametrize("endpoint, method, role, scope", _cases())
-def test_access(client_for, template, endpoint: str, method: str, role: str, scope: str) -> None:
+def test_access(app: Flask, client_as: ClientAs, template, endpoint: str, method: str, role: str,
+                scope: str) -> None:
     rule = ACCESS[endpoint][method]
-    client = client_for(role)
+    client = app.test_client() if role == "anonymous" else client_as(role)
     url = _url(endpoint, scope, role, template)
     response = client.open(url, method=method, data={} if method == "POST" else None)
     response.close()  # static files and downloads stream from open files
@@ -191,21 +189,15 @@ def _posts() -> list[str]:
 
 
 @pytest.mark.parametrize("endpoint", _posts())
-def test_every_form_needs_a_csrf_token(template, tmp_path: Path, endpoint: str) -> None:
+def test_every_form_needs_a_csrf_token(make_app: MakeApp, template, db_path: Path, endpoint: str) -> None:
     """Without the token a POST changes nothing and gets the friendly expiry page, which (for a
     form of this site, other than login and password) shows the typed input and offers to resend it."""
-    path = tmp_path / "cfc.db"
-    shutil.copy(template["path"], path)
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "ATTACHMENTS": str(template["store"])})
+    app = make_app(db_path, ATTACHMENTS=str(template["store"]), WTF_CSRF_ENABLED=True)
     rule = ACCESS[endpoint]["POST"]
     roles = {"admin"} if rule == "public" else rule[1] if isinstance(rule, tuple) else rule
     role = sorted(roles)[0]  # someone allowed to use the route
-    client = app.test_client()
-    if endpoint != "auth.login":
-        app.config["WTF_CSRF_ENABLED"] = False
-        assert client.post("/login", data={"username": USERS[role], "password": demo.DEMO_PASSWORD}).status_code == 302
-        app.config["WTF_CSRF_ENABLED"] = True
-    before = sqlite3.connect(path).execute("select count(*) from audit_log").fetchone()[0]
+    client = app.test_client() if endpoint == "auth.login" else logged_in(app, role)  # with the login form's token
+    before = sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0]
     response = client.post(_url(endpoint, "own", role, template), data={"note": "Số liệu <b>giữ nguyên</b>"},
                            headers={"Origin": "http://localhost"})
     html = response.get_data(as_text=True)
@@ -213,6 +205,6 @@ def test_every_form_needs_a_csrf_token(template, tmp_path: Path, endpoint: str) 
     assert "Phiên làm việc đã hết hạn" in html
     kept = 'name="note" value="Số liệu &lt;b&gt;giữ nguyên&lt;/b&gt;"' in html
     assert kept is (endpoint not in ("auth.login", "auth.password"))
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(db_path)
     assert conn.execute("select count(*) from audit_log").fetchone()[0] == before
     conn.close()

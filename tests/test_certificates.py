@@ -36,9 +36,8 @@ from webapp.cli.main import cfc
 from webapp.store import accounts, units, vietnamese, workflow
 from webapp.store import db as webdb
 from webapp.store.rounds import create_round
-from webapp.web.app import create_app
 
-from webhelpers import needs_tools, opened
+from webhelpers import ClientAs, needs_tools, opened
 
 pytestmark = needs_tools("pdftotext", "pdftoppm", "pdfinfo", "pdffonts")
 
@@ -530,17 +529,8 @@ def test_verification_states(world: dict[str, Any], db_copy: Path) -> None:
 # ---- the web app ---------------------------------------------------------------------------------
 
 @pytest.fixture()
-def app(db_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CFC_INSTANCE", str(tmp_path / "instance"))
-    return create_app({"DATABASE": str(db_copy), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-                       "PUBLIC_URL": PUBLIC, "ATTACHMENTS": str(tmp_path / "attachments")})
-
-
-def login(app, username: str):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+def app(make_app, db_copy: Path):
+    return make_app(db_copy, PUBLIC_URL=PUBLIC)
 
 
 def test_verify_page_says_the_state_and_never_the_score(app, world: dict[str, Any], db_copy: Path) -> None:
@@ -570,20 +560,20 @@ def test_verify_page_says_the_state_and_never_the_score(app, world: dict[str, An
     assert client.get("/verify?code=" + code.lower()).headers["Location"].endswith(f"/verify/{code}")
 
 
-def test_download_routes_respect_roles_and_jurisdiction(app, world: dict[str, Any]) -> None:
+def test_download_routes_respect_roles_and_jurisdiction(app, world: dict[str, Any], client_as: ClientAs) -> None:
     round_id, aid = world["round"], world["duc_long"]
     anonymous = app.test_client()
     assert anonymous.get(f"/rounds/{round_id}/decision.pdf").status_code == 302
     assert anonymous.get(f"/assessments/{aid}/report.pdf").status_code == 302
-    officer = login(app, "canbo.duclong")
+    officer = client_as("canbo.duclong", PASSWORD)
     assert officer.get(f"/rounds/{round_id}/decision.pdf").status_code == 403
     assert officer.get(f"/rounds/{round_id}/certificates.zip").status_code == 403
     report = officer.get(f"/assessments/{aid}/report.pdf")
     assert report.status_code == 200 and report.mimetype == "application/pdf"
     assert "Xã Đức Long, huyện Thạch An, tỉnh Cao Bằng" in pdf_text(report.data)
-    assert login(app, "canbo.kimdong").get(f"/assessments/{aid}/report.pdf").status_code == 403
+    assert client_as("canbo.kimdong", PASSWORD).get(f"/assessments/{aid}/report.pdf").status_code == 403
 
-    chair = login(app, "chutich.thachan")
+    chair = client_as("chutich.thachan", PASSWORD)
     decision = chair.get(f"/rounds/{round_id}/decision.pdf")
     assert decision.status_code == 200 and "Số: 125/QĐ-UBND" in pdf_text(decision.data, 1)
     archive = chair.get(f"/rounds/{round_id}/certificates.zip")
@@ -596,21 +586,21 @@ def test_download_routes_respect_roles_and_jurisdiction(app, world: dict[str, An
         listing = z.read("danh-sach.csv").decode("utf-8-sig")
         assert world["codes"][aid] in listing and "125/QĐ-UBND" in listing
 
-    other = login(app, "chutich.hoaan")  # another district: nothing issued, nothing recognised
+    other = client_as("chutich.hoaan", PASSWORD)  # another district: nothing issued, nothing recognised
     assert other.get(f"/rounds/{round_id}/certificates.zip").status_code == 409
     assert other.get(f"/rounds/{round_id}/decision.pdf").status_code == 404
-    admin = login(app, "quantri")
+    admin = client_as("quantri", PASSWORD)
     assert admin.get(f"/rounds/{round_id}/decision.pdf").status_code == 200
     assert admin.get(f"/rounds/{world['round25']}/certificates.zip").status_code == 200
     assert admin.get(f"/assessments/{aid}/report.pdf").status_code == 200
     assert admin.get("/rounds/999/decision.pdf").status_code == 404
 
 
-def test_authority_issues_a_decision_from_the_web(app, world: dict[str, Any], db_copy: Path,
-                                                  perfect_inputs: dict[str, Any]) -> None:
+def test_authority_issues_a_decision_from_the_web(world: dict[str, Any], db_copy: Path,
+                                                  perfect_inputs: dict[str, Any], client_as: ClientAs) -> None:
     with opened(db_copy) as db:
         recognise(db, world["round25"], "cao-bang-2025:01789", perfect_inputs)  # Xã Canh Tân (2025)
-    chair = login(app, "chutich.tinh")
+    chair = client_as("chutich.tinh", PASSWORD)
     page = chair.get(f"/rounds/{world['round25']}/decision")
     assert page.status_code == 200 and "Xã Canh Tân, tỉnh Cao Bằng" in page.get_data(as_text=True)
     draft = chair.get(f"/rounds/{world['round25']}/decision.pdf")
@@ -628,8 +618,8 @@ def test_authority_issues_a_decision_from_the_web(app, world: dict[str, Any], db
     both = chair.get(f"/rounds/{world['round25']}/decision.pdf")
     text = pdf_text(both.data)
     assert "Số: 2031/QĐ-UBND" in text and "Số: 2032/QĐ-UBND" in text
-    assert login(app, "chutich.thachan").get(f"/rounds/{world['round25']}/decision").status_code == 403
-    assert login(app, "quantri").post(f"/rounds/{world['round25']}/decision", data=form).status_code == 403
+    assert client_as("chutich.thachan", PASSWORD).get(f"/rounds/{world['round25']}/decision").status_code == 403
+    assert client_as("quantri", PASSWORD).post(f"/rounds/{world['round25']}/decision", data=form).status_code == 403
 
 
 # ---- the command line ----------------------------------------------------------------------------

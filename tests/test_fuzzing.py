@@ -38,9 +38,8 @@ import scoring
 from criteria import CriteriaInvalid, CriteriaSyntaxError, Problem
 from webapp.store import db as webdb
 from webapp.store import limits
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import MakeApp, logged_in
 
 SHIPPED_TEXT = (criteria.SHIPPED_DIR / "qd06-2019.yaml").read_text(encoding="utf-8")
 SHIPPED_DATA = yaml.safe_load(SHIPPED_TEXT)
@@ -246,13 +245,12 @@ def test_what_the_fuzzers_found_is_reported_as_a_criteria_error(text: str, where
 # ---------------------------------------------------------------- the web app
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int],
+         make_app: MakeApp) -> Iterator[dict[str, Any]]:
     """A demo database (built once), the app on it, and the officer's own draft assessment."""
-    tmp = tmp_path_factory.mktemp("fuzz-web")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
         mp.delenv("CFC_API_TOKEN", raising=False)
-        path = tmp / "cfc.db"
+        path = tmp_path_factory.mktemp("fuzz-web") / "cfc.db"
         round_id = demo_copy(path)
         db = webdb.connect(path)
         try:
@@ -261,9 +259,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], i
                 "where u.username = 'canbo.xa' and a.round_id = ?", [round_id]).fetchone()[0]
         finally:
             db.conn.close()
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                          "API_TOKEN": TOKEN,
-                          "WRITE_BUDGET": 10**12})  # one user posting far more than a person would
+        app = make_app(path, API_TOKEN=TOKEN, WRITE_BUDGET=10**12)  # one user posting far more than a person would
 
         yield {"app": app, "path": path, "round": round_id, "assessment": assessment}
 
@@ -277,7 +273,7 @@ def sql(site: dict[str, Any]) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def officer(site: dict[str, Any]) -> FlaskClient:
-    return login(site["app"], "canbo.xa")
+    return logged_in(site["app"], "canbo.xa")
 
 
 def snapshot(sql: Any, assessment_id: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import ast
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,11 +20,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from flask import Flask
 
 from webapp.store import accounts, urban, workflow
 from webapp.store import db as webdb
-from webapp.store.demo import DEMO_PASSWORD, build_demo
-from webapp.web.app import create_app
+
+from webhelpers import ClientAs, MakeApp, logged_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "webapp" / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -128,30 +129,15 @@ def test_catalogue_is_nfc_and_placeholders_match(catalog: Catalog, required) -> 
 # --- pages in English -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    base = tmp_path_factory.mktemp("i18n")
-    db = webdb.connect(base / "cfc.db")
-    try:
-        build_demo(db)
-    finally:
-        db.conn.close()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(base / "instance"))  # the .mo is compiled here, not in the repository
-        yield create_app({"DATABASE": str(base / "cfc.db"), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
-                          "ATTACHMENTS": str(base / "attachments")})
+def app(make_app: MakeApp, demo_copy: Callable[[Path], int], tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    path = tmp_path_factory.mktemp("i18n") / "cfc.db"
+    demo_copy(path)
+    return make_app(path)
 
 
 def text(response) -> str:
     assert response.status_code == 200, response.status_code
     return html.unescape(response.get_data(as_text=True))
-
-
-def login(app, username: str, lang: str):
-    client = app.test_client()
-    client.get(f"/login?lang={lang}")
-    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
 
 
 def test_login_page_in_english(app) -> None:
@@ -184,7 +170,7 @@ def checklists(app) -> dict[str, str]:
     """The officer's checklist, in English and in Vietnamese."""
     pages = {}
     for lang in ("en", "vi"):
-        client = login(app, "canbo.xa", lang)
+        client = logged_in(app, "canbo.xa", lang=lang)
         mine = client.get("/mine")
         assert mine.status_code == 302, "canbo.xa has one assessment: /mine goes straight to it"
         pages[lang] = text(client.get(mine.headers["Location"]))
@@ -218,8 +204,8 @@ def test_no_catalogue_message_on_the_vietnamese_checklist_survives_in_english(ca
     assert not left
 
 
-def test_status_and_role_names_in_english_where_templates_show_them(app) -> None:
-    page = text(login(app, "admin", "en").get("/admin/users"))
+def test_status_and_role_names_in_english_where_templates_show_them(client_as: ClientAs) -> None:
+    page = text(client_as("admin", lang="en").get("/admin/users"))
     assert "<td>Commune officer</td>" in page and "<td>System administrator</td>" in page
     assert '<option value="reviewer" >Reviewing officer</option>' in page
     roles = re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", page)  # username, name, role
@@ -227,27 +213,23 @@ def test_status_and_role_names_in_english_where_templates_show_them(app) -> None
                                                "Monitoring (view only)", "System administrator"}
     for name in accounts.ROLE_NAMES.values():  # («Quản trị hệ thống» is also the demo admin's own name)
         assert f">{name}</option>" not in page
-    page = text(login(app, "theodoi.tinh", "en").get("/dashboard"))
+    page = text(client_as("theodoi.tinh", lang="en").get("/dashboard"))
     assert '<option value="draft" >Draft</option>' in page
     assert '<span class="status status-draft">Draft</span>' in page
     for name in workflow.STATUS_NAMES.values():
         assert f">{name}<" not in page, name
-    page = text(login(app, "canbo.xa", "en").get("/mine", follow_redirects=True))
+    page = text(client_as("canbo.xa", lang="en").get("/mine", follow_redirects=True))
     assert '<strong class="status status-draft">Draft</strong>' in page
 
 
-def test_a_workflow_refusal_is_shown_in_the_interface_language(tmp_path: Path) -> None:
+def test_a_workflow_refusal_is_shown_in_the_interface_language(make_app: MakeApp, db_path: Path) -> None:
     """Saving a submitted declaration is refused: in Vietnamese by default, in English on request."""
-    path = tmp_path / "cfc.db"
-    db = webdb.connect(path)
-    build_demo(db)
+    db = webdb.connect(db_path)
     aid = next(db.query("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                         "where u.username = 'canbo.xa'"))["id"]
     db.execute("update assessments set status = 'submitted' where id = ?", [aid])
     db.conn.close()
-    app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
-    client.post("/login", data={"username": "canbo.xa", "password": DEMO_PASSWORD})
+    client = logged_in(make_app(db_path), "canbo.xa")
     vi = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
     assert "Không thể sửa bản kê khai: hồ sơ đang ở trạng thái «Đã nộp»; chỉ được khi: Bản nháp, " in vi
     assert "cannot edit" not in vi

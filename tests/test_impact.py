@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 
 import criteria
 import scoring
@@ -24,9 +25,8 @@ from webapp.cli.main import cfc
 from webapp.store import accounts, demo  # noqa: F401  (registers `cfc impact`) )
 from webapp.store import db as webdb
 from webapp.store.impact import round_impact
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import MakeApp
 
 PASSWORD = demo.DEMO_PASSWORD
 VARIANT_VERSION = "2026.1-draft"
@@ -55,15 +55,17 @@ def variant() -> criteria.CriteriaSet:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, variant: criteria.CriteriaSet,
          demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("impact")
+    path = tmp_path_factory.mktemp("impact") / "cfc.db"
+    round_id = demo_copy(path)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
-        path = tmp / "cfc.db"
-        round_id = demo_copy(path)
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
         shipped = criteria.shipped
         mp.setattr(criteria, "shipped", lambda: (*shipped(), variant))  # the variant as if shipped
-        yield {"app": app, "path": path, "round": round_id}
+        yield {"path": path, "round": round_id}
+
+
+@pytest.fixture(scope="module")
+def app(make_app: MakeApp, site: dict[str, Any]) -> Flask:
+    return make_app(site["path"])
 
 
 @pytest.fixture
@@ -240,8 +242,8 @@ def _url(site: dict[str, Any]) -> str:
     return f"/rounds/{site['round']}/impact?set=qd06-2019&version={VARIANT_VERSION}"
 
 
-def test_page_for_admin_shows_counts_table_and_chart(site, sql, variant):
-    client = login(site["app"], "admin")
+def test_page_for_admin_shows_counts_table_and_chart(site, sql, variant, client_as):
+    client = client_as("admin")
     response = client.get(_url(site))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -261,25 +263,24 @@ def test_page_for_admin_shows_counts_table_and_chart(site, sql, variant):
     assert "style=" not in html and "<script>" not in html  # CSP: no inline styles or scripts
 
 
-def test_page_is_limited_to_the_users_scope(site, sql, variant):
+def test_page_is_limited_to_the_users_scope(site, sql, variant, client_as):
     district = accounts.get_user(sql, next(sql.query("select id from users where username = 'chutich.huyen'"))["id"])
-    client = login(site["app"], "chutich.huyen")
+    client = client_as("chutich.huyen")
     html = client.get(_url(site)).get_data(as_text=True)
     want = expected(sql, site["round"], variant, district.scope_unit_id)
     assert 0 < want["units"] < 161
     assert int(re.search(r'id="impact-units">(\d+)<', html).group(1)) == want["units"]
     assert int(re.search(r'id="impact-recognised-base">(\d+)<', html).group(1)) == want["recognised_base"]
     assert set(re.findall(r'data-unit="([^"]+)"', html)) == want["lost"]
-    viewer = login(site["app"], "theodoi.tinh")
+    viewer = client_as("theodoi.tinh")
     assert int(re.search(r'id="impact-units">(\d+)<', viewer.get(_url(site)).get_data(as_text=True)).group(1)) == 161
 
 
-def test_page_access_and_errors(site):
-    app = site["app"]
+def test_page_access_and_errors(app, site, client_as):
     assert app.test_client().get(_url(site)).status_code == 302  # not logged in: to the login page
-    assert login(app, "canbo.xa").get(_url(site)).status_code == 403
-    assert login(app, "thamdinh.huyen").get(_url(site)).status_code == 403
-    admin = login(app, "admin")
+    assert client_as("canbo.xa").get(_url(site)).status_code == 403
+    assert client_as("thamdinh.huyen").get(_url(site)).status_code == 403
+    admin = client_as("admin")
     assert admin.get(f"/rounds/{site['round']}/impact?set=no-such-set").status_code == 404
     assert admin.get("/rounds/999/impact?set=qd06-2019").status_code == 404
     form = admin.get(f"/rounds/{site['round']}/impact")

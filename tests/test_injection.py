@@ -22,9 +22,8 @@ from flask.testing import FlaskClient
 from webapp.cli.main import cfc
 from webapp.store import accounts, demo
 from webapp.store import db as webdb
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import MakeApp, logged_in
 
 PAYLOADS = [
     "' OR 1=1 --",
@@ -47,16 +46,15 @@ DISTRICT_USERS = ("thamdinh.huyen", "chutich.huyen")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int],
+         make_app: MakeApp) -> dict[str, Any]:
     """The demo database (built once) and the app on it; the same data for every payload."""
     tmp = tmp_path_factory.mktemp("injection")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
-        path = tmp / "cfc.db"
-        round_id = demo_copy(path)
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
-        yield {"app": app, "path": path, "round": round_id, "tmp": tmp,
-               "clients": {name: login(app, name) for name in (*DISTRICT_USERS, "admin")}}
+    path = tmp / "cfc.db"
+    round_id = demo_copy(path)
+    app = make_app(path)
+    return {"app": app, "path": path, "round": round_id, "tmp": tmp,
+            "clients": {name: logged_in(app, name) for name in (*DISTRICT_USERS, "admin")}}
 
 
 @pytest.fixture(scope="module")

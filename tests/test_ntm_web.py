@@ -9,33 +9,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 import criteria
 from webapp.store import db as webdb
 from webapp.store import demo, ntm, rounds, units, workflow
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import MakeApp, opened
 
 PASSWORD = demo.DEMO_PASSWORD
 STUNTING = "c15c-suy-dinh-duong-thap-coi"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> Iterator[dict[str, Any]]:
-    tmp = tmp_path_factory.mktemp("ntm")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
-        path = tmp / "cfc.db"
-        round_id = demo_copy(path)
-        db = webdb.connect(path)
-        try:
-            round_2025 = rounds.create_round(db, name="Đợt 2026", year=2026, cset=criteria.get("qd06-2019"),
-                                             unit_set=units.CAO_BANG_2025, actor="test")
-        finally:
-            db.conn.close()
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
-        yield {"app": app, "path": path, "round": round_id, "round_2025": round_2025}
+def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], int]) -> dict[str, Any]:
+    path = tmp_path_factory.mktemp("ntm") / "cfc.db"
+    round_id = demo_copy(path)
+    with opened(path) as db:
+        round_2025 = rounds.create_round(db, name="Đợt 2026", year=2026, cset=criteria.get("qd06-2019"),
+                                         unit_set=units.CAO_BANG_2025, actor="test")
+    return {"path": path, "round": round_id, "round_2025": round_2025}
+
+
+@pytest.fixture(scope="module")
+def app(make_app: MakeApp, site: dict[str, Any]) -> Flask:
+    return make_app(site["path"])
 
 
 @pytest.fixture
@@ -67,9 +65,9 @@ def status_of(html: str, indicator: str) -> str:
     return cell.group(1)
 
 
-def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql):
+def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql, client_as):
     row = officer_draft(sql, site["round"])
-    client = login(site["app"], "canbo.xa")
+    client = client_as("canbo.xa")
     url = f"/assessments/{row['id']}/ntm"
     for stunted, measured, want in [(24, 100, "đạt"), (25, 100, "không đạt"),
                                     (2400, 10000, "đạt"), (2401, 10000, "không đạt"), (0, 50, "đạt")]:
@@ -87,9 +85,9 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql):
     assert "Trung du và miền núi phía Bắc" in html or "tdmnpb" in html
 
 
-def test_page_shows_every_status_and_unverified_flags(site, sql):
+def test_page_shows_every_status_and_unverified_flags(site, sql, client_as):
     row = officer_draft(sql, site["round"])
-    html = login(site["app"], "admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
+    html = client_as("admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
     statuses = ntm.ntm_status(sql, workflow.get(sql, row["id"]))
     assert len(statuses) == len(criteria.ntm.get("ntm-qd318-2022").indicators)
     for s in statuses:
@@ -101,12 +99,12 @@ def test_page_shows_every_status_and_unverified_flags(site, sql):
     assert "style=" not in html and "<script>" not in html
 
 
-def test_missing_data_is_thieu_du_lieu(site, sql):
+def test_missing_data_is_thieu_du_lieu(site, sql, client_as):
     row = officer_draft(sql, site["round"])
     row = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
     statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, row)}
     assert statuses[STUNTING].status == "thiếu dữ liệu"
-    html = login(site["app"], "canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
+    html = client_as("canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
     assert status_of(html, STUNTING) == "thiếu dữ liệu"
 
 
@@ -120,7 +118,7 @@ def test_verified_values_win_over_declared(site, sql):
     assert ntm.ntm_status(sql, doctored) == ntm.ntm_status(sql, row)
 
 
-def test_2025_units_use_qd51_by_khu_vuc(site, sql):
+def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
     rows = list(sql.query("select a.id, u.khu_vuc, u.name from assessments a join units u on u.id = a.unit_id "
                           "where a.round_id = ?", [site["round_2025"]]))
     by_zone = {r["khu_vuc"]: r for r in rows}
@@ -130,26 +128,26 @@ def test_2025_units_use_qd51_by_khu_vuc(site, sql):
         ctx = ntm.ntm_context(sql, row)
         assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
         assert {s.area for s in ntm.ntm_status(sql, row)} == {area}
-    html = login(site["app"], "admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
+    html = client_as("admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
     assert "ntm-qd51-2025" in html and "CHƯA XÁC NHẬN" in html
 
 
-def test_access_follows_the_assessment(site, sql):
+def test_access_follows_the_assessment(app, site, sql, client_as):
     own = officer_draft(sql, site["round"])
     other = next(sql.query("select id from assessments where round_id = ? and unit_id != ? limit 1",
                            [site["round"], own["unit_id"]]))["id"]
-    officer = login(site["app"], "canbo.xa")
+    officer = client_as("canbo.xa")
     assert officer.get(f"/assessments/{own['id']}/ntm").status_code == 200
     assert officer.get(f"/assessments/{other}/ntm").status_code == 403
     assert officer.get("/assessments/999999/ntm").status_code == 404
-    assert site["app"].test_client().get(f"/assessments/{own['id']}/ntm").status_code == 302
-    assert login(site["app"], "theodoi.tinh").get(f"/assessments/{own['id']}/ntm").status_code == 200
+    assert app.test_client().get(f"/assessments/{own['id']}/ntm").status_code == 302
+    assert client_as("theodoi.tinh").get(f"/assessments/{own['id']}/ntm").status_code == 200
 
 
-def test_english_interface(site, sql):
+def test_english_interface(site, sql, client_as):
     row = next(sql.query("select a.id from assessments a join units u on u.id = a.unit_id "
                          "where a.round_id = ? and u.khu_vuc = 'I'", [site["round_2025"]]))
-    client = login(site["app"], "admin")
+    client = client_as("admin")
     html = client.get(f"/assessments/{row['id']}/ntm?lang=en").get_data(as_text=True)
     assert "UNCONFIRMED" in html and "Result of each indicator" in html
     impact = client.get(f"/rounds/{site['round']}/impact?set=qd06-2019").get_data(as_text=True)

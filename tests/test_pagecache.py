@@ -18,22 +18,10 @@ from webapp.store import accounts, attachments, bulk, rounds, units, urban, work
 from webapp.store import db as webdb
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.web import pagecache, review
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import logged_in, opened
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def make_app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **config: Any):
-    monkeypatch.setenv("CFC_INSTANCE", str(tmp_path / "instance"))
-    return create_app({"DATABASE": str(db_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-                       "ATTACHMENTS": str(tmp_path / "attachments"), **config})
-
-
-@pytest.fixture()
-def app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    return make_app(db_path, tmp_path, monkeypatch)
 
 
 @pytest.fixture()
@@ -92,16 +80,16 @@ def counted(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int
 
 # --- the cache is used, and forgets nothing it should --------------------------------------------------
 
-def test_a_page_is_rendered_once_while_nothing_changes(app, ids, monkeypatch):
+def test_a_page_is_rendered_once_while_nothing_changes(ids, monkeypatch, client_as):
     calls = counted(monkeypatch, review, "_context")
-    reviewer = login(app, "thamdinh.huyen")
+    reviewer = client_as("thamdinh.huyen")
     first = content(reviewer.get(f"/assessments/{ids['submitted']}/review"))
     second = content(reviewer.get(f"/assessments/{ids['submitted']}/review"))
     assert first == second and len(calls) == 1
 
 
-def test_the_checklist_shows_a_saved_value_evidence_and_attachment_at_once(app, ids, db_path):
-    officer = login(app, "canbo.xa")
+def test_the_checklist_shows_a_saved_value_evidence_and_attachment_at_once(ids, db_path, client_as):
+    officer = client_as("canbo.xa")
     url = f"/assessments/{ids['own']}"
     before = page(officer.get(url))
     version = int(re.search(r'name="version" value="(\d+)"', before).group(1))
@@ -119,8 +107,8 @@ def test_the_checklist_shows_a_saved_value_evidence_and_attachment_at_once(app, 
     assert "bien-ban-hop.pdf" in page(officer.get(url))
 
 
-def test_the_review_page_shows_a_new_review_at_once(app, ids):
-    reviewer = login(app, "thamdinh.huyen")
+def test_the_review_page_shows_a_new_review_at_once(ids, client_as):
+    reviewer = client_as("thamdinh.huyen")
     url = f"/assessments/{ids['submitted']}/review"
     before = page(reviewer.get(url))
     assert "Đề nghị xã bổ sung biên bản" not in before
@@ -133,8 +121,8 @@ def test_the_review_page_shows_a_new_review_at_once(app, ids):
     assert f'name="version" value="{version + 1}"' in after
 
 
-def test_a_decision_shows_on_the_dashboard_and_the_checklist_at_once(app, ids):
-    viewer, reviewer = login(app, "theodoi.tinh"), login(app, "thamdinh.huyen")
+def test_a_decision_shows_on_the_dashboard_and_the_checklist_at_once(ids, client_as):
+    viewer, reviewer = client_as("theodoi.tinh"), client_as("thamdinh.huyen")
 
     def not_recognised() -> int:
         shown = page(viewer.get("/dashboard?status=not_recognised"))
@@ -142,7 +130,7 @@ def test_a_decision_shows_on_the_dashboard_and_the_checklist_at_once(app, ids):
     before = not_recognised()
     checklist = f"/assessments/{ids['verified']}"
     assert "status-verified" in content(reviewer.get(checklist))
-    decided = login(app, "chutich.huyen").post(f"/assessments/{ids['verified']}/decide",
+    decided = client_as("chutich.huyen").post(f"/assessments/{ids['verified']}/decide",
                                                data={"outcome": "not_recognised", "reason": "Chưa đạt"})
     assert decided.status_code == 303
     assert not_recognised() == before + 1
@@ -151,18 +139,18 @@ def test_a_decision_shows_on_the_dashboard_and_the_checklist_at_once(app, ids):
 
 # --- foreign content: each role, jurisdiction, language and user its own ----------------------------
 
-def test_each_role_gets_its_own_checklist(app, ids):
+def test_each_role_gets_its_own_checklist(ids, client_as):
     """The commune's officer and a viewer scoped to the same commune: only the officer may edit."""
     url = f"/assessments/{ids['own']}"
-    officer = content(login(app, "canbo.xa").get(url))
-    viewer = content(login(app, "xem.xa").get(url))
+    officer = content(client_as("canbo.xa").get(url))
+    viewer = content(client_as("xem.xa").get(url))
     assert 'data-autosave="/assessments/' in officer and ">Lưu</button>" in officer
     assert 'data-autosave=""' in viewer and ">Lưu</button>" not in viewer
 
 
-def test_each_jurisdiction_gets_its_own_dashboard(app, ids, db_path):
+def test_each_jurisdiction_gets_its_own_dashboard(ids, db_path, client_as):
     def units_shown(user: str) -> int:
-        return int(re.search(r'id="stat-units">([\d.]+)<', page(login(app, user).get("/dashboard"))).group(1))
+        return int(re.search(r'id="stat-units">([\d.]+)<', page(client_as(user).get("/dashboard"))).group(1))
     with opened(db_path, migrate=False) as db:
         in_district = db.execute("select count(*) from assessments a join units u on u.id = a.unit_id "
                                  "where u.parent_id = ?", [ids["district"]]).fetchone()[0]
@@ -174,8 +162,8 @@ def test_each_jurisdiction_gets_its_own_dashboard(app, ids, db_path):
     assert units_shown("theodoi.tinh") == 161
 
 
-def test_each_language_gets_its_own_rendering(app, ids):
-    officer = login(app, "canbo.xa")
+def test_each_language_gets_its_own_rendering(ids, client_as):
+    officer = client_as("canbo.xa")
     url = f"/assessments/{ids['own']}"
     vietnamese = content(officer.get(url))
     english = content(officer.get(f"{url}?lang=en"))
@@ -184,10 +172,10 @@ def test_each_language_gets_its_own_rendering(app, ids):
     assert content(officer.get(f"{url}?lang=vi")) == vietnamese
 
 
-def test_the_users_name_and_flash_messages_are_not_cached(app, ids, monkeypatch):
+def test_the_users_name_and_flash_messages_are_not_cached(ids, monkeypatch, client_as):
     calls = counted(monkeypatch, review, "_context")
     url = f"/assessments/{ids['submitted']}/review"
-    first, second = login(app, "thamdinh.huyen"), login(app, "thamdinh.hai")
+    first, second = client_as("thamdinh.huyen"), client_as("thamdinh.hai")
     mine = page(first.get(url))
     theirs = page(second.get(url))
     assert len(calls) == 1  # same role and district: one rendering for both
@@ -202,12 +190,12 @@ def test_the_users_name_and_flash_messages_are_not_cached(app, ids, monkeypatch)
 
 # --- access is checked before the cache ----------------------------------------------------------------
 
-def test_forbidden_users_get_403_even_when_the_page_is_cached(app, ids):
+def test_forbidden_users_get_403_even_when_the_page_is_cached(app, ids, client_as):
     checklist, review_page = f"/assessments/{ids['own']}", f"/assessments/{ids['submitted']}/review"
-    assert page(login(app, "canbo.xa").get(checklist))
-    assert page(login(app, "thamdinh.huyen").get(review_page))
-    assert page(login(app, "theodoi.tinh").get("/dashboard"))
-    other_officer, other_reviewer = login(app, "canbo.khac"), login(app, "thamdinh.khac")
+    assert page(client_as("canbo.xa").get(checklist))
+    assert page(client_as("thamdinh.huyen").get(review_page))
+    assert page(client_as("theodoi.tinh").get("/dashboard"))
+    other_officer, other_reviewer = client_as("canbo.khac"), client_as("thamdinh.khac")
     assert other_officer.get(checklist).status_code == 403
     assert other_officer.get(review_page).status_code == 403
     assert other_officer.get("/dashboard").status_code == 403
@@ -218,18 +206,10 @@ def test_forbidden_users_get_403_even_when_the_page_is_cached(app, ids):
 
 # --- the CSRF token ------------------------------------------------------------------------------------
 
-def csrf_login(app, username: str):
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"csrf_token": token, "username": username, "password": DEMO_PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def test_the_csrf_tokens_of_a_cached_page_are_the_requesting_sessions(db_path, tmp_path, monkeypatch, ids):
-    app = make_app(db_path, tmp_path, monkeypatch, WTF_CSRF_ENABLED=True)
+def test_the_csrf_tokens_of_a_cached_page_are_the_requesting_sessions(make_app, db_path, ids):
+    app = make_app(db_path, WTF_CSRF_ENABLED=True)
     url = f"/assessments/{ids['own']}"
-    first, second = csrf_login(app, "canbo.xa"), csrf_login(app, "canbo.xa")
+    first, second = logged_in(app, "canbo.xa"), logged_in(app, "canbo.xa")
     first_page = page(first.get(url))
     second_page = page(second.get(url))
     assert pagecache._MARK not in first_page + second_page

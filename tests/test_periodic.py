@@ -16,7 +16,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 
 import criteria.ntm
 from certificates import pool, render
@@ -26,9 +25,8 @@ from webapp.store import db as webdb
 from webapp.store import demo, periodic, rounds, units  # noqa: F401 (period_cli registers)
 from webapp.store.workflow import STATUS_NAMES
 from webapp.web import period as period_web  # noqa: F401 (period_cli registers)
-from webapp.web.app import create_app
 
-from webhelpers import needs_tools
+from webhelpers import ClientAs, MakeApp, needs_tools
 
 TODAY = dt.date(2024, 12, 1)
 PROVINCE = "cao-bang-2022:04"
@@ -307,16 +305,8 @@ def test_cli_writes_xlsx_and_pdf(world: dict[str, Any], tmp_path: Path) -> None:
 # ---- web ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(world: dict[str, Any]) -> Flask:
-    app = create_app({"DATABASE": str(world["path"]), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
-    return app
-
-
-def login(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
-    assert response.status_code == 302
-    return client
+def app(make_app: MakeApp, world: dict[str, Any]) -> Flask:
+    return make_app(world["path"])
 
 
 def _xlsx_units(response: Any) -> int:
@@ -325,26 +315,26 @@ def _xlsx_units(response: Any) -> int:
     return {r[0].value: r[1].value for r in wb["Tổng hợp"].iter_rows(min_row=2)}["Số đơn vị"]
 
 
-def test_web_scope_and_roles(world: dict[str, Any], app: Flask) -> None:
+def test_web_scope_and_roles(world: dict[str, Any], app: Flask, client_as: ClientAs) -> None:
     rid = world["new"]
     district = periodic.period_report(world["db"], rid, world["district"]).units
-    assert _xlsx_units(login(app, "theodoi.tinh").get(f"/rounds/{rid}/period.xlsx")) == 161
-    reviewer = login(app, "thamdinh.huyen")
+    assert _xlsx_units(client_as("theodoi.tinh").get(f"/rounds/{rid}/period.xlsx")) == 161
+    reviewer = client_as("thamdinh.huyen")
     response = reviewer.get(f"/rounds/{rid}/period.xlsx?kind=six-month")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     assert _xlsx_units(response) == district
-    assert _xlsx_units(login(app, "chutich.huyen").get(f"/rounds/{rid}/period.xlsx")) == district
+    assert _xlsx_units(client_as("chutich.huyen").get(f"/rounds/{rid}/period.xlsx")) == district
     assert reviewer.get(f"/rounds/{rid}/period.xlsx?scope={PROVINCE}").status_code == 403
     assert reviewer.get(f"/rounds/{rid}/period.xlsx?kind=weekly").status_code == 400
     assert reviewer.get("/rounds/999/period.xlsx").status_code == 404
-    assert login(app, "canbo.xa").get(f"/rounds/{rid}/period.xlsx").status_code == 403
+    assert client_as("canbo.xa").get(f"/rounds/{rid}/period.xlsx").status_code == 403
     assert app.test_client().get(f"/rounds/{rid}/period.xlsx").status_code == 302
-    assert _xlsx_units(login(app, "admin").get(f"/rounds/{rid}/period.xlsx?scope={world['district']}")) == district
+    assert _xlsx_units(client_as("admin").get(f"/rounds/{rid}/period.xlsx?scope={world['district']}")) == district
 
 
 @needs_tools("pdftotext")
-def test_web_pdf(world: dict[str, Any], app: Flask, tmp_path: Path) -> None:
-    response = login(app, "thamdinh.huyen").get(f"/rounds/{world['new']}/period.pdf?kind=six-month")
+def test_web_pdf(world: dict[str, Any], tmp_path: Path, client_as: ClientAs) -> None:
+    response = client_as("thamdinh.huyen").get(f"/rounds/{world['new']}/period.pdf?kind=six-month")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     flat = " ".join(pdf_text(response.data, tmp_path).split())
     assert "6 tháng" in flat and "25/05/" in flat and "ỦY BAN NHÂN DÂN" in flat

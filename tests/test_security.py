@@ -2,35 +2,34 @@
 security headers, cookie flags, escaping of hostile text."""
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from webapp.store import db as database
 from webapp.store import demo, workflow
-from webapp.web.app import create_app
 
 
 @pytest.fixture()
-def app(db_path: Path):
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
-                       "SESSION_COOKIE_SECURE": True})
+def app_config() -> dict[str, Any]:
+    return {"SESSION_COOKIE_SECURE": True}
 
 
-def login(client, username: str = "canbo.xa", password: str = demo.DEMO_PASSWORD, **kwargs):
+def try_login(client, username: str = "canbo.xa", password: str = demo.DEMO_PASSWORD, **kwargs):
+    """One login attempt (the subject of these tests); its answer."""
     return client.post("/login", data={"username": username, "password": password}, **kwargs)
 
 
 def test_login_is_rate_limited_per_account(app) -> None:
     client = app.test_client()
     for _ in range(5):
-        response = login(client, password="sai-mat-khau-123")
+        response = try_login(client, password="sai-mat-khau-123")
         assert response.status_code == 401
         assert "Tên đăng nhập hoặc mật khẩu không đúng." in response.get_data(as_text=True)
-    blocked = login(client)  # even the right password waits now
+    blocked = try_login(client)  # even the right password waits now
     assert blocked.status_code == 401
     assert "Đăng nhập sai quá nhiều lần" in blocked.get_data(as_text=True)
-    assert login(app.test_client(), "thamdinh.huyen").status_code == 302  # others are not locked out
+    assert try_login(app.test_client(), "thamdinh.huyen").status_code == 302  # others are not locked out
 
 
 def test_passwords_are_stored_hashed(app) -> None:
@@ -45,7 +44,7 @@ def test_login_starts_a_fresh_session(app) -> None:
     client = app.test_client()
     client.get("/login?lang=en")
     before = client.get_cookie("cfc_session").value
-    login(client)
+    try_login(client)
     after = client.get_cookie("cfc_session").value
     assert before != after
     assert client.get("/mine").status_code in (200, 302)
@@ -61,14 +60,14 @@ def test_login_starts_a_fresh_session(app) -> None:
     ("javascript:alert(1)", "/"),
 ])
 def test_login_never_redirects_off_site(app, target: str, expected: str) -> None:
-    response = login(app.test_client(), "theodoi.tinh", query_string={"next": target})
+    response = try_login(app.test_client(), "theodoi.tinh", query_string={"next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
 
 def test_security_headers_and_cookie_flags(app) -> None:
     client = app.test_client()
-    response = login(client)
+    response = try_login(client)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie
     page = client.get("/login")
@@ -79,7 +78,7 @@ def test_security_headers_and_cookie_flags(app) -> None:
     assert "<script>" not in page.get_data(as_text=True).replace('<script src=', '')
 
 
-def test_hostile_text_is_shown_as_text(app) -> None:
+def test_hostile_text_is_shown_as_text(app, client_as) -> None:
     db = database.connect(app.config["DATABASE"])
     aid = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                      "where u.username = 'canbo.xa'").fetchone()[0]
@@ -87,17 +86,15 @@ def test_hostile_text_is_shown_as_text(app) -> None:
                ['<script>alert("x")</script>', aid])
     workflow.set_evidence(db, aid, "1.1", '<img src=x onerror=alert(1)>', "canbo.xa")
     db.conn.close()
-    client = app.test_client()
-    login(client)
+    client = client_as("officer")
     html = client.get(f"/assessments/{aid}").get_data(as_text=True)
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
-def test_unknown_pages_and_errors_are_friendly(app) -> None:
-    client = app.test_client()
-    login(client)
+def test_unknown_pages_and_errors_are_friendly(client_as) -> None:
+    client = client_as("officer")
     missing = client.get("/assessments/999999")
     assert missing.status_code == 404
     assert "Không tìm thấy trang" in missing.get_data(as_text=True)
@@ -108,5 +105,5 @@ def test_one_address_is_limited_too(app) -> None:
     """Guessing across many accounts from one address is stopped, later than one account."""
     client = app.test_client()
     for n in range(30):
-        assert login(client, f"khong-co-{n}", "sai-mat-khau-123").status_code == 401
-    assert "Đăng nhập sai quá nhiều lần" in login(client, "admin").get_data(as_text=True)
+        assert try_login(client, f"khong-co-{n}", "sai-mat-khau-123").status_code == 401
+    assert "Đăng nhập sai quá nhiều lần" in try_login(client, "admin").get_data(as_text=True)

@@ -20,9 +20,8 @@ from webapp.cli.main import cfc
 from webapp.store import audit, units, urban
 from webapp.store import db as webdb
 from webapp.store.errors import ImportRejected, InvalidRecord
-from webapp.web.app import create_app
 
-from webhelpers import login, needs_tools
+from webhelpers import needs_tools
 
 WARD = "cao-bang-2022:01273"  # Phường Hợp Giang, thành phố Cao Bằng
 TOWN = "cao-bang-2022:01321"  # Thị trấn Bảo Lạc
@@ -34,11 +33,6 @@ def db(db_path: Path) -> Iterator[Any]:
     database = webdb.connect(db_path)
     yield database
     database.conn.close()
-
-
-@pytest.fixture
-def app(db_path: Path):
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
 
 
 def stored(db: Any, unit_id: str, year: int) -> dict[str, Any] | None:
@@ -166,11 +160,11 @@ def test_cli_set_list_template_and_import(db_path: Path, tmp_path: Path) -> None
 
 # --- display beside the child-friendly result ----------------------------------------------------
 
-def test_dashboard_shows_every_ward_beside_its_result(app, db) -> None:
+def test_dashboard_shows_every_ward_beside_its_result(db, client_as) -> None:
     round_id, year = latest_round(db)
     urban.record(db, WARD, {"year": year, "status": "chưa đạt", "decision": "Số 77/QĐ-UBND",
                             "decided_on": f"{year}-12-20"}, "admin")
-    html = login(app, "theodoi.tinh").get(f"/dashboard?round={round_id}").get_data(as_text=True)
+    html = client_as("theodoi.tinh").get(f"/dashboard?round={round_id}").get_data(as_text=True)
     section = re.search(r'<table class="data" id="urban-table">(.*?)</table>', html, re.S).group(1)
     shown = dict(re.findall(r'<tr data-unit="(\d+)">(.*?)</tr>', section, re.S))
     wards = list(db.query("select u.code, a.status, a.verified_total, a.declared_total from assessments a "
@@ -186,13 +180,13 @@ def test_dashboard_shows_every_ward_beside_its_result(app, db) -> None:
     assert 'status-' in shown["01273"]  # the child-friendly status sits in the same row
 
 
-def test_unit_page_shows_both_for_a_ward_and_nothing_for_a_commune(app, db) -> None:
+def test_unit_page_shows_both_for_a_ward_and_nothing_for_a_commune(db, client_as) -> None:
     round_id, year = latest_round(db)
     urban.record(db, WARD, {"year": year, "status": "đạt", "decision": "Số 8/QĐ-UBND"}, "admin")
     ward_aid = next(db.query("select id from assessments where unit_id = ? and round_id = ?", [WARD, round_id]))["id"]
     commune_aid = next(db.query("select a.id from assessments a join units u on u.id = a.unit_id "
                                 "where u.type = 'xa' and a.round_id = ?", [round_id]))["id"]
-    client = login(app, "theodoi.tinh")
+    client = client_as("theodoi.tinh")
     page = client.get(f"/assessments/{ward_aid}/ntm").get_data(as_text=True)
     assert re.search(r'id="urban-status"><strong>Đạt chuẩn văn minh đô thị</strong> \(\d{4}, Số 8/QĐ-UBND', page)
     assert 'id="urban-cfc"' in page
@@ -201,8 +195,8 @@ def test_unit_page_shows_both_for_a_ward_and_nothing_for_a_commune(app, db) -> N
     assert 'id="urban"' not in client.get(f"/assessments/{commune_aid}/ntm").get_data(as_text=True)
 
 
-def test_admin_records_through_the_form_and_a_bad_date_keeps_the_input(app, db) -> None:
-    client = login(app, "admin")
+def test_admin_records_through_the_form_and_a_bad_date_keeps_the_input(db, client_as) -> None:
+    client = client_as("admin")
     bad = client.post("/urban", data={"unit_set": SET22, "code": "01273", "year": "2036", "status": "dat",
                                       "decision": "Số 3/QĐ-UBND", "decided_on": "31/04/2036"})
     html = bad.get_data(as_text=True)

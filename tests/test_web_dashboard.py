@@ -3,6 +3,7 @@ here from the assessments table with SQL, the jurisdiction limits what a user se
 table's sort and filter parameters are whitelisted, and the SVG charts are well-formed."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -13,33 +14,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
-from webapp.store import accounts, demo, units
+from webapp.store import accounts, demo, units, vietnamese
 from webapp.store import db as webdb
 from webapp.store.workflow import STATUS_NAMES
 from webapp.web import charts
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import ClientAs, MakeApp, logged_in, opened
 
 SVG = "{http://www.w3.org/2000/svg}"
 PASSWORD = demo.DEMO_PASSWORD
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A demo database with a closed 2022 round and an open 2024 round (built once)."""
-    tmp = tmp_path_factory.mktemp("dashboard")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp / "instance"))
-        path = tmp / "cfc.db"
-        db = webdb.connect(path)
-        try:
-            old, new = demo.build_demo_years(db, years=(2022, 2024))
-        finally:
-            db.conn.close()
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
-        yield {"app": app, "path": path, "old": old, "new": new}
+    path = tmp_path_factory.mktemp("dashboard") / "cfc.db"
+    with opened(path) as db:
+        old, new = demo.build_demo_years(db, years=(2022, 2024))
+    return {"path": path, "old": old, "new": new}
+
+
+@pytest.fixture(scope="module")
+def app(make_app: MakeApp, site: dict[str, Any]) -> Flask:
+    return make_app(site["path"])
 
 
 @pytest.fixture
@@ -119,11 +118,11 @@ def unit_rows(html: str) -> list[list[str]]:
 
 # --- the headline figures -------------------------------------------------------------------
 
-def test_province_viewer_sees_the_figures_computed_from_the_assessments(site, sql) -> None:
+def test_province_viewer_sees_the_figures_computed_from_the_assessments(site, sql, client_as) -> None:
     n, evaluated, recognised = sql.execute(
         "select count(*), sum(status != 'draft'), sum(status = 'recognised') from assessments "
         "where round_id = ?", [site["new"]]).fetchone()
-    html = login(site["app"], "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+    html = client_as("theodoi.tinh").get("/dashboard").get_data(as_text=True)
     assert stat(html, "units") == str(n) == "161"
     assert stat(html, "evaluated") == str(evaluated)
     assert stat(html, "recognised") == str(recognised)
@@ -133,7 +132,7 @@ def test_province_viewer_sees_the_figures_computed_from_the_assessments(site, sq
     assert 'class="notice provisional"' in html  # the demo's criteria set has provisional values
 
 
-def test_per_district_breakdown_matches_sql(site, sql) -> None:
+def test_per_district_breakdown_matches_sql(site, sql, client_as) -> None:
     expected = {
         f"{units.TYPE_NAMES[r['type']]} {r['name']}": [str(r["n"]), str(r["ev"]), str(r["rec"]),
                                                        vi_percent(r["rec"], r["n"])]
@@ -141,7 +140,7 @@ def test_per_district_breakdown_matches_sql(site, sql) -> None:
             "select p.name, p.type, count(*) n, sum(a.status != 'draft') ev, sum(a.status = 'recognised') rec "
             "from assessments a join units u on u.id = a.unit_id join units p on p.id = u.parent_id "
             "where a.round_id = ? group by p.id", [site["new"]])}
-    html = login(site["app"], "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+    html = client_as("theodoi.tinh").get("/dashboard").get_data(as_text=True)
     shown = {row[0]: row[1:] for row in tables(html)["districts"]}
     assert shown == expected
     assert len(shown) == 10
@@ -150,7 +149,7 @@ def test_per_district_breakdown_matches_sql(site, sql) -> None:
     assert names.index("Huyện Bảo Lạc") < names.index("Huyện Bảo Lâm") < names.index("Huyện Thạch An")
 
 
-def test_most_failing_criteria_match_the_summaries(site, sql) -> None:
+def test_most_failing_criteria_match_the_summaries(site, sql, client_as) -> None:
     expected = {}
     for number in range(1, 14):
         count = sql.execute(
@@ -161,7 +160,7 @@ def test_most_failing_criteria_match_the_summaries(site, sql) -> None:
     below = sql.execute("select count(*) from assessments a, json_each(a.result, '$.failed_conditions') f "
                         "where a.round_id = ? and a.status != 'draft' and f.value = 'total-at-least-threshold'",
                         [site["new"]]).fetchone()[0]
-    html = login(site["app"], "admin").get("/dashboard").get_data(as_text=True)
+    html = client_as("admin").get("/dashboard").get_data(as_text=True)
     rows = tables(html)["failing"]
     shown = {int(row[0].split(".")[0]): row[1] for row in rows}
     assert shown == expected and expected
@@ -170,11 +169,11 @@ def test_most_failing_criteria_match_the_summaries(site, sql) -> None:
     assert f"Chưa đạt tổng điểm tối thiểu: {below} đơn vị." in html
 
 
-def test_histogram_bins_totals_by_fifty_points_with_the_thresholds(site, sql) -> None:
+def test_histogram_bins_totals_by_fifty_points_with_the_thresholds(site, sql, client_as) -> None:
     bins = {r["b"]: r["n"] for r in sql.query(
         "select min(json_extract(result, '$.total') / 50 * 50, 950) b, count(*) n from assessments "
         "where round_id = ? and status != 'draft' group by b", [site["new"]])}
-    html = login(site["app"], "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+    html = client_as("theodoi.tinh").get("/dashboard").get_data(as_text=True)
     chart = next(s for s in svgs(html) if "histogram" in s.get("class", ""))
     drawn = {}
     for rect in chart.iter(f"{SVG}rect"):
@@ -186,11 +185,11 @@ def test_histogram_bins_totals_by_fifty_points_with_the_thresholds(site, sql) ->
     assert labels == ["800", "850", "900"]
 
 
-def test_trend_shows_the_share_recognised_per_year(site, sql) -> None:
+def test_trend_shows_the_share_recognised_per_year(sql, client_as) -> None:
     expected = [[str(r["year"]), str(r["n"]), str(r["rec"]), vi_percent(r["rec"], r["n"])] for r in sql.query(
         "select r.year, count(*) n, sum(a.status = 'recognised') rec from assessments a "
         "join rounds r on r.id = a.round_id group by r.id order by r.year")]
-    html = login(site["app"], "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+    html = client_as("theodoi.tinh").get("/dashboard").get_data(as_text=True)
     assert tables(html)["trend"] == expected
     assert [row[0] for row in expected] == ["2022", "2024"]
     assert float(expected[0][3][:-1].replace(",", ".")) < float(expected[1][3][:-1].replace(",", "."))
@@ -199,27 +198,27 @@ def test_trend_shows_the_share_recognised_per_year(site, sql) -> None:
     assert values == [row[3] for row in expected]
 
 
-def test_an_older_round_is_chosen_with_the_round_parameter(site, sql) -> None:
+def test_an_older_round_is_chosen_with_the_round_parameter(site, sql, client_as) -> None:
     n, recognised = sql.execute("select count(*), sum(status = 'recognised') from assessments where round_id = ?",
                                 [site["old"]]).fetchone()
-    client = login(site["app"], "theodoi.tinh")
+    client = client_as("theodoi.tinh")
     html = client.get(f"/dashboard?round={site['old']}").get_data(as_text=True)
     assert stat(html, "share") == vi_percent(recognised, n)
     assert stat(html, "evaluated") == str(n)  # a closed round: everything decided
     assert client.get("/dashboard?round=9999").status_code == 404
 
 
-def test_english_uses_english_number_format(site, sql) -> None:
+def test_english_uses_english_number_format(site, sql, client_as) -> None:
     n, recognised = sql.execute("select count(*), sum(status = 'recognised') from assessments where round_id = ?",
                                 [site["new"]]).fetchone()
-    html = login(site["app"], "admin").get("/dashboard?lang=en").get_data(as_text=True)
+    html = client_as("admin").get("/dashboard?lang=en").get_data(as_text=True)
     assert stat(html, "share") == vi_percent(recognised, n).replace(",", ".")
 
 
 # --- jurisdiction and access -----------------------------------------------------------------
 
 @pytest.mark.parametrize("username", ["thamdinh.huyen", "chutich.huyen"])
-def test_a_district_user_sees_only_its_district(site, sql, username: str) -> None:
+def test_a_district_user_sees_only_its_district(site, sql, username: str, client_as: ClientAs) -> None:
     scope = sql.execute("select scope_unit_id from users where username = ?", [username]).fetchone()[0]
     expected = sorted(
         f"{units.TYPE_NAMES[r['type']]} {r['name']} {r['code']}" for r in sql.query(
@@ -228,7 +227,7 @@ def test_a_district_user_sees_only_its_district(site, sql, username: str) -> Non
     n, recognised = sql.execute(
         "select count(*), sum(a.status = 'recognised') from assessments a join units u on u.id = a.unit_id "
         "where a.round_id = ? and u.parent_id = ?", [site["new"], scope]).fetchone()
-    html = login(site["app"], username).get("/dashboard").get_data(as_text=True)
+    html = client_as(username).get("/dashboard").get_data(as_text=True)
     assert sorted(unit_names(html)) == expected and 0 < n < 161
     assert len(unit_rows(html)) == n
     assert stat(html, "units") == str(n)
@@ -238,41 +237,38 @@ def test_a_district_user_sees_only_its_district(site, sql, username: str) -> Non
     assert all(row[1] == str(n) for row in trend)  # the trend too is the district's
 
 
-def test_a_scope_outside_the_rounds_unit_set_sees_no_unit(site, sql) -> None:
+def test_a_scope_outside_the_rounds_unit_set_sees_no_unit(sql, client_as) -> None:
     """Jurisdictions are unit ids: a viewer of the 2025 province sees nothing of a round held
     on the 2022 units (the lineage between the two is not followed)."""
     accounts.create_user(sql, "theodoi.2025", PASSWORD, "viewer", "Theo dõi 2025", "cao-bang-2025:04", "test")
-    html = login(site["app"], "theodoi.2025").get("/dashboard").get_data(as_text=True)
+    html = client_as("theodoi.2025").get("/dashboard").get_data(as_text=True)
     assert stat(html, "units") == "0" and stat(html, "share") == "—"
     assert "Không có đơn vị nào thuộc phạm vi của bạn" in html and unit_rows(html) == []
 
 
-def test_an_empty_database_says_there_is_no_round(tmp_path: Path) -> None:
+def test_an_empty_database_says_there_is_no_round(make_app: MakeApp, tmp_path: Path) -> None:
     db = webdb.connect(tmp_path / "empty.db")
     units.load_cao_bang(db)
     accounts.create_user(db, "admin", PASSWORD, "admin", "Quản trị", None, "test")
     db.conn.close()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CFC_INSTANCE", str(tmp_path / "instance"))
-        app = create_app({"DATABASE": str(tmp_path / "empty.db"), "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False})
-    response = login(app, "admin").get("/dashboard")
+    response = logged_in(make_app(tmp_path / "empty.db"), "admin").get("/dashboard")
     assert response.status_code == 200
     assert "Chưa có đợt đánh giá nào." in response.get_data(as_text=True)
 
 
-def test_officers_and_strangers_are_kept_out(site) -> None:
-    anonymous = site["app"].test_client().get("/dashboard")
+def test_officers_and_strangers_are_kept_out(app, client_as) -> None:
+    anonymous = app.test_client().get("/dashboard")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
-    assert login(site["app"], "canbo.xa").get("/dashboard").status_code == 403
+    assert client_as("canbo.xa").get("/dashboard").status_code == 403
 
 
 # --- the table: sort and filter --------------------------------------------------------------
 
-def test_names_sort_in_vietnamese_order_both_ways(site, sql) -> None:
+def test_names_sort_in_vietnamese_order_both_ways(site, sql, client_as) -> None:
     keys = [r["sort_key"] for r in sql.query(
         "select u.sort_key from assessments a join units u on u.id = a.unit_id where a.round_id = ?",
         [site["new"]])]
-    client = login(site["app"], "theodoi.tinh")
+    client = client_as("theodoi.tinh")
     html = client.get("/dashboard?sort=name&dir=asc").get_data(as_text=True)
     bare = [re.sub(r"^(Xã|Phường|Thị trấn) ", "", re.sub(r" \d+$", "", n)) for n in unit_names(html)]
     assert len(bare) == 161
@@ -282,8 +278,8 @@ def test_names_sort_in_vietnamese_order_both_ways(site, sql) -> None:
     assert 'aria-sort="ascending"' in html
 
 
-def test_sort_by_total_descending_puts_missing_totals_last(site) -> None:
-    html = login(site["app"], "theodoi.tinh").get("/dashboard?sort=total&dir=desc").get_data(as_text=True)
+def test_sort_by_total_descending_puts_missing_totals_last(client_as) -> None:
+    html = client_as("theodoi.tinh").get("/dashboard?sort=total&dir=desc").get_data(as_text=True)
     totals = [row[3] for row in unit_rows(html)]
     numbers = [int(t.replace(".", "")) for t in totals if t != "—"]
     assert numbers == sorted(numbers, reverse=True)
@@ -291,15 +287,15 @@ def test_sort_by_total_descending_puts_missing_totals_last(site) -> None:
     assert 'aria-sort="descending"' in html
 
 
-def test_sort_by_status_follows_the_workflow_order(site) -> None:
-    html = login(site["app"], "theodoi.tinh").get("/dashboard?sort=status").get_data(as_text=True)
+def test_sort_by_status_follows_the_workflow_order(client_as) -> None:
+    html = client_as("theodoi.tinh").get("/dashboard?sort=status").get_data(as_text=True)
     order = list(STATUS_NAMES.values())
     shown = [order.index(row[2]) for row in unit_rows(html)]
     assert shown == sorted(shown)
 
 
-def test_status_and_text_filters(site, sql) -> None:
-    client = login(site["app"], "theodoi.tinh")
+def test_status_and_text_filters(site, sql, client_as) -> None:
+    client = client_as("theodoi.tinh")
     n = sql.execute("select count(*) from assessments where round_id = ? and status = 'not_recognised'",
                     [site["new"]]).fetchone()[0]
     html = client.get("/dashboard?status=not_recognised").get_data(as_text=True)
@@ -317,8 +313,8 @@ def test_status_and_text_filters(site, sql) -> None:
     assert len(unit_names(client.get(f"/dashboard?q={code}").get_data(as_text=True))) == 1
 
 
-def test_hostile_sort_and_filter_values_are_ignored(site, sql) -> None:
-    client = login(site["app"], "theodoi.tinh")
+def test_hostile_sort_and_filter_values_are_ignored(sql, client_as) -> None:
+    client = client_as("theodoi.tinh")
     default = unit_names(client.get("/dashboard").get_data(as_text=True))
     before = sql.execute("select count(*) from units").fetchone()[0]
     for query in ("sort=total;%20drop%20table%20units", "sort=total%20desc--&dir=1;delete",
@@ -335,8 +331,8 @@ def test_hostile_sort_and_filter_values_are_ignored(site, sql) -> None:
 
 # --- the charts ------------------------------------------------------------------------------
 
-def test_every_chart_is_well_formed_accessible_svg(site) -> None:
-    html = login(site["app"], "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+def test_every_chart_is_well_formed_accessible_svg(client_as) -> None:
+    html = client_as("theodoi.tinh").get("/dashboard").get_data(as_text=True)
     charts_ = svgs(html)
     kinds = {s.get("class").split()[1] for s in charts_}
     assert kinds == {"bar-chart", "histogram", "line-chart"}
@@ -378,34 +374,15 @@ def test_result_summaries_are_json_the_dashboard_reads(site, sql) -> None:
     assert set(summary["criteria"]) == {str(n) for n in range(1, 14)}
 
 
-def test_dashboard_shows_period_reports_and_units_not_submitted() -> None:
+def test_dashboard_shows_period_reports_and_units_not_submitted(make_app: MakeApp, db_path: Path) -> None:
     """Checked with the province viewer on a fresh demo: next due dates, download links and
     the units still in draft, counted independently."""
-    import datetime as dt
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from webapp.store import db as database
-    from webapp.store import demo, vietnamese
-    from webapp.web.app import create_app
-
-    folder = Path(tempfile.mkdtemp())
-    try:
-        path = folder / "cfc.db"
-        db = database.connect(path)
-        demo.build_demo(db)
+    with opened(db_path) as db:
         drafts = db.execute("select count(*) from assessments where status = 'draft'").fetchone()[0]
-        db.conn.close()
-        app = create_app({"DATABASE": str(path), "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
-        client = app.test_client()
-        client.post("/login", data={"username": "theodoi.tinh", "password": demo.DEMO_PASSWORD})
-        html = client.get("/dashboard").get_data(as_text=True)
-        today = vietnamese.today()  # the due dates are counted from today in Vietnam
-        annual = dt.date(today.year, 11, 20)
-        annual = annual if today <= annual else dt.date(today.year + 1, 11, 20)
-        assert f"Báo cáo năm — hạn tiếp theo: {annual:%d/%m/%Y}" in html
-        assert 'href="/rounds/1/period.xlsx?kind=annual"' in html
-        assert f"Đơn vị chưa nộp bản tự đánh giá: {drafts} —" in html
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    html = logged_in(make_app(db_path), "theodoi.tinh").get("/dashboard").get_data(as_text=True)
+    today = vietnamese.today()  # the due dates are counted from today in Vietnam
+    annual = dt.date(today.year, 11, 20)
+    annual = annual if today <= annual else dt.date(today.year + 1, 11, 20)
+    assert f"Báo cáo năm — hạn tiếp theo: {annual:%d/%m/%Y}" in html
+    assert 'href="/rounds/1/period.xlsx?kind=annual"' in html
+    assert f"Đơn vị chưa nộp bản tự đánh giá: {drafts} —" in html

@@ -13,23 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 import scoring
 from certificates import contexts
 from webapp.store import accounts, attachments, units, workflow
 from webapp.store.rounds import criteria_for
-from webapp.web.app import create_app
 
-from webhelpers import login, opened
+from webhelpers import opened
 
 PENDING = ("submitted", "resubmitted")
-
-
-@pytest.fixture()
-def app(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CFC_INSTANCE", str(tmp_path / "instance"))
-    return create_app({"DATABASE": str(db_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-                       "ATTACHMENTS": str(tmp_path / "attachments")})
 
 
 def text(response) -> str:
@@ -126,7 +119,7 @@ def other_district(db_path: Path, district: str) -> str:
 
 # --- the queue ------------------------------------------------------------------------------
 
-def test_the_queue_lists_exactly_the_submitted_and_resubmitted_of_the_district(app, db_path, district) -> None:
+def test_the_queue_lists_exactly_the_submitted_and_resubmitted_of_the_district(db_path, district, client_as) -> None:
     with opened(db_path) as db:
         # one more in "resubmitted": a verified assessment reopened for review
         verified = in_district(db, district, ("verified",))
@@ -136,7 +129,7 @@ def test_the_queue_lists_exactly_the_submitted_and_resubmitted_of_the_district(a
         totals = {aid: workflow.get(db, aid)["declared_total"] for aid in expected}
     assert len(expected) >= 2 and province_wide > len(expected)
 
-    response = login(app, "thamdinh.huyen").get("/review")
+    response = client_as("thamdinh.huyen").get("/review")
     assert response.status_code == 200
     page = text(response)
     listed = [int(a) for a in re.findall(r'<tr data-assessment="(\d+)">', page)]
@@ -149,10 +142,10 @@ def test_the_queue_lists_exactly_the_submitted_and_resubmitted_of_the_district(a
     assert "huyện" in page and "tỉnh Cao Bằng" in page  # full unit names
 
 
-def test_the_queue_filter_shows_returned_or_verified(app, db_path, district) -> None:
+def test_the_queue_filter_shows_returned_or_verified(db_path, district, client_as) -> None:
     with opened(db_path) as db:
         verified = in_district(db, district, ("verified",))
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     page = text(client.get("/review?status=verified"))
     assert [int(a) for a in re.findall(r'<tr data-assessment="(\d+)">', page)] == verified
     page = text(client.get("/review?status=nonsense"))  # an unknown filter falls back to pending
@@ -168,9 +161,9 @@ def pending_recognisable(db_path: Path, district: str) -> int:
     return ids[0]
 
 
-def test_reviewing_all_criteria_then_verifying_changes_the_status(app, db_path, district) -> None:
+def test_reviewing_all_criteria_then_verifying_changes_the_status(db_path, district, client_as) -> None:
     aid = pending_recognisable(db_path, district)
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     page = text(client.get(f"/assessments/{aid}/review"))
     assert page.count('class="review-form"') == 13
     assert "Lưu ý:" in page  # the provisional-criteria notice
@@ -199,7 +192,7 @@ def test_reviewing_all_criteria_then_verifying_changes_the_status(app, db_path, 
     assert f'<tr data-assessment="{aid}">' not in text(client.get("/review"))
 
 
-def test_adjusting_a_value_changes_the_verified_total_shown(app, db_path, district) -> None:
+def test_adjusting_a_value_changes_the_verified_total_shown(db_path, district, client_as) -> None:
     aid = pending_recognisable(db_path, district)
     with opened(db_path) as db:
         row = workflow.get(db, aid)
@@ -209,7 +202,7 @@ def test_adjusting_a_value_changes_the_verified_total_shown(app, db_path, distri
     expected = scoring.score(adjusted, cset, category).total
     assert expected < row["declared_total"]
 
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     page = text(client.get(f"/assessments/{aid}/review"))
     assert f'value="{row["verified"]["children"]}"' in page  # prefilled with the verified values
     form = form_on(page, f"/assessments/{aid}/review/3")
@@ -230,9 +223,9 @@ def test_adjusting_a_value_changes_the_verified_total_shown(app, db_path, distri
     assert audit == [("0", "2", "Theo hồ sơ công an xã có 2 trường hợp.")]
 
 
-def test_refused_reviews_are_flashed_and_keep_the_input(app, db_path, district) -> None:
+def test_refused_reviews_are_flashed_and_keep_the_input(db_path, district, client_as) -> None:
     aid = pending_recognisable(db_path, district)
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     page = text(client.get(f"/assessments/{aid}/review"))
     version = version_on_page(page)
 
@@ -278,9 +271,9 @@ def test_refused_reviews_are_flashed_and_keep_the_input(app, db_path, district) 
     assert client.post(f"/assessments/{aid}/review/99", data={"status": "accepted"}).status_code == 404
 
 
-def test_return_requires_a_comment(app, db_path, district) -> None:
+def test_return_requires_a_comment(db_path, district, client_as) -> None:
     aid = pending_recognisable(db_path, district)
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     response = client.post(f"/assessments/{aid}/return", data={"comment": "   "})
     assert response.status_code == 422
     assert any("cần có ý kiến gửi xã" in m for m in flashes(response))
@@ -300,10 +293,10 @@ def test_return_requires_a_comment(app, db_path, district) -> None:
     assert response.status_code == 409 and any("Trả lại để bổ sung" in m for m in flashes(response))
 
 
-def test_reopen_requires_a_reason(app, db_path, district) -> None:
+def test_reopen_requires_a_reason(db_path, district, client_as) -> None:
     with opened(db_path) as db:
         aid = in_district(db, district, ("verified",))[0]
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     response = client.post(f"/assessments/{aid}/reopen", data={"reason": ""})
     assert response.status_code == 422 and any("Mở lại thẩm định cần có lý do" in m for m in flashes(response))
     assert status_of(db_path, aid) == "verified"
@@ -341,23 +334,24 @@ def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_rep
 
 # --- decisions ------------------------------------------------------------------------------
 
-def verify_through_the_web(app, aid: int) -> None:
-    client = login(app, "thamdinh.huyen")
+def verify_through_the_web(client: FlaskClient, aid: int) -> None:
+    """Accept every criterion of ``aid`` and verify it, as the reviewer logged in on ``client``."""
     for number in range(1, 14):
         assert client.post(f"/assessments/{aid}/review/{number}", data={"status": "accepted"}).status_code == 303
     assert client.post(f"/assessments/{aid}/verify").status_code == 303
 
 
-def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_one(app, db_path, district) -> None:
+def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_one(db_path, district,
+                                                                                    client_as) -> None:
     passing = pending_recognisable(db_path, district)
-    verify_through_the_web(app, passing)
+    verify_through_the_web(client_as("thamdinh.huyen"), passing)
     with opened(db_path) as db:
         failing = in_district(db, district, ("verified",), "and a.recognised = 0")[0]
         failed_ids = json.loads(workflow.get(db, failing)["result"])["failed_conditions"]
         verified_total = workflow.get(db, passing)["verified_total"]
     assert failed_ids
 
-    client = login(app, "chutich.huyen")
+    client = client_as("chutich.huyen")
     page = text(client.get("/decisions"))
     pending = [int(a) for a in re.findall(r'<tr id="a-\d+" data-assessment="(\d+)">', page)]
     assert passing in pending and failing in pending
@@ -391,10 +385,10 @@ def test_the_authority_recognises_a_passing_assessment_and_is_refused_a_failing_
     assert client.post(f"/assessments/{failing}/decide", data={"outcome": "maybe"}).status_code == 422
 
 
-def test_revoke_requires_a_reason(app, db_path, district) -> None:
+def test_revoke_requires_a_reason(db_path, district, client_as) -> None:
     with opened(db_path) as db:
         aid = in_district(db, district, ("recognised",))[0]
-    client = login(app, "chutich.huyen")
+    client = client_as("chutich.huyen")
     response = client.post(f"/assessments/{aid}/revoke", data={"reason": " "})
     assert response.status_code == 422
     assert any("Thu hồi công nhận cần có lý do" in m for m in flashes(response))
@@ -414,7 +408,7 @@ def test_revoke_requires_a_reason(app, db_path, district) -> None:
 
 # --- roles and jurisdictions -----------------------------------------------------------------
 
-def test_a_reviewer_of_another_district_gets_403(app, db_path, district, other_district) -> None:
+def test_a_reviewer_of_another_district_gets_403(db_path, district, other_district, client_as) -> None:
     aid = pending_recognisable(db_path, district)
     with opened(db_path) as db:
         accounts.create_user(db, "thamdinh.khac", "mat-khau-dai-1", "reviewer", "Huyện khác", other_district, "test")
@@ -422,7 +416,7 @@ def test_a_reviewer_of_another_district_gets_403(app, db_path, district, other_d
         verified = in_district(db, district, ("verified",))[0]
         recognised = in_district(db, district, ("recognised",))[0]
         before = {a: workflow.get(db, a)["version"] for a in (aid, verified, recognised)}
-    client = login(app, "thamdinh.khac", "mat-khau-dai-1")
+    client = client_as("thamdinh.khac", "mat-khau-dai-1")
     assert client.get(f"/assessments/{aid}/review").status_code == 403
     assert client.post(f"/assessments/{aid}/review/1", data={"status": "accepted"}).status_code == 403
     assert client.post(f"/assessments/{aid}/return", data={"comment": "x"}).status_code == 403
@@ -430,7 +424,7 @@ def test_a_reviewer_of_another_district_gets_403(app, db_path, district, other_d
     assert client.post(f"/assessments/{verified}/reopen", data={"reason": "x"}).status_code == 403
     assert f'data-assessment="{aid}"' not in text(client.get("/review"))
 
-    client = login(app, "chutich.khac", "mat-khau-dai-1")
+    client = client_as("chutich.khac", "mat-khau-dai-1")
     assert client.post(f"/assessments/{verified}/decide", data={"outcome": "not_recognised",
                                                                  "reason": "x"}).status_code == 403
     assert client.post(f"/assessments/{recognised}/revoke", data={"reason": "x"}).status_code == 403
@@ -439,18 +433,18 @@ def test_a_reviewer_of_another_district_gets_403(app, db_path, district, other_d
         assert {a: workflow.get(db, a)["version"] for a in before} == before
 
 
-def test_an_officer_gets_403_on_the_review_and_decision_pages(app, db_path) -> None:
+def test_an_officer_gets_403_on_the_review_and_decision_pages(db_path, client_as) -> None:
     with opened(db_path) as db:
         own = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                          "where u.username = 'canbo.xa'").fetchone()[0]
-    client = login(app, "canbo.xa")
+    client = client_as("canbo.xa")
     assert client.get("/review").status_code == 403
     assert client.get("/decisions").status_code == 403
     assert client.get(f"/assessments/{own}/review").status_code == 403
     assert client.post(f"/assessments/{own}/review/1", data={"status": "accepted"}).status_code == 403
     # the reviewer's own role does not make them an authority, nor the reverse
-    assert login(app, "thamdinh.huyen").get("/decisions").status_code == 403
-    assert login(app, "chutich.huyen").get("/review").status_code == 403
+    assert client_as("thamdinh.huyen").get("/decisions").status_code == 403
+    assert client_as("chutich.huyen").get("/review").status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_login(app) -> None:
@@ -459,8 +453,8 @@ def test_anonymous_visitors_are_sent_to_the_login(app) -> None:
     assert app.test_client().post("/assessments/1/decide").status_code == 302
 
 
-def test_the_review_page_is_read_only_outside_review_and_renders_in_both_languages(app, db_path, district,
-                                                                                   tmp_path) -> None:
+def test_the_review_page_is_read_only_outside_review_and_renders_in_both_languages(db_path, district,
+                                                                                   tmp_path, client_as) -> None:
     with opened(db_path) as db:
         recognised = in_district(db, district, ("recognised",))[0]
         draft = in_district(db, district, ("draft",))[0]
@@ -468,7 +462,7 @@ def test_the_review_page_is_read_only_outside_review_and_renders_in_both_languag
         workflow.set_evidence(db, draft, "3.1", "Báo cáo của công an xã số 12/BC-CA", "canbo")
         attachments.add(db, tmp_path / "attachments", draft, "3.1", "bao-cao.pdf", b"%PDF-1.4\n%%EOF\n", "canbo")
         attachments.add(db, tmp_path / "attachments", draft, None, "ke-hoach.pdf", b"%PDF-1.4\n%%EOF\n", "canbo")
-    client = login(app, "thamdinh.huyen")
+    client = client_as("thamdinh.huyen")
     page = text(client.get(f"/assessments/{recognised}/review"))
     assert 'class="review-form"' not in page and "/verify" not in page and "/reopen" not in page
     assert re.search(r'<span id="verified-total">(\d+)</span>', page).group(1) == str(row["verified_total"])

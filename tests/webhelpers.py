@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,11 @@ from webapp.store import db as webdb
 from webapp.store.demo import DEMO_PASSWORD
 
 INSTALL_HINT = "install it with: scripts/install-system-deps --test"
+ACCOUNTS = {"officer": "canbo.xa", "reviewer": "thamdinh.huyen", "authority": "chutich.huyen",
+            "viewer": "theodoi.tinh", "admin": "admin"}  # the demo account of each role
+ClientAs = Callable[..., FlaskClient]  # the types of the client_as and make_app fixtures
+MakeApp = Callable[..., Flask]
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def needs_tools(*tools: str) -> pytest.MarkDecorator:
@@ -39,10 +45,21 @@ def opened(path: Path, migrate: bool = True) -> Iterator[Any]:
         db.conn.close()
 
 
-def login(app: Flask, username: str, password: str = DEMO_PASSWORD) -> FlaskClient:
-    """A test client logged in as ``username`` (a demo account by default)."""
+def logged_in(app: Flask, who: str, password: str = DEMO_PASSWORD, lang: str | None = None,
+              base_url: str = "http://localhost") -> FlaskClient:
+    """A test client logged in through the login form as a demo role ("officer") or a user name ("canbo.xa").
+
+    As a browser does, it first opens the login page when it needs the form's CSRF token (the app
+    checks them) or a language (``lang``, chosen there); ``base_url`` names the host it logs in through.
+    """
     client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": password})
+    data = {"username": ACCOUNTS.get(who, who), "password": password}
+    if lang or app.config["WTF_CSRF_ENABLED"]:
+        page = client.get("/login", query_string={"lang": lang} if lang else None, base_url=base_url)
+        token = CSRF_TOKEN.search(page.get_data(as_text=True))
+        if token:
+            data["csrf_token"] = token.group(1)
+    response = client.post("/login", data=data, base_url=base_url)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
