@@ -20,7 +20,7 @@ from certificates import contexts
 from webapp.store import accounts, attachments, units, workflow
 from webapp.store.rounds import criteria_for
 
-from webhelpers import opened
+from webhelpers import logged_in, opened
 
 PENDING = ("submitted", "resubmitted")
 
@@ -307,7 +307,7 @@ def test_reopen_requires_a_reason(db_path, district, client_as) -> None:
 def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_report(app, db_path, district) -> None:
     """«Cần giải trình, bổ sung» on the review page, the commune's checklist and the evaluation report alike."""
     aid = pending_recognisable(db_path, district)
-    reviewer = login(app, "thamdinh.huyen")
+    reviewer = logged_in(app, "thamdinh.huyen")
     page = text(reviewer.get(f"/assessments/{aid}/review"))
     action = f"/assessments/{aid}/review/9"
     response = reviewer.post(action, data={**form_on(page, action), "status": "needs_clarification",
@@ -326,7 +326,7 @@ def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_rep
         unit_id = workflow.get(db, aid)["unit_id"]
         accounts.create_user(db, "canbo.thu", "mat-khau-dai-1", "officer", "Cán bộ thử", unit_id, "test")
         report = contexts.report_context(db, aid)
-    checklist = text(login(app, "canbo.thu", "mat-khau-dai-1").get(f"/assessments/{aid}"))
+    checklist = text(logged_in(app, "canbo.thu", "mat-khau-dai-1").get(f"/assessments/{aid}"))
     assert ('<p class="review review-needs_clarification">Thẩm định: Cần giải trình, bổ sung — Thiếu danh sách trẻ.'
             in checklist)
     assert [c["review"]["status"] for c in report["criteria"] if c["number"] == 9] == ["Cần giải trình, bổ sung"]
