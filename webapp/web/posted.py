@@ -22,7 +22,7 @@ from webapp.store.errors import N_, StorageError
 from webapp.store.rounds import criteria_for
 
 from .db import get_db
-from .formatting import _lang
+from .formatting import tr
 
 NO_RESEND = frozenset({"auth.login", "auth.password"})  # a resend there would log in as, or set, someone else
 SECRET_FIELDS = frozenset({"csrf_token", "password", "old", "new", "confirm"})  # never echoed into a page
@@ -82,8 +82,7 @@ def _input_labels() -> dict[str, str]:
         cset = criteria_for(db, workflow.get(db, assessment_id)["criteria_hash"])
     except StorageError:
         return {}
-    lang = _lang()
-    return {name: spec.label.vi if lang == "vi" else spec.label.en for name, spec in cset.inputs.items()}
+    return {name: tr(spec.label) for name, spec in cset.inputs.items()}
 
 
 class _WriteBudget:
