@@ -5,9 +5,11 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
+from jinja2 import Template
 
 import criteria
 from webapp.store import db as webdb
@@ -37,6 +39,12 @@ def _found(pattern: re.Pattern[str], skip: Path | None = None) -> list[str]:
 def test_only_the_macro_writes_a_post_form_or_a_csrf_field() -> None:
     assert "csrf_token()" in MACROS.read_text(encoding="utf-8")
     assert _found(POST_FORM, skip=MACROS) == []
+
+
+def test_the_macro_is_imported_with_the_pages_context() -> None:
+    """Without the context the macro would write the token of whoever first rendered a cached page."""
+    assert len(_found(re.compile(r"import post_form with context\b"))) >= 10
+    assert _found(re.compile(r"import post_form(?! with context\b)")) == []
 
 
 def test_no_template_tests_the_language_to_pick_a_translation() -> None:
@@ -73,3 +81,30 @@ def test_bilingual_values_follow_the_interface_language(app: Flask, db_path: Pat
                           (getattr(CSET.title, lang), getattr(CSET.title, other)),
                           (getattr(first.items[0].text, lang), getattr(first.items[0].text, other))):
         assert shown in page and hidden not in page
+
+
+def test_every_error_page_is_the_one_error_template(app: Flask) -> None:
+    """Missing, forbidden, not allowed, expired, too large and failing requests: one template, with the
+    status's own title and text."""
+    app.add_url_rule("/fails", view_func=lambda: 1 / 0)
+    rendered: list[str] = []
+
+    def record(sender: Flask, template: Template, context: dict[str, Any], **extra: Any) -> None:
+        rendered.append(template.name or "")
+
+    anonymous = app.test_client()
+    with template_rendered.connected_to(record, app):
+        for method, path, status, text in (("PUT", "/login", 405, "405 — Method Not Allowed"),
+                                           ("POST", "/login", 400, "Phiên làm việc đã hết hạn"),  # no CSRF token
+                                           ("GET", "/fails", 500, "Đã xảy ra lỗi")):
+            response = anonymous.open(path, method=method)
+            assert response.status_code == status and text in response.get_data(as_text=True)
+        app.config["WTF_CSRF_ENABLED"] = False
+        officer = login(app, "canbo.xa")
+        for method, path, status, text in (("GET", "/assessments/999999", 404, "Không tìm thấy trang"),
+                                           ("GET", "/admin/users", 403, "Không có quyền truy cập")):
+            response = officer.open(path, method=method)
+            assert response.status_code == status and text in response.get_data(as_text=True)
+        response = officer.post("/password", data={"old": "x" * 300_000})
+        assert response.status_code == 413 and "Nội dung quá lớn" in response.get_data(as_text=True)
+    assert rendered == ["errors/error.html"] * 6

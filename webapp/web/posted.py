@@ -1,5 +1,6 @@
 """Posted forms: the bounds on a form's body and on each user's writes, and the «Gửi lại» form
-that offers to send again a form the server could not process (expired token, full disk).
+that offers to send again a form the server could not process (expired token, full disk), on the one
+error page every error shows.
 
 The resend form carries a fresh CSRF token, so it is offered only for a request that came from
 this site (its own valid token, or an Origin/Referer of this site), never for the login and
@@ -138,8 +139,15 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
                     kb=limits.FORM_BODY // 1024)
     if request.is_json or request.endpoint == "commune.autosave":  # the checklist's script shows the message
         return jsonify(saved=False, message=message), exc.code
-    return render_template("errors/limit.html", title=title, message=message, fields=fields,
-                           shown=shown(fields), action=request.path), exc.code
+    return error_page(exc.code, title, message, fields=fields)
+
+
+def error_page(code: int, title: str, *paragraphs: str, heading: str | None = None,
+               fields: list[tuple[str, str]] | None = None) -> tuple[str, int]:
+    """Every error page, from one template: ``title`` (and ``heading``, by default the title), paragraphs
+    saying what happened and what to do and, with ``fields``, the «Gửi lại» form that posts them again."""
+    return render_template("errors/error.html", title=title, heading=heading or title, paragraphs=paragraphs,
+                           fields=fields, shown=shown(fields), action=request.path), code
 
 
 def init_app(app: Flask) -> None:
