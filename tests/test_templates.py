@@ -41,12 +41,6 @@ def test_only_the_macro_writes_a_post_form_or_a_csrf_field() -> None:
     assert _found(POST_FORM, skip=MACROS) == []
 
 
-def test_the_macro_is_imported_with_the_pages_context() -> None:
-    """Without the context the macro would write the token of whoever first rendered a cached page."""
-    assert len(_found(re.compile(r"import post_form with context\b"))) >= 10
-    assert _found(re.compile(r"import post_form(?! with context\b)")) == []
-
-
 def test_no_template_tests_the_language_to_pick_a_translation() -> None:
     assert _found(LANGUAGE_TEST) == []
 
