@@ -59,9 +59,11 @@ def resend_fields() -> list[tuple[str, str]] | None:
 
 def shown(fields: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
     """The kept fields as the user reads them: (label, value), labels and codes in the user's words."""
+    if not fields:
+        return []
     labels = {name: _(text) for name, text in LABELS.items()} | _input_labels()
     rows = []
-    for name, value in fields or []:
+    for name, value in fields:
         if name in NOT_SHOWN or not value.strip():
             continue
         if name.startswith("evidence-"):
