@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Flask, Request, g, jsonify, render_template, request, session
+from flask import Flask, Request, g, jsonify, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 from flask_babel import gettext as _
@@ -171,8 +171,11 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_expired(exc: CSRFError):
         fields = posted.resend_fields()
-        return render_template("errors/csrf.html", fields=fields, shown=posted.shown(fields), action=request.path,
-                               reason=exc.description), 400
+        why = (_("Biểu mẫu chưa được xử lý: mã bảo mật đã hết hạn, hoặc biểu mẫu không được gửi từ trang của hệ "
+                 "thống. Hãy quay lại trang trước, tải lại trang rồi gửi lại.") if fields is None
+               else _("Biểu mẫu đã mở quá lâu nên mã bảo mật hết hạn. Số liệu bạn nhập vẫn được giữ nguyên: kiểm "
+                      "tra nội dung dưới đây rồi bấm «Gửi lại» để gửi tiếp."))
+        return posted.error_page(400, _("Phiên làm việc đã hết hạn"), why, fields=fields)
 
     @app.errorhandler(OSError)
     @app.errorhandler(sqlite3.OperationalError)
@@ -185,14 +188,20 @@ def _register_errors(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return error_response(503, "Service Unavailable",
                                   f"the server cannot write ({kind}); nothing was written")
+        message = (_("Máy chủ không ghi được dữ liệu: cơ sở dữ liệu đang ở chế độ chỉ đọc.")
+                   if kind == database.READ_ONLY
+                   else _("Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."))
         if request.is_json:  # the checklist's autosave: its script shows the message, the page keeps the input
-            message = (_("Máy chủ không ghi được dữ liệu: cơ sở dữ liệu đang ở chế độ chỉ đọc.")
-                       if kind == database.READ_ONLY
-                       else _("Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."))
             return jsonify(saved=False, storage=kind, message=message), 503
-        fields = posted.resend_fields()
-        return render_template("errors/storage.html", kind=kind, fields=fields, shown=posted.shown(fields),
-                               action=request.path, uploaded=bool(request.files)), 503
+        paragraphs = [message, _("Không có gì được ghi, kể cả một phần; dữ liệu đã lưu trước đó không bị ảnh "
+                                 "hưởng. Hãy báo cho quản trị hệ thống.")]
+        fields = None if request.files else posted.resend_fields() or None  # nothing kept, nothing to resend
+        if request.files:
+            paragraphs.append(_("Tệp đã chọn chưa được tải lên: hãy tải lên lại khi máy chủ đã ghi được."))
+        elif fields:
+            paragraphs.append(_("Số liệu bạn nhập vẫn được giữ nguyên: khi máy chủ đã ghi được, bấm «Gửi lại» "
+                                "để lưu."))
+        return posted.error_page(503, _("Chưa lưu được"), *paragraphs, fields=fields)
 
     @app.errorhandler(MissingLibrary)
     def cannot_print(exc: MissingLibrary):
@@ -200,7 +209,11 @@ def _register_errors(app: Flask) -> None:
         app.logger.error("%s", exc)
         if request.path.startswith("/api/"):
             return error_response(503, "Service Unavailable", "documents cannot be printed on this server")
-        return render_template("errors/printing.html"), 503
+        return posted.error_page(
+            503, _("Chưa in được tài liệu"),
+            _("Máy chủ chưa cài đủ thư viện hệ thống để tạo tệp PDF, nên tài liệu chưa được tạo. Dữ liệu không "
+              "bị ảnh hưởng."),
+            _("Hãy báo cho quản trị hệ thống: công cụ kiểm tra cài đặt chỉ ra phần còn thiếu."))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -208,12 +221,21 @@ def _register_errors(app: Flask) -> None:
             return error_response(exc.code or 500, exc.name, exc.description)
         if exc.code in (413, 429):
             return posted.refused(exc)
-        template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/generic.html"
-        return render_template(template, error=exc), exc.code
+        if exc.code == 403:
+            return posted.error_page(403, _("Không có quyền truy cập"), _(
+                "Tài khoản của bạn không được phép xem hoặc thực hiện thao tác này. Nếu bạn cho rằng đây là nhầm "
+                "lẫn, hãy liên hệ quản trị hệ thống."))
+        if exc.code == 404:
+            return posted.error_page(404, _("Không tìm thấy trang"),
+                                     _("Địa chỉ này không tồn tại hoặc đã được chuyển đi."))
+        return posted.error_page(exc.code, str(exc.code), _("Yêu cầu không thực hiện được."),
+                                 heading=f"{exc.code} — {exc.name}")
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         app.logger.exception("unhandled error")
         if request.path.startswith("/api/"):
             return error_response(500, "Internal Server Error", "unexpected error; it has been logged")
-        return render_template("errors/500.html"), 500
+        return posted.error_page(500, _("Đã xảy ra lỗi"), _(
+            "Hệ thống gặp sự cố khi xử lý yêu cầu. Dữ liệu đã lưu trước đó không bị ảnh hưởng. Lỗi đã được ghi "
+            "lại; vui lòng thử lại sau."))

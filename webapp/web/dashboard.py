@@ -30,7 +30,7 @@ from webapp.store.rounds import criteria_for, get_round
 from . import charts, pagecache
 from .auth import current_user, roles_required
 from .db import get_db
-from .formatting import _lang, number, percent
+from .formatting import number, percent, tr
 
 bp = Blueprint("dashboard", __name__)
 
@@ -207,8 +207,7 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
     references = _references()
     province_view = scope is None or _unit_type(db, scope) == "tinh"
     districts = by_district(rows) if province_view else []
-    failing = failing_criteria(rows, {c.number: c.name_vi if _lang() == "vi" else c.name_en
-                                      for c in cset.criteria})
+    failing = failing_criteria(rows, {c.number: tr(c, "name") for c in cset.criteria})
     evaluated = evaluated_summaries(rows)
     below = sum(1 for s in evaluated if "total-at-least-threshold" in s["failed_conditions"])
     thresholds = sorted({c.threshold for c in cset.categories})

@@ -28,6 +28,12 @@ def _locale_lang() -> str:
     return "en" if locale is not None and locale.language == "en" else "vi"
 
 
+def tr(value: Any, field: str | None = None) -> str:
+    """The side of a bilingual value in the request's language, so pages need not test the language:
+    ``text|tr`` reads ``text.vi`` or ``text.en``, ``crit|tr("name")`` reads ``crit.name_vi`` or ``crit.name_en``."""
+    return getattr(value, f"{field}_{_lang()}" if field else _lang())
+
+
 def number(value: Any, places: int = 2) -> str:
     """1.234,5 in Vietnamese, 1,234.5 in English; an empty string for None."""
     return "" if value is None else format_number(value, places, _lang())
@@ -38,5 +44,5 @@ def percent(value: Any, places: int = 1) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date)
+    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date, tr=tr)
     app.jinja_env.globals.update(current_lang=_lang)

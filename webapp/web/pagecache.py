@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +89,9 @@ class _State:
         parts = _SPLIT.join(f"{{% block {name} %}}{{% endblock %}}" for name in self.blocks)
         self.parts_env = app.jinja_env.overlay(
             loader=ChoiceLoader([DictLoader({LAYOUT: parts}), app.jinja_env.loader]), cache_size=400)
+        # Macros imported without the page's context (the post_form macro) see only the globals: there too
+        # a CSRF token is the marker. (A ChainMap, as the app's globals may still change after this.)
+        self.parts_env.globals = ChainMap({"csrf_token": lambda: _CSRF}, app.jinja_env.globals)
         self.shell: Template = app.jinja_env.from_string(f'{{% extends "{LAYOUT}" %}}' + "".join(
             f"{{% block {name} %}}{{% if '{name}' in page %}}{{{{ page['{name}'] }}}}{{% else %}}"
             f"{{{{ super() }}}}{{% endif %}}{{% endblock %}}" for name in self.blocks))

@@ -1,5 +1,6 @@
 """Posted forms: the bounds on a form's body and on each user's writes, and the «Gửi lại» form
-that offers to send again a form the server could not process (expired token, full disk).
+that offers to send again a form the server could not process (expired token, full disk), on the one
+error page every error shows.
 
 The resend form carries a fresh CSRF token, so it is offered only for a request that came from
 this site (its own valid token, or an Origin/Referer of this site), never for the login and
@@ -22,7 +23,7 @@ from webapp.store.errors import N_, StorageError
 from webapp.store.rounds import criteria_for
 
 from .db import get_db
-from .formatting import _lang
+from .formatting import tr
 
 NO_RESEND = frozenset({"auth.login", "auth.password"})  # a resend there would log in as, or set, someone else
 SECRET_FIELDS = frozenset({"csrf_token", "password", "old", "new", "confirm"})  # never echoed into a page
@@ -58,9 +59,11 @@ def resend_fields() -> list[tuple[str, str]] | None:
 
 def shown(fields: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
     """The kept fields as the user reads them: (label, value), labels and codes in the user's words."""
+    if not fields:
+        return []
     labels = {name: _(text) for name, text in LABELS.items()} | _input_labels()
     rows = []
-    for name, value in fields or []:
+    for name, value in fields:
         if name in NOT_SHOWN or not value.strip():
             continue
         if name.startswith("evidence-"):
@@ -82,8 +85,7 @@ def _input_labels() -> dict[str, str]:
         cset = criteria_for(db, workflow.get(db, assessment_id)["criteria_hash"])
     except StorageError:
         return {}
-    lang = _lang()
-    return {name: spec.label.vi if lang == "vi" else spec.label.en for name, spec in cset.inputs.items()}
+    return {name: tr(spec.label) for name, spec in cset.inputs.items()}
 
 
 class _WriteBudget:
@@ -139,8 +141,15 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
                     kb=limits.FORM_BODY // 1024)
     if request.is_json or request.endpoint == "commune.autosave":  # the checklist's script shows the message
         return jsonify(saved=False, message=message), exc.code
-    return render_template("errors/limit.html", title=title, message=message, fields=fields,
-                           shown=shown(fields), action=request.path), exc.code
+    return error_page(exc.code, title, message, fields=fields)
+
+
+def error_page(code: int, title: str, *paragraphs: str, heading: str | None = None,
+               fields: list[tuple[str, str]] | None = None) -> tuple[str, int]:
+    """Every error page, from one template: ``title`` (and ``heading``, by default the title), paragraphs
+    saying what happened and what to do and, with ``fields``, the «Gửi lại» form that posts them again."""
+    return render_template("errors/error.html", title=title, heading=heading or title, paragraphs=paragraphs,
+                           fields=fields, shown=shown(fields), action=request.path), code
 
 
 def init_app(app: Flask) -> None:

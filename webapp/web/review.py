@@ -25,7 +25,7 @@ from webapp.store.vietnamese import nfc
 from . import pagecache
 from .auth import assessment_for, current_user, roles_required
 from .db import get_db
-from .formatting import _lang
+from .formatting import _lang, tr
 from .refusals import refusal
 
 bp = Blueprint("review", __name__)
@@ -225,9 +225,8 @@ def review_criterion(assessment_id: int, criterion: int):
     except InvalidInputs as exc:
         lang = _lang()
         posted["errors"] = {p.field: p.message(lang) for p in exc.problems}
-        details = "; ".join(f"{cset.inputs[p.field].label.vi if lang == 'vi' else cset.inputs[p.field].label.en}"
-                            f" {p.message(lang)}" if p.field in cset.inputs else f"{p.field}: {p.message(lang)}"
-                            for p in exc.problems)
+        details = "; ".join(f"{tr(cset.inputs[p.field].label)} {p.message(lang)}" if p.field in cset.inputs
+                            else f"{p.field}: {p.message(lang)}" for p in exc.problems)
         flash(f"{prefix} {_('có giá trị không hợp lệ')} — {details}", "error")
         return _render(row, 422, posted=posted)
     except StaleEdit as exc:
