@@ -13,9 +13,8 @@ from jinja2 import Template
 
 import criteria
 from webapp.store import db as webdb
-from webapp.web.app import create_app
 
-from webhelpers import login
+from webhelpers import logged_in
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "webapp" / "web" / "templates"
 MACROS = TEMPLATES / "_forms.html"
@@ -25,8 +24,9 @@ LANGUAGE_TEST = re.compile(r"\bif\s+current_lang\(\)\s*==\s*[\"'](vi|en)[\"']\s+
 
 
 @pytest.fixture()
-def app(db_path: Path) -> Flask:
-    return create_app({"DATABASE": str(db_path), "SECRET_KEY": "test"})
+def app_config() -> dict[str, Any]:
+    """The pages as users get them: with their CSRF fields."""
+    return {"WTF_CSRF_ENABLED": True}
 
 
 def _found(pattern: re.Pattern[str], skip: Path | None = None) -> list[str]:
@@ -52,9 +52,7 @@ def _review_page(app: Flask, db_path: Path, lang: str = "vi") -> str:
                      "on r.username = 'thamdinh.huyen' and u.parent_id = r.scope_unit_id "
                      "where a.status = 'submitted' order by a.id limit 1").fetchone()[0]
     db.conn.close()
-    app.config["WTF_CSRF_ENABLED"] = False  # to log in; the page is then rendered with the check on
-    client = login(app, "thamdinh.huyen")
-    app.config["WTF_CSRF_ENABLED"] = True
+    client = logged_in(app, "thamdinh.huyen")
     return client.get(f"/assessments/{aid}/review?lang={lang}").get_data(as_text=True)
 
 
@@ -86,15 +84,14 @@ def test_every_error_page_is_the_one_error_template(app: Flask) -> None:
     def record(sender: Flask, template: Template, context: dict[str, Any], **extra: Any) -> None:
         rendered.append(template.name or "")
 
-    anonymous = app.test_client()
+    anonymous, officer = app.test_client(), logged_in(app, "canbo.xa")
     with template_rendered.connected_to(record, app):
         for method, path, status, text in (("PUT", "/login", 405, "405 — Method Not Allowed"),
                                            ("POST", "/login", 400, "Phiên làm việc đã hết hạn"),  # no CSRF token
                                            ("GET", "/fails", 500, "Đã xảy ra lỗi")):
             response = anonymous.open(path, method=method)
             assert response.status_code == status and text in response.get_data(as_text=True)
-        app.config["WTF_CSRF_ENABLED"] = False
-        officer = login(app, "canbo.xa")
+        app.config["WTF_CSRF_ENABLED"] = False  # the body bound, not the missing token, answers the last post
         for method, path, status, text in (("GET", "/assessments/999999", 404, "Không tìm thấy trang"),
                                            ("GET", "/admin/users", 403, "Không có quyền truy cập")):
             response = officer.open(path, method=method)
