@@ -192,7 +192,7 @@ def index():
     params = table_params(request.args)
     today = dt.date.today()
     return pagecache.render("dashboard/index.html", (round_id, tuple(params.items()), today),
-                            lambda: _page(scope, round_id, params, today))
+                            lambda _nothing: _page(scope, round_id, params, today))
 
 
 def _page(scope: str | None, round_id: int | None, params: dict[str, str], today: dt.date) -> dict[str, Any]:
