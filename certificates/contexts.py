@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-import scoring
 from criteria.schema import CriteriaSet, LegalReference
 from webapp.store import audit, urban, vietnamese, workflow
 from webapp.store.errors import N_
@@ -289,21 +288,16 @@ def _reviewing_unit(db: sqlite_utils.Database, unit: dict[str, Any], tier: str) 
     return current
 
 
-def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date | None = None) -> dict[str, Any]:
+def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
+                   today: dt.date | None = None) -> dict[str, Any]:
     """Everything about one unit's assessment: inputs, rates, bands, points, evidence, reviews."""
-    row = workflow.get(db, assessment_id)
-    round_row = get_round(db, row["round_id"])
-    cset = criteria_for(db, row["criteria_hash"])
-    unit = get_unit(db, row["unit_id"])
-    scorer = scoring.scorer_for(cset)
-    declared = scorer.score(row["declared"], unit["category"], partial=True)
-    verified = scorer.score(row["verified"], unit["category"], partial=True) if row["verified"] else None
+    assessment_id, row, round_row = assessment.id, assessment.row, assessment.round
+    cset, unit = assessment.cset, assessment.unit
+    declared, verified = assessment.declared, assessment.verified
     decided = verified or declared
     d_dict, v_dict = declared.to_dict("vi"), verified.to_dict("vi") if verified else None
-    evidence = {e["item_id"]: e["note"] for e in db["evidence"].rows_where("assessment_id = ?", [assessment_id])}
-    files: dict[str, list[str]] = {}
-    for a in db["attachments"].rows_where("assessment_id = ?", [assessment_id], order_by="id"):
-        files.setdefault(a["item_id"] or "", []).append(a["filename"])
+    evidence = workflow.evidence(db, assessment_id)
+    files = {item: [f["filename"] for f in group] for item, group in evidence.files_by_item().items()}
     reviews = workflow.reviews(db, assessment_id)
     criteria = []
     for number, crit in enumerate(d_dict["criteria"]):
@@ -327,7 +321,7 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
                 "band": shown["band"]["label"] if shown["band"] else ("—" if shown["value"] is None else
                                                                        "không thuộc khoảng nào"),
                 "explanation": shown["explanation"], "verified_law": item["verified"],
-                "inputs": inputs, "evidence": evidence.get(item["id"], ""), "files": files.get(item["id"], []),
+                "inputs": inputs, "evidence": evidence.notes.get(item["id"], ""), "files": files.get(item["id"], []),
                 "source": item["source"],
             })
         review = reviews.get(crit["number"])
@@ -374,7 +368,7 @@ def report_context(db: sqlite_utils.Database, assessment_id: int, today: dt.date
         "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
                          "code": cert["code"]} if cert else None),
         "history": history,
-        "ntm": _ntm_rows(db, row),
+        "ntm": _ntm_rows(assessment),
         "urban": _urban_status(db, unit, round_row["year"]),
     }
 
@@ -389,8 +383,8 @@ def _urban_status(db: sqlite_utils.Database, unit: dict[str, Any], year: int) ->
             "basis": urban.BASIS}
 
 
-def _ntm_rows(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:
+def _ntm_rows(assessment: workflow.Assessment) -> list[dict[str, Any]]:
     """The unit's child-related NTM indicators (đạt / không đạt / thiếu dữ liệu) for the report."""
 
     return [{"id": s.indicator_id, "criterion": s.criterion, "wording": s.wording_vi, "status": s.status,
-             "explanation": s.explanation, "unverified": s.unverified} for s in ntm_status(db, row)]
+             "explanation": s.explanation, "unverified": s.unverified} for s in ntm_status(assessment)]

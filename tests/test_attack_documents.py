@@ -149,7 +149,8 @@ def test_the_storage_layer_checks_the_recognising_tier(db_path: Path, province_a
                 workflow.decide(db, verified, "x", False, "Thử", authority=authority)
         with pytest.raises(TransitionRefused, match="not the recognising authority"):
             workflow.revoke(db, recognised, "x", "Thử", authority=PROVINCE_2022)
-        assert workflow.decide(db, verified, "x", False, "Chưa đạt", authority=district)["status"] == "not_recognised"
+        decided = workflow.decide(db, verified, "x", False, "Chưa đạt", authority=district)
+        assert decided.row["status"] == "not_recognised"
 
 
 def test_the_district_chair_still_decides_and_revokes(db_path: Path, client_as: ClientAs) -> None:

@@ -271,7 +271,7 @@ def test_set_evidence_goes_through_the_version_check(db_path) -> None:
     aid = own_assessment(db_path)
     with opened(db_path) as db:
         version = workflow.get(db, aid)["version"]
-        assert workflow.set_evidence(db, aid, "1.1", "Báo cáo", "x", base_version=version)["version"] == version + 1
+        assert workflow.set_evidence(db, aid, "1.1", "Báo cáo", "x", base_version=version).row["version"] == version + 1
         with pytest.raises(workflow.StaleEdit):
             workflow.set_evidence(db, aid, "1.1", "", "x", base_version=version)
         assert db.execute("select note from evidence where assessment_id = ?", [aid]).fetchone()[0] == "Báo cáo"

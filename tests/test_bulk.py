@@ -145,9 +145,9 @@ def test_rows_match_what_the_workflow_stores(db, into):
     assert all(r["verified"] != r["declared"] for r in adjusted_rows)
     # and the workflow reads them like its own rows
     for i in (0, 9, 17):
-        row = workflow.get(db, ids[unit_id(i)])
-        which = "verified" if row["verified"] else "declared"
-        result = workflow.score_of(db, row, which)
+        view = workflow.load(db, ids[unit_id(i)])
+        row = view.row
+        result = view.verified or view.declared
         assert json.loads(row["result"]) == result.summary()
         assert result.total == (row["verified_total"] if row["verified"] else row["declared_total"])
 

@@ -190,12 +190,13 @@ def docs(world: dict[str, Any]) -> dict[str, bytes]:
         return {
             "certificate": render.render_pdf("certificate", certificate_of(db, world["decision"], DUC_LONG)),
             "decision": render.render_pdf("decision", contexts.decision_context(db, world["decision"])),
-            "report": render.render_pdf("report", contexts.report_context(db, world["duc_long"],
+            "report": render.render_pdf("report", contexts.report_context(db, workflow.load(db, world["duc_long"]),
                                                                           today=vietnamese.as_date("2025-01-10"))),
             "certificate25": render.render_pdf("certificate",
                                                certificate_of(db, world["decision25"], DUC_LONG_2025)),
             "decision25": render.render_pdf("decision", contexts.decision_context(db, world["decision25"])),
-            "report25": render.render_pdf("report", contexts.report_context(db, world["duc_long25"])),
+            "report25": render.render_pdf("report",
+                                          contexts.report_context(db, workflow.load(db, world["duc_long25"]))),
         }
 
 
@@ -331,7 +332,7 @@ def test_html_in_names_and_comments_prints_as_text(world: dict[str, Any], db_cop
         db.execute("update reviews set comment = ? where assessment_id = ? and criterion = 1",
                    [comment, world["duc_long"]])
         context = certificate_of(db, world["decision"], DUC_LONG)
-        report_context = contexts.report_context(db, world["duc_long"])
+        report_context = contexts.report_context(db, workflow.load(db, world["duc_long"]))
     source = render.renderer().html("certificate", context)
     assert "&lt;b&gt;đậm&lt;/b&gt;" in source and '<img src="file:' not in source
     text = pdf_text(render.render_pdf("certificate", context))
@@ -433,7 +434,7 @@ def test_weasyprint_logs_no_warning(world: dict[str, Any], db: Any, caplog: pyte
     caplog.set_level(logging.WARNING, logger="weasyprint")
     render.render_pdf("certificate", certificate_of(db, world["decision"], DUC_LONG))
     render.render_pdf("decision", contexts.decision_context(db, world["decision"]))
-    render.render_pdf("report", contexts.report_context(db, world["duc_long"]))
+    render.render_pdf("report", contexts.report_context(db, workflow.load(db, world["duc_long"])))
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 

@@ -3,6 +3,7 @@ region/group from the unit set, the stunting indicator flipping exactly at 24% (
 TDMNPB) for a 2022 unit, and unverified parts flagged."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,9 +72,9 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql, client_as):
     url = f"/assessments/{row['id']}/ntm"
     for stunted, measured, want in [(24, 100, "đạt"), (25, 100, "không đạt"),
                                     (2400, 10000, "đạt"), (2401, 10000, "không đạt"), (0, 50, "đạt")]:
-        row = workflow.save_declared(sql, row["id"], {"under5_stunted": stunted, "under5_measured": measured},
-                                     "test-officer")
-        statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, row)}
+        saved = workflow.save_declared(sql, row["id"], {"under5_stunted": stunted, "under5_measured": measured},
+                                       "test-officer")
+        statuses = {s.indicator_id: s for s in ntm.ntm_status(saved)}
         assert statuses[STUNTING].status == want, (stunted, measured)
         assert statuses[STUNTING].area == "tdmnpb"
         response = client.get(url)
@@ -88,7 +89,7 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql, client_as):
 def test_page_shows_every_status_and_unverified_flags(site, sql, client_as):
     row = officer_draft(sql, site["round"])
     html = client_as("admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
-    statuses = ntm.ntm_status(sql, workflow.get(sql, row["id"]))
+    statuses = ntm.ntm_status(workflow.load(sql, row["id"]))
     assert len(statuses) == len(criteria.ntm.get("ntm-qd318-2022").indicators)
     for s in statuses:
         assert status_of(html, s.indicator_id) == s.status
@@ -101,8 +102,8 @@ def test_page_shows_every_status_and_unverified_flags(site, sql, client_as):
 
 def test_missing_data_is_thieu_du_lieu(site, sql, client_as):
     row = officer_draft(sql, site["round"])
-    row = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
-    statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, row)}
+    saved = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
+    statuses = {s.indicator_id: s for s in ntm.ntm_status(saved)}
     assert statuses[STUNTING].status == "thiếu dữ liệu"
     html = client_as("canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
     assert status_of(html, STUNTING) == "thiếu dữ liệu"
@@ -111,11 +112,11 @@ def test_missing_data_is_thieu_du_lieu(site, sql, client_as):
 def test_verified_values_win_over_declared(site, sql):
     row = next(sql.query("select id from assessments where round_id = ? and status = 'verified' limit 1",
                          [site["round"]]))
-    row = workflow.get(sql, row["id"])
-    ctx = ntm.ntm_context(sql, row)
+    view = workflow.load(sql, row["id"])
+    ctx = ntm.ntm_context(view)
     assert ctx.values_from == "verified" and ctx.ntm_set_id == "ntm-qd318-2022"
-    doctored = {**row, "declared": {**row["declared"], "under5_stunted": 0}}
-    assert ntm.ntm_status(sql, doctored) == ntm.ntm_status(sql, row)
+    doctored = dataclasses.replace(view, row={**view.row, "declared": {**view.row["declared"], "under5_stunted": 0}})
+    assert ntm.ntm_status(doctored) == ntm.ntm_status(view)
 
 
 def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
@@ -124,10 +125,10 @@ def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
     by_zone = {r["khu_vuc"]: r for r in rows}
     assert {"I", "III"} <= set(by_zone)
     for zone, area, verified in [("III", "nhom-3", True), ("I", "nhom-2", False)]:
-        row = workflow.get(sql, by_zone[zone]["id"])
-        ctx = ntm.ntm_context(sql, row)
+        view = workflow.load(sql, by_zone[zone]["id"])
+        ctx = ntm.ntm_context(view)
         assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
-        assert {s.area for s in ntm.ntm_status(sql, row)} == {area}
+        assert {s.area for s in ntm.ntm_status(view)} == {area}
     html = client_as("admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
     assert "ntm-qd51-2025" in html and "CHƯA XÁC NHẬN" in html
 

@@ -18,6 +18,7 @@ from webapp.store import accounts, attachments, bulk, rounds, units, urban, work
 from webapp.store import db as webdb
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.web import pagecache, review
+from webapp.web.db import get_db
 
 from webhelpers import logged_in, opened
 
@@ -186,6 +187,34 @@ def test_the_users_name_and_flash_messages_are_not_cached(ids, monkeypatch, clie
     assert "Đã lưu kết quả thẩm định tiêu chí 1." in page(first.get(url))
     assert "Đã lưu kết quả thẩm định tiêu chí 1." not in page(first.get(url))
     assert "Đã lưu kết quả thẩm định tiêu chí 1." not in page(second.get(url))
+
+
+# --- one read of the assessment per request ------------------------------------------------------------
+
+def statements(app) -> list[str]:
+    """Every SQL statement the app's requests run from now on, as SQLite runs them (values filled in)."""
+    seen: list[str] = []
+
+    @app.before_request
+    def trace() -> None:
+        get_db().conn.set_trace_callback(seen.append)
+    return seen
+
+
+@pytest.mark.parametrize("username, which, url", [("canbo.xa", "own", "/assessments/{}"),
+                                                  ("thamdinh.huyen", "submitted", "/assessments/{}/review")])
+def test_the_checklist_and_review_page_read_their_assessment_once(app, ids, db_path, username, which, url):
+    """The access check's read is the page's read: the assessment and its unit are read once per request,
+    whether the page is rendered (the first request) or comes from the cache (the second)."""
+    with opened(db_path, migrate=False) as db:
+        unit_id = workflow.get(db, ids[which])["unit_id"]
+    seen = statements(app)
+    client = logged_in(app, username)
+    for _request in ("rendered", "cached"):
+        seen.clear()
+        assert page(client.get(url.format(ids[which])))
+        assert len([s for s in seen if re.search(r"\bassessments\b", s)]) == 1, seen
+        assert len([s for s in seen if re.search(r"\bfrom units where id = ", s) and f"'{unit_id}'" in s]) == 1, seen
 
 
 # --- access is checked before the cache ----------------------------------------------------------------

@@ -60,18 +60,18 @@ def review_all(db, assessment_id: int, actor: str = "huyen.reviewer", skip: tupl
 
 def submitted(db, assessment_id: int, inputs: dict[str, Any]) -> dict[str, Any]:
     workflow.save_declared(db, assessment_id, inputs, "xa.can-bo")
-    return workflow.submit(db, assessment_id, "xa.can-bo")
+    return workflow.submit(db, assessment_id, "xa.can-bo").row
 
 
 def verified(db, assessment_id: int, inputs: dict[str, Any]) -> dict[str, Any]:
     submitted(db, assessment_id, inputs)
     review_all(db, assessment_id)
-    return workflow.verify(db, assessment_id, "huyen.reviewer")
+    return workflow.verify(db, assessment_id, "huyen.reviewer").row
 
 
 def recognised(db, assessment_id: int, inputs: dict[str, Any]) -> dict[str, Any]:
     verified(db, assessment_id, inputs)
-    return workflow.decide(db, assessment_id, "ubnd-tinh", True, "Đạt chuẩn")
+    return workflow.decide(db, assessment_id, "ubnd-tinh", True, "Đạt chuẩn").row
 
 
 # ------------------------------------------------------------------ Cao Bằng units
@@ -311,7 +311,7 @@ def test_old_database_is_upgraded_in_place(tmp_path, perfect_inputs):
         workflow.submit(db, aid, "xa.can-bo")
         review_all(db, aid)
         workflow.verify(db, aid, "huyen.reviewer")
-        row = workflow.decide(db, aid, "ubnd-tinh", True, "Đạt chuẩn")
+        row = workflow.decide(db, aid, "ubnd-tinh", True, "Đạt chuẩn").row
         assert (row["status"], row["recognised"], row["verified_total"]) == ("recognised", 1, 1000)
         assert [d["outcome"] for d in db["decisions"].rows] == ["recognised"]
         assert len(audit_rows(db)) > len(before["audit_log"])
@@ -337,7 +337,7 @@ def test_second_save_on_the_same_version_is_refused(db, tmp_path, assessment):
         assert workflow.get(other, assessment)["version"] == seen
         audit_before = len(audit_rows(db))
 
-        first = workflow.save_declared(db, assessment, {"children": 1300}, "xa.can-bo-a", base_version=seen)
+        first = workflow.save_declared(db, assessment, {"children": 1300}, "xa.can-bo-a", base_version=seen).row
         assert first["version"] == seen + 1
         with pytest.raises(StaleEdit) as info:
             workflow.save_declared(other, assessment, {"children": 900, "infants": 30, "births": ""},
@@ -388,9 +388,9 @@ def test_submitted_declaration_is_locked_until_returned(db, assessment, perfect_
     assert workflow.get(db, assessment) == row
 
     workflow.return_for_clarification(db, assessment, "huyen.reviewer", "Bổ sung số liệu trẻ em")
-    row = workflow.save_declared(db, assessment, {"children": 1250}, "xa.can-bo")
+    row = workflow.save_declared(db, assessment, {"children": 1250}, "xa.can-bo").row
     assert row["declared"]["children"] == 1250
-    assert workflow.submit(db, assessment, "xa.can-bo")["status"] == "resubmitted"
+    assert workflow.submit(db, assessment, "xa.can-bo").row["status"] == "resubmitted"
 
 
 def test_verify_lists_the_criteria_not_yet_reviewed(db, assessment, perfect_inputs):
@@ -410,7 +410,7 @@ def test_recognition_of_a_failing_result_is_refused_with_the_failing_conditions(
     # the reviewer finds far fewer births registered on time: criterion 2 drops to 0 points
     workflow.review_criterion(db, assessment, 2, "adjusted", "huyen.reviewer", "Đối chiếu sổ hộ tịch",
                               adjusted={"births_registered_on_time": 30})
-    row = workflow.verify(db, assessment, "huyen.reviewer")
+    row = workflow.verify(db, assessment, "huyen.reviewer").row
     assert (row["declared_total"], row["verified_total"], row["recognised"]) == (1000, 950, 0)
     expected = scoring.score(row["verified"], QD06, "mountain-island")
     assert [c.id for c in expected.failed_conditions] == ["criterion-2-above-zero"]
@@ -423,7 +423,7 @@ def test_recognition_of_a_failing_result_is_refused_with_the_failing_conditions(
         workflow.decide(db, assessment, "ubnd-tinh", False, "  ")
     assert workflow.get(db, assessment)["status"] == "verified"
     assert db["decisions"].count == 0
-    row = workflow.decide(db, assessment, "ubnd-tinh", False, "Tiêu chí 2 đạt 0 điểm")
+    row = workflow.decide(db, assessment, "ubnd-tinh", False, "Tiêu chí 2 đạt 0 điểm").row
     assert row["status"] == "not_recognised"
     assert [(d["outcome"], d["reason"]) for d in db["decisions"].rows] == [("not_recognised", "Tiêu chí 2 đạt 0 điểm")]
 
@@ -438,7 +438,7 @@ def test_a_resubmission_does_not_silently_drop_the_reviewers_adjustment(db, asse
     workflow.submit(db, assessment, "xa.can-bo")  # unchanged declaration: 40 of 40 on time
     workflow.review_criterion(db, assessment, 13, "accepted", "huyen.reviewer")
     try:
-        row = workflow.verify(db, assessment, "huyen.reviewer")
+        row = workflow.verify(db, assessment, "huyen.reviewer").row
     except TransitionRefused as exc:  # acceptable: criterion 2 must be reviewed again
         assert "2" in str(exc)
     else:  # acceptable: the adjustment survived
@@ -452,7 +452,7 @@ def test_reopen_needs_a_reason(db, assessment, perfect_inputs, reason):
     with pytest.raises(TransitionRefused, match="reason"):
         workflow.reopen(db, assessment, "huyen.reviewer", reason)
     assert workflow.get(db, assessment) == row
-    assert workflow.reopen(db, assessment, "huyen.reviewer", "Sai số liệu tiêm chủng")["status"] == "resubmitted"
+    assert workflow.reopen(db, assessment, "huyen.reviewer", "Sai số liệu tiêm chủng").row["status"] == "resubmitted"
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
@@ -495,7 +495,7 @@ def test_a_recognised_assessment_refuses_everything_but_revoke(db, assessment, p
     assert audit_rows(db) == audit_before
     assert db["evidence"].count == 0
 
-    revoked = workflow.revoke(db, assessment, "ubnd-tinh", "Hậu kiểm phát hiện sai lệch")
+    revoked = workflow.revoke(db, assessment, "ubnd-tinh", "Hậu kiểm phát hiện sai lệch").row
     assert (revoked["status"], revoked["version"]) == ("revoked", row["version"] + 1)
     decision = next(iter(db["decisions"].rows))
     assert (decision["outcome"], decision["revoked_by"], decision["revoke_reason"]) == (
@@ -538,11 +538,12 @@ def test_old_rounds_keep_their_criteria_version(db, perfect_inputs):
 
     # 39 of 40 births registered on time: 97.5 %, in the band that changed
     values = {**perfect_inputs, "births_registered_on_time": 39}
-    old = workflow.save_declared(db, workflow.find(db, first, DUC_LONG_2025)["id"], values, "xa.can-bo")
-    new = workflow.save_declared(db, workflow.find(db, second, DUC_LONG_2025)["id"], values, "xa.can-bo")
+    saved = workflow.save_declared(db, workflow.find(db, first, DUC_LONG_2025)["id"], values, "xa.can-bo")
+    old = saved.row
+    new = workflow.save_declared(db, workflow.find(db, second, DUC_LONG_2025)["id"], values, "xa.can-bo").row
     assert (old["declared_total"], new["declared_total"]) == (1000 - 50 + 20, 1000 - 50 + 10)
     assert old["criteria_hash"] == original_hash and new["criteria_hash"] == modified_hash
-    assert workflow.score_of(db, old).criteria_set.version == "2019.1"
+    assert saved.declared.criteria_set.version == "2019.1"
     assert rounds.criteria_for(db, old["criteria_hash"]) == QD06
     assert rounds.criteria_for(db, new["criteria_hash"]) == modified
     assert {r["criteria_hash"] for r in db["assessments"].rows_where("round_id = ?", [first])} == {original_hash}
@@ -556,5 +557,5 @@ def test_old_rounds_keep_their_criteria_version(db, perfect_inputs):
     aid = old["id"]
     workflow.submit(db, aid, "xa.can-bo")
     review_all(db, aid)
-    row = workflow.verify(db, aid, "huyen.reviewer")
+    row = workflow.verify(db, aid, "huyen.reviewer").row
     assert (row["verified_total"], row["criteria_hash"]) == (970, original_hash)

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from certificates.contexts import report_context
 from certificates.render import render_pdf
 from webapp.cli.main import cfc
-from webapp.store import audit, units, urban
+from webapp.store import audit, units, urban, workflow
 from webapp.store import db as webdb
 from webapp.store.errors import ImportRejected, InvalidRecord
 
@@ -218,7 +218,7 @@ def test_the_evaluation_report_of_a_ward_states_its_rating(db) -> None:
     urban.record(db, WARD, {"year": year, "status": "đạt", "decision": "Số 12/QĐ-UBND",
                             "decided_on": f"15/12/{year}"}, "admin")
     aid = next(db.query("select id from assessments where unit_id = ? and round_id = ?", [WARD, round_id]))["id"]
-    pdf = render_pdf("report", report_context(db, aid))
+    pdf = render_pdf("report", report_context(db, workflow.load(db, aid)))
     text = " ".join(subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
                                    check=True).stdout.decode().split())
     assert f"Văn minh đô thị: Đạt chuẩn văn minh đô thị ({year}, Số 12/QĐ-UBND, ngày 15/12/{year})" in text

@@ -178,7 +178,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     def _stored(self, m: Model) -> dict[str, Any]:
         return workflow.get(self.db, m.id)
 
-    def _attempt(self, m: Model, attempt: Attempt, call: Callable[[], dict[str, Any]], actor: str,
+    def _attempt(self, m: Model, attempt: Attempt, call: Callable[[], workflow.Assessment], actor: str,
                  audit_rows: int = 1, writes: bool = True) -> dict[str, Any] | pytest.ExceptionInfo:
         """Run ``call``; check it did what was predicted and (if refused) wrote nothing."""
         before = self._stored(m)
@@ -187,7 +187,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         before_count = self._audit_count()
         before_last_id = self.db.execute("select coalesce(max(id), 0) from audit_log").fetchone()[0]
         if attempt.expect is None:
-            row = call()
+            row = call().row
             if not writes:  # nothing changed: nothing written, the version stays
                 assert row == before and self._audit_count() == before_count
                 return row

@@ -153,5 +153,5 @@ def report_command(unit: str, round_id: int, output: str, db_path: str | None) -
         row = workflow.find(db, round_id, unit_id)
     except NotFound as exc:
         fail(str(exc), EXIT_USAGE)
-    _write(output, render.render_pdf("report", contexts.report_context(db, row["id"])))
+    _write(output, render.render_pdf("report", contexts.report_context(db, workflow.load(db, row["id"]))))
     click.echo(output)

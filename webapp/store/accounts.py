@@ -252,10 +252,17 @@ def set_active(db: sqlite_utils.Database, user_id: int, active: bool, actor: str
         audit.record(db, actor, "activate" if active else "deactivate", "user", user_id)
 
 
-def within(db: sqlite_utils.Database, unit_id: str, scope_id: str | None) -> bool:
+def within(db: sqlite_utils.Database, unit_id: str | None, scope_id: str | None) -> bool:
     """Whether ``unit_id`` is ``scope_id`` or lies under it (commune → district → province)."""
-    current: str | None = unit_id
-    for _ in range(4):
+    return unit_id is not None and (unit_id == scope_id or unit_within(db, get_unit(db, unit_id), scope_id))
+
+
+def unit_within(db: sqlite_utils.Database, unit: dict[str, Any], scope_id: str | None) -> bool:
+    """:func:`within` for a unit already read: only its parents are read."""
+    if unit["id"] == scope_id:
+        return True
+    current: str | None = unit["parent_id"]
+    for _ in range(3):
         if current is None:
             return False
         if current == scope_id:
@@ -264,11 +271,11 @@ def within(db: sqlite_utils.Database, unit_id: str, scope_id: str | None) -> boo
     return False
 
 
-def may_view(db: sqlite_utils.Database, user: User, unit_id: str) -> bool:
+def may_view(db: sqlite_utils.Database, user: User, unit: dict[str, Any]) -> bool:
     """Read access to a unit's assessments: admins everywhere, others in their jurisdiction."""
-    return user.role == "admin" or within(db, unit_id, user.scope_unit_id)
+    return user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
 
 
-def may_act(db: sqlite_utils.Database, user: User, unit_id: str, role: str) -> bool:
-    """Whether ``user`` holds ``role`` with ``unit_id`` in their jurisdiction."""
-    return user.role == role and within(db, unit_id, user.scope_unit_id)
+def may_act(db: sqlite_utils.Database, user: User, unit: dict[str, Any], role: str) -> bool:
+    """Whether ``user`` holds ``role`` with ``unit`` in their jurisdiction."""
+    return user.role == role and unit_within(db, unit, user.scope_unit_id)

@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
-
 import criteria.ntm
 from scoring.ntm import AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm
 
-from .units import CAO_BANG_2022, CAO_BANG_2025, get_unit
+from .units import CAO_BANG_2022, CAO_BANG_2025
+from .workflow import Assessment
 
 NTM_SET_OF_UNIT_SET = {CAO_BANG_2022: "ntm-qd318-2022", CAO_BANG_2025: "ntm-qd51-2025"}
 
@@ -27,14 +26,14 @@ class NtmContext:
     """"verified" or "declared"."""
 
 
-def ntm_context(db: sqlite_utils.Database, assessment_row: dict[str, Any]) -> NtmContext:
+def ntm_context(assessment: Assessment) -> NtmContext:
     """Which NTM set and area apply to the assessment's unit; raises ValueError when none does."""
-    unit = get_unit(db, assessment_row["unit_id"])
+    unit = assessment.unit
     set_id = NTM_SET_OF_UNIT_SET.get(unit["unit_set"])
     if set_id is None:
         raise ValueError(f"no NTM criteria set for units of {unit['unit_set']!r}")
     area = cao_bang_ntm_area(set_id, unit.get("khu_vuc"))
-    return NtmContext(set_id, area, "verified" if assessment_row.get("verified") else "declared")
+    return NtmContext(set_id, area, "verified" if assessment.row.get("verified") else "declared")
 
 
 def values_of(assessment_row: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +41,7 @@ def values_of(assessment_row: dict[str, Any]) -> dict[str, Any]:
     return dict(assessment_row.get("verified") or assessment_row.get("declared") or {})
 
 
-def ntm_status(db: sqlite_utils.Database, assessment_row: dict[str, Any]) -> list[IndicatorStatus]:
+def ntm_status(assessment: Assessment) -> list[IndicatorStatus]:
     """The NTM indicator statuses of the assessment's unit (verified values if any, else declared)."""
-    ctx = ntm_context(db, assessment_row)
-    return evaluate_ntm(criteria.ntm.get(ctx.ntm_set_id), values_of(assessment_row), ctx.area.area)
+    ctx = ntm_context(assessment)
+    return evaluate_ntm(criteria.ntm.get(ctx.ntm_set_id), values_of(assessment.row), ctx.area.area)

@@ -79,10 +79,10 @@ def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: Crite
 
 
 def get_round(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:
-    rows = list(db["rounds"].rows_where("id = ?", [round_id])) if abs(round_id) <= MAX_ID else []
-    if not rows:
+    row = next(db.query("select * from rounds where id = ?", [round_id]), None) if abs(round_id) <= MAX_ID else None
+    if row is None:
         raise NotFound(f"no round {round_id}")
-    return rows[0]
+    return row
 
 
 def is_recognising_authority(db: sqlite_utils.Database, round_row: dict[str, Any], unit_id: str | None) -> bool:

@@ -465,7 +465,7 @@ def import_declared(db: sqlite_utils.Database, round_id: int, data: bytes, filen
         if problems:
             raise ImportRejected(problems)
         for unit, typed in writes:
-            workflow.record_declaration(db, workflow.get(db, unit["assessment_id"]), typed, actor)
+            workflow.record_declaration(db, workflow.load(db, unit["assessment_id"]), typed, actor)
         written = len(writes)
         if written:
             audit.record(db, actor, "import", "round", round_id, "declared", None,

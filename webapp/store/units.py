@@ -105,10 +105,10 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def get_unit(db: sqlite_utils.Database, unit_id: str) -> dict[str, Any]:
-    rows = list(db["units"].rows_where("id = ?", [unit_id]))
-    if not rows:
+    unit = next(db.query("select * from units where id = ?", [unit_id]), None)
+    if unit is None:
         raise NotFound(f"no unit {unit_id!r}")
-    return rows[0]
+    return unit
 
 
 def communes(db: sqlite_utils.Database, unit_set: str, under: str | None = None) -> list[dict[str, Any]]:

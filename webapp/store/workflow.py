@@ -6,12 +6,15 @@ to the audit log in the same transaction; an edit based on a stale version is re
 """
 from __future__ import annotations
 
+import dataclasses
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 import scoring
+from criteria import CriteriaSet
 from scoring import InvalidInputs, ScoreResult
 
 from . import audit, limits
@@ -40,14 +43,67 @@ STATUS_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """One assessment read once, with everything a page or document needs around it: its row (values
+    decoded), unit, round and pinned criteria set; each score is computed on first use, then kept."""
+
+    row: dict[str, Any]
+    unit: dict[str, Any]
+    round: dict[str, Any]
+    cset: CriteriaSet
+    scores: dict[str, ScoreResult] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
+
+    def score(self, which: str = "declared") -> ScoreResult:
+        """The declared or verified values scored with the round's own criteria version (a draft: partial)."""
+        if which not in self.scores:
+            self.scores[which] = scoring.scorer_for(self.cset).score(self.row[which], self.unit["category"],
+                                                                     partial=True)
+        return self.scores[which]
+
+    @property
+    def declared(self) -> ScoreResult:
+        return self.score("declared")
+
+    @property
+    def verified(self) -> ScoreResult | None:
+        """The verified values' score, None before the reviewer has any."""
+        return self.score("verified") if self.row["verified"] else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An assessment's evidence: the commune's notes by item, and the attached files (oldest first)."""
+
+    notes: dict[str, str]
+    files: list[dict[str, Any]]
+
+    def files_by_item(self) -> dict[str | None, list[dict[str, Any]]]:
+        """The files grouped by the item they support (None: the assessment as a whole)."""
+        grouped: dict[str | None, list[dict[str, Any]]] = {}
+        for f in self.files:
+            grouped.setdefault(f["item_id"], []).append(f)
+        return grouped
+
+
 def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
-    rows = list(db["assessments"].rows_where("id = ?", [assessment_id]))
-    if not rows:
+    row = next(db.query("select * from assessments where id = ?", [assessment_id]), None)
+    if row is None:
         raise NotFound(f"no assessment {assessment_id}")
-    row = rows[0]
     row["declared"] = json.loads(row["declared"])
     row["verified"] = json.loads(row["verified"])
     return row
+
+
+def load(db: sqlite_utils.Database, assessment_id: int) -> Assessment:
+    """The assessment with its unit, round and criteria set, each read once (NotFound if there is none)."""
+    row = get(db, assessment_id)
+    return Assessment(row, get_unit(db, row["unit_id"]), get_round(db, row["round_id"]),
+                      criteria_for(db, row["criteria_hash"]))
 
 
 def find(db: sqlite_utils.Database, round_id: int, unit_id: str) -> dict[str, Any]:
@@ -57,26 +113,33 @@ def find(db: sqlite_utils.Database, round_id: int, unit_id: str) -> dict[str, An
     return get(db, rows[0]["id"])
 
 
-def score_of(db: sqlite_utils.Database, row: dict[str, Any], which: str = "declared") -> ScoreResult:
-    """Score the declared or verified values with the round's own criteria version."""
-    cset = criteria_for(db, row["criteria_hash"])
-    unit = get_unit(db, row["unit_id"])
-    return scoring.scorer_for(cset).score(row[which], unit["category"], partial=True)
+def _notes(db: sqlite_utils.Database, assessment_id: int) -> dict[str, str]:
+    return {r["item_id"]: r["note"] for r in db.query("select item_id, note from evidence where assessment_id = ?",
+                                                      [assessment_id])}
 
 
-def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, Any], actor: str,
-           base_version: int | None) -> dict[str, Any]:
-    """Apply ``changes`` if the stored version is still ``base_version``; rescore; bump version."""
-    merged = {**row, **changes}
-    which = "verified" if merged["verified"] else "declared"
-    result = score_of(db, merged, which)
-    declared_total = score_of(db, merged, "declared").total if which == "verified" else result.total
+def evidence(db: sqlite_utils.Database, assessment_id: int) -> Evidence:
+    """The assessment's evidence notes and attached files, as the checklist, review page and report show them."""
+    return Evidence(_notes(db, assessment_id),
+                    list(db.query("select * from attachments where assessment_id = ? order by id", [assessment_id])))
+
+
+def _write(db: sqlite_utils.Database, view: Assessment, changes: dict[str, Any], actor: str,
+           base_version: int | None) -> Assessment:
+    """Apply ``changes`` if the stored version is still ``base_version``; rescore; bump version.
+
+    Returns the assessment as stored, with the scores computed here (no caller scores it again)."""
+    row = view.row
+    merged = Assessment({**row, **changes}, view.unit, view.round, view.cset)
+    which = "verified" if merged.row["verified"] else "declared"
+    result = merged.score(which)
+    declared_total = merged.declared.total
     expected = row["version"] if base_version is None else base_version
     values = {
         **{k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if k in ("declared", "verified") else v)
            for k, v in changes.items()},
         "declared_total": declared_total,
-        "verified_total": result.total if merged["verified"] else None,
+        "verified_total": result.total if merged.row["verified"] else None,
         "recognised": int(result.recognised),
         "result": result.summary_json(),
         "criteria_hash": result.criteria_hash,
@@ -93,7 +156,7 @@ def _write(db: sqlite_utils.Database, row: dict[str, Any], changes: dict[str, An
             current, N_("Người khác vừa cập nhật hồ sơ này (phiên bản %(current)s, bạn sửa từ phiên bản "
                         "%(expected)s): chưa lưu gì — hãy tải lại trang và nhập lại thay đổi."),
             current=current, expected=expected)
-    return get(db, row["id"])
+    return Assessment(get(db, row["id"]), view.unit, view.round, view.cset, merged.scores)
 
 
 def base_version(raw: Any, current: int) -> int | None:
@@ -127,8 +190,7 @@ def require_editable(row: dict[str, Any], action: str) -> None:
     _require(row, COMMUNE_EDITABLE, action, locked=True)
 
 
-def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str, Any], partial: bool) -> dict[str, Any]:
-    cset = criteria_for(db, row["criteria_hash"])
+def _validated(cset: CriteriaSet, values: dict[str, Any], partial: bool) -> dict[str, Any]:
     typed, problems = scoring.validate_inputs(values, cset, partial=partial)
     if problems:
         raise InvalidInputs(problems)
@@ -136,28 +198,30 @@ def _validated(db: sqlite_utils.Database, row: dict[str, Any], values: dict[str,
 
 
 def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[str, Any], actor: str,
-                  base_version: int | None = None, evidence: dict[str, str] | None = None) -> dict[str, Any]:
+                  base_version: int | None = None, evidence: dict[str, str] | None = None) -> Assessment:
     """The commune saves (part of) its declaration and evidence notes; blanks clear a value.
 
     Values and notes are written in one transaction under one version check, so a form based on
-    an older version never overwrites (or erases) a note saved since.
+    an older version never overwrites (or erases) a note saved since. Returns the assessment as saved,
+    with the score computed for the save.
     """
     notes = evidence or {}
     with transaction(db):
-        row = get(db, assessment_id)
+        view = load(db, assessment_id)
+        row = view.row
         require_editable(row, "edit the declaration" if values or not notes else "edit evidence")
         blanks = {k for k, v in values.items() if v is None or (isinstance(v, str) and not v.strip())}
         kept = {k: v for k, v in row["declared"].items() if k not in blanks}
-        declared = _validated(db, row, kept | {k: v for k, v in values.items() if k not in blanks}, partial=True)
+        declared = _validated(view.cset, kept | {k: v for k, v in values.items() if k not in blanks}, partial=True)
         changed_notes = _changed_evidence(db, row, notes)
         if declared == row["declared"] and not changed_notes:
-            return row
+            return view
         for item_id, (old, note) in changed_notes.items():
             db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
                                    "updated_by": actor, "updated_at": audit.now()},
                                   pk=("assessment_id", "item_id"))
             audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old, note)
-        return record_declaration(db, row, declared, actor, base_version, force=bool(changed_notes))
+        return record_declaration(db, view, declared, actor, base_version, force=bool(changed_notes))
 
 
 def require_item(db: sqlite_utils.Database, row: dict[str, Any], item_id: str) -> None:
@@ -176,56 +240,58 @@ def _changed_evidence(db: sqlite_utils.Database, row: dict[str, Any],
     for item_id in sorted(notes):
         require_item(db, row, item_id)
         limits.bounded(notes[item_id], "note", limits.NOTE, item_id)
-    stored = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
+    stored = _notes(db, row["id"])
     return {item: (stored.get(item), note) for item, note in sorted(notes.items())
             if note != (stored.get(item) or "")}
 
 
-def record_declaration(db: sqlite_utils.Database, row: dict[str, Any], declared: dict[str, Any],
-                       actor: str, base_version: int | None = None, force: bool = False) -> dict[str, Any]:
+def record_declaration(db: sqlite_utils.Database, view: Assessment, declared: dict[str, Any],
+                       actor: str, base_version: int | None = None, force: bool = False) -> Assessment:
     """Store a validated declaration with one audit entry per changed field (no change: no write,
     unless ``force``: something else of the assessment changed and its version must move)."""
+    row = view.row
     if declared == row["declared"] and not force:
-        return row
+        return view
     for field in sorted(set(declared) | set(row["declared"])):
         if declared.get(field) != row["declared"].get(field):
             audit.record(db, actor, "declare", "assessment", row["id"], field,
                          row["declared"].get(field), declared.get(field))
-    return _write(db, row, {"declared": declared}, actor, base_version)
+    return _write(db, view, {"declared": declared}, actor, base_version)
 
 
 def set_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, note: str, actor: str,
-                 base_version: int | None = None) -> dict[str, Any]:
+                 base_version: int | None = None) -> Assessment:
     """The commune's evidence note for one item (what document supports the value); bumps the version."""
     return save_declared(db, assessment_id, {}, actor, base_version, evidence={item_id: note})
 
 
-def _transition(db: sqlite_utils.Database, row: dict[str, Any], new_status: str, actor: str,
-                reason: str | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    audit.record(db, actor, "status", "assessment", row["id"], "status", row["status"], new_status, reason)
-    return _write(db, row, {"status": new_status, **(extra or {})}, actor, None)
+def _transition(db: sqlite_utils.Database, view: Assessment, new_status: str, actor: str,
+                reason: str | None = None, extra: dict[str, Any] | None = None) -> Assessment:
+    audit.record(db, actor, "status", "assessment", view.id, "status", view.row["status"], new_status, reason)
+    return _write(db, view, {"status": new_status, **(extra or {})}, actor, None)
 
 
-def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> Assessment:
     """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune.
 
     The reviewer starts from the declared values. On a resubmission, criteria that were not
     simply accepted, or whose values changed, must be reviewed again.
     """
     with transaction(db):
-        row = get(db, assessment_id)
+        view = load(db, assessment_id)
+        row = view.row
         _require(row, COMMUNE_EDITABLE, "submit")
-        _validated(db, row, row["declared"], partial=False)
+        _validated(view.cset, row["declared"], partial=False)
         if row["status"] == "returned":
-            _reset_reviews(db, row, actor)
+            _reset_reviews(db, view, actor)
         new = "submitted" if row["status"] == "draft" else "resubmitted"
-        return _transition(db, row, new, actor, extra={"verified": row["declared"]})
+        return _transition(db, view, new, actor, extra={"verified": row["declared"]})
 
 
-def _reset_reviews(db: sqlite_utils.Database, row: dict[str, Any], actor: str) -> None:
-    cset = criteria_for(db, row["criteria_hash"])
+def _reset_reviews(db: sqlite_utils.Database, view: Assessment, actor: str) -> None:
+    row = view.row
     done = reviews(db, row["id"])
-    for crit in cset.criteria:
+    for crit in view.cset.criteria:
         review = done.get(crit.number)
         if review is None:
             continue
@@ -239,7 +305,7 @@ def _reset_reviews(db: sqlite_utils.Database, row: dict[str, Any], actor: str) -
 
 def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: int, status: str,
                      actor: str, comment: str | None = None, adjusted: dict[str, Any] | None = None,
-                     base_version: int | None = None) -> dict[str, Any]:
+                     base_version: int | None = None) -> Assessment:
     """The reviewer's status for one criterion; ``adjusted`` values need a reason (comment)."""
     limits.bounded(comment, "comment", limits.COMMENT)
     if status not in REVIEW_STATUSES:
@@ -250,9 +316,9 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
         raise TransitionRefused(f"a review status «{status}» needs a comment giving the reason",
                                 N_("Kết quả «%(status)s» cần ý kiến nêu lý do."), status=Msg(REVIEW_NAMES[status]))
     with transaction(db):
-        row = get(db, assessment_id)
+        view = load(db, assessment_id)
+        row, cset = view.row, view.cset
         _require(row, UNDER_REVIEW, "review", locked=True)
-        cset = criteria_for(db, row["criteria_hash"])
         numbers = {c.number: c for c in cset.criteria}
         if criterion not in numbers:
             raise NotFound(f"no criterion {criterion} in {cset.id} {cset.version}")
@@ -266,7 +332,7 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
             outside = sorted(set(adjusted) - allowed)
             if outside:
                 raise TransitionRefused(f"inputs {', '.join(outside)} do not belong to criterion {criterion}")
-            typed = _validated(db, row, {**verified, **adjusted}, partial=True)
+            typed = _validated(cset, {**verified, **adjusted}, partial=True)
             for field in sorted(adjusted):
                 if typed.get(field) != verified.get(field):
                     audit.record(db, actor, "adjust", "assessment", assessment_id, field,
@@ -277,62 +343,61 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
                              pk=("assessment_id", "criterion"))
         audit.record(db, actor, "review", "assessment", assessment_id, f"criterion {criterion}",
                      None, status, comment)
-        return _write(db, row, {"verified": verified}, actor, base_version)
+        return _write(db, view, {"verified": verified}, actor, base_version)
 
 
 def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str, Any]]:
-    return {r["criterion"]: r for r in db["reviews"].rows_where("assessment_id = ?", [assessment_id])}
+    return {r["criterion"]: r for r in db.query("select * from reviews where assessment_id = ?", [assessment_id])}
 
 
-def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> dict[str, Any]:
+def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> Assessment:
     """Send the assessment back to the commune with comments."""
     limits.bounded(comment, "comment", limits.COMMENT)
     if not (comment or "").strip():
         raise TransitionRefused("returning an assessment needs a comment for the commune",
                                 N_("Trả lại hồ sơ cần có ý kiến gửi xã."))
     with transaction(db):
-        row = get(db, assessment_id)
-        _require(row, UNDER_REVIEW, "return the assessment")
-        return _transition(db, row, "returned", actor, comment)
+        view = load(db, assessment_id)
+        _require(view.row, UNDER_REVIEW, "return the assessment")
+        return _transition(db, view, "returned", actor, comment)
 
 
-def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> dict[str, Any]:
+def verify(db: sqlite_utils.Database, assessment_id: int, actor: str) -> Assessment:
     """Close the review: every criterion accepted or adjusted, verified values complete."""
     with transaction(db):
-        row = get(db, assessment_id)
-        _require(row, UNDER_REVIEW, "verify")
-        cset = criteria_for(db, row["criteria_hash"])
+        view = load(db, assessment_id)
+        _require(view.row, UNDER_REVIEW, "verify")
         done = reviews(db, assessment_id)
-        open_ = [c.number for c in cset.criteria
+        open_ = [c.number for c in view.cset.criteria
                  if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
         if open_:
             raise TransitionRefused(
                 f"cannot verify: criteria {', '.join(map(str, open_))} are not yet accepted or adjusted",
                 N_("Chưa thể hoàn thành thẩm định: các tiêu chí %(criteria)s chưa được chấp nhận hoặc điều chỉnh."),
                 criteria=", ".join(map(str, open_)))
-        _validated(db, row, row["verified"], partial=False)
-        return _transition(db, row, "verified", actor)
+        _validated(view.cset, view.row["verified"], partial=False)
+        return _transition(db, view, "verified", actor)
 
 
-def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> dict[str, Any]:
+def reopen(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str) -> Assessment:
     """Reopen a verified (or refused) assessment for review; needs a reason."""
     limits.bounded(reason, "reason", limits.REASON)
     if not (reason or "").strip():
         raise TransitionRefused("reopening needs a reason", N_("Mở lại thẩm định cần có lý do."))
     with transaction(db):
-        row = get(db, assessment_id)
-        _require(row, ("verified", "not_recognised"), "reopen")
+        view = load(db, assessment_id)
+        _require(view.row, ("verified", "not_recognised"), "reopen")
         db.execute("delete from decisions where assessment_id = ?", [assessment_id])
-        return _transition(db, row, "resubmitted", actor, reason)
+        return _transition(db, view, "resubmitted", actor, reason)
 
 
-def _require_authority(db: sqlite_utils.Database, row: dict[str, Any], authority: str | None, action: str) -> None:
+def _require_authority(db: sqlite_utils.Database, view: Assessment, authority: str | None, action: str) -> None:
     """Refuse ``action`` unless ``authority`` is the round's recognising tier over the assessment's unit
     (``None``: trusted set-up code such as the demo, not a person's request)."""
     if authority is None:
         return
-    round_row = get_round(db, row["round_id"])
-    if not (is_recognising_authority(db, round_row, authority) and within(db, row["unit_id"], authority)):
+    round_row = view.round
+    if not (is_recognising_authority(db, round_row, authority) and within(db, view.unit["id"], authority)):
         title = profiles()[round_row["profile"]].recognising_title_vi
         raise TransitionRefused(
             f"cannot {action}: {authority} is not the recognising authority of this assessment's round "
@@ -342,12 +407,13 @@ def _require_authority(db: sqlite_utils.Database, row: dict[str, Any], authority
 
 
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
-           reason: str | None = None, *, authority: str | None = None) -> dict[str, Any]:
+           reason: str | None = None, *, authority: str | None = None) -> Assessment:
     """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
     limits.bounded(reason, "reason", limits.REASON)
     with transaction(db):
-        row = get(db, assessment_id)
-        _require_authority(db, row, authority, "decide")
+        view = load(db, assessment_id)
+        row = view.row
+        _require_authority(db, view, authority, "decide")
         _require(row, ("verified",), "decide")
         if recognised and not row["recognised"]:
             failing = json.loads(row["result"])["failed_conditions"]
@@ -361,19 +427,19 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
         outcome = "recognised" if recognised else "not_recognised"
         db["decisions"].upsert({"assessment_id": assessment_id, "outcome": outcome, "reason": reason,
                                 "decided_by": actor, "decided_at": audit.now()}, pk="assessment_id")
-        return _transition(db, row, outcome, actor, reason)
+        return _transition(db, view, outcome, actor, reason)
 
 
 def revoke(db: sqlite_utils.Database, assessment_id: int, actor: str, reason: str, *,
-           authority: str | None = None) -> dict[str, Any]:
+           authority: str | None = None) -> Assessment:
     """Revoke a recognition, the only change a recognised assessment allows (``authority`` as in :func:`decide`)."""
     limits.bounded(reason, "reason", limits.REASON)
     if not (reason or "").strip():
         raise TransitionRefused("revoking a recognition needs a reason", N_("Thu hồi công nhận cần có lý do."))
     with transaction(db):
-        row = get(db, assessment_id)
-        _require_authority(db, row, authority, "revoke")
-        _require(row, ("recognised",), "revoke")
+        view = load(db, assessment_id)
+        _require_authority(db, view, authority, "revoke")
+        _require(view.row, ("recognised",), "revoke")
         db.execute("update decisions set revoked_at = ?, revoked_by = ?, revoke_reason = ? "
                    "where assessment_id = ?", [audit.now(), actor, reason, assessment_id])
-        return _transition(db, row, "revoked", actor, reason)
+        return _transition(db, view, "revoked", actor, reason)

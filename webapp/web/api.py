@@ -145,21 +145,20 @@ def unit_result(round_id: int, unit_code: str):
         rnd = get_round(db, round_id)
     except NotFound:
         return error_response(404, "Not Found", f"no round {round_id}")
-    rows = list(db.query(
-        "select a.status, a.declared_total, a.verified_total, a.result, a.criteria_hash, a.updated_at, "
-        "u.id as unit_id, u.code, u.name, u.type, u.category "
-        "from assessments a join units u on u.id = a.unit_id "
-        "where a.round_id = ? and u.unit_set = ? and u.code = ?", [round_id, rnd["unit_set"], unit_code]))
-    if not rows:
+    found = next(db.query("select a.id from assessments a join units u on u.id = a.unit_id "
+                          "where a.round_id = ? and u.unit_set = ? and u.code = ?",
+                          [round_id, rnd["unit_set"], unit_code]), None)
+    if found is None:
         return error_response(404, "Not Found", f"no unit {unit_code!r} in round {round_id}")
-    row = rows[0]
+    view = workflow.load(db, found["id"])
+    row, unit = view.row, view.unit
     summary = json.loads(row["result"]) if row["result"] else {}
     return jsonify({
         "round": {"id": rnd["id"], "name": rnd["name"], "year": rnd["year"],
                   "criteria_set": {"id": rnd["criteria_id"], "version": rnd["criteria_version"],
                                    "hash": rnd["criteria_hash"]}},
-        "unit": {"id": row["unit_id"], "code": row["code"], "name": row["name"], "type": row["type"],
-                 "category": row["category"]},
+        "unit": {"id": unit["id"], "code": unit["code"], "name": unit["name"], "type": unit["type"],
+                 "category": unit["category"]},
         "status": row["status"],
         "status_name": workflow.STATUS_NAMES[row["status"]],
         "recognised": row["status"] == "recognised",  # the authority's decision stands

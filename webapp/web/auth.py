@@ -74,18 +74,18 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorator
 
 
-def assessment_for(assessment_id: int, act_as: str | None = None) -> dict[str, Any]:
-    """The assessment if the current user may see it (and act on it as ``act_as``); else 403/404."""
+def assessment_for(assessment_id: int, act_as: str | None = None) -> workflow.Assessment:
+    """The assessment, read once with its unit, round and criteria set, if the current user may see it
+    (and act on it as ``act_as``); else 403/404. The page uses it rather than reading it again."""
     db, user = get_db(), current_user()
     try:
-        row = workflow.get(db, assessment_id)
+        view = workflow.load(db, assessment_id)
     except NotFound:
         abort(404)
-    allowed = accounts.may_act(db, user, row["unit_id"], act_as) if act_as else \
-        accounts.may_view(db, user, row["unit_id"])
+    allowed = accounts.may_act(db, user, view.unit, act_as) if act_as else accounts.may_view(db, user, view.unit)
     if not allowed:
         abort(403)
-    return row
+    return view
 
 
 def _safe_next(target: str | None) -> str:

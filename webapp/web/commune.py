@@ -9,11 +9,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 
 import scoring
-from scoring import InvalidInputs
+from scoring import InvalidInputs, ScoreResult
 from webapp.store import attachments, limits, units, workflow
 from webapp.store.errors import StaleEdit, StorageError, TransitionRefused
-from webapp.store.rounds import criteria_for, get_round
 from webapp.store.vietnamese import nfc
+from webapp.store.workflow import Assessment
 
 from . import pagecache
 from .auth import assessment_for, current_user, login_required, roles_required
@@ -39,15 +39,22 @@ def _form_values(form: Any, cset: Any) -> dict[str, Any]:
     return {name: nfc(form.get(name, "")) for name in cset.inputs if name in form}
 
 
-def _context(row: dict[str, Any], values: dict[str, Any], problems: list[Any]) -> dict[str, Any]:
-    """Everything the checklist template needs, generated from the pinned criteria set."""
-    db = get_db()
-    cset = criteria_for(db, row["criteria_hash"])
-    unit = units.get_unit(db, row["unit_id"])
+def _scored(view: Assessment, values: dict[str, Any]) -> ScoreResult:
+    """The score of what a form holds (blank and invalid values left out), shown while it is typed."""
     typed, _problems = scoring.validate_inputs({k: v for k, v in values.items() if v not in ("", None)},
-                                               cset, partial=True)
-    result = scoring.scorer_for(cset).score_values(typed, scoring.scorer_for(cset).category(unit["category"]))
-    errors = {p.field: p.message("en" if _lang_en() else "vi") for p in problems}
+                                               view.cset, partial=True)
+    scorer = scoring.scorer_for(view.cset)
+    return scorer.score_values(typed, scorer.category(view.unit["category"]))
+
+
+def _context(view: Assessment, values: dict[str, Any] | None = None,
+             problems: list[Any] | None = None) -> dict[str, Any]:
+    """Everything the checklist template needs, generated from the pinned criteria set: the stored
+    declaration (``values`` None, scored once by the view) or what a refused form held."""
+    db, row, cset, unit = get_db(), view.row, view.cset, view.unit
+    result = view.declared if values is None else _scored(view, values)
+    values = _as_form(row["declared"]) if values is None else values
+    errors = {p.field: p.message("en" if _lang_en() else "vi") for p in problems or []}
     seen: set[str] = set()
     sections = []
     for crit in cset.criteria:
@@ -59,15 +66,14 @@ def _context(row: dict[str, Any], values: dict[str, Any], problems: list[Any]) -
                     fields.append({"name": name, "spec": cset.inputs[name], "value": values.get(name, ""),
                                    "error": errors.get(name)})
         sections.append({"criterion": crit, "fields": fields, "result": result.criteria[crit.number]})
-    evidence = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
-    files = list(db["attachments"].rows_where("assessment_id = ?", [row["id"]], order_by="id"))
+    evidence = workflow.evidence(db, view.id)
     user = current_user()
     editable = (user.role == "officer" and row["status"] in workflow.COMMUNE_EDITABLE)
     return {
-        "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": get_round(db, row["round_id"]),
+        "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": view.round,
         "cset": cset, "sections": sections, "result": result, "gap": scoring.gap_analysis(result),
-        "evidence": evidence, "note_errors": {}, "note_limit": limits.NOTE, "files": files, "editable": editable,
-        "errors": errors,
+        "evidence": evidence.notes, "note_errors": {}, "note_limit": limits.NOTE, "files": evidence.files,
+        "editable": editable, "errors": errors,
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
         "review_names": workflow.REVIEW_NAMES,
         "provisional": result.provisional,
@@ -79,12 +85,6 @@ def _lang_en() -> bool:
     return _lang() == "en"
 
 
-def _stored(assessment_id: int) -> dict[str, Any]:
-    """The checklist of the stored declaration, read afresh (after the page cache's stamp)."""
-    row = workflow.get(get_db(), assessment_id)
-    return _context(row, _as_form(row["declared"]), [])
-
-
 def _as_form(values: dict[str, Any]) -> dict[str, Any]:
     return {k: ("có" if v is True else "không" if v is False else v) for k, v in values.items()}
 
@@ -92,30 +92,29 @@ def _as_form(values: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
 @login_required
 def checklist(assessment_id: int):
-    assessment_for(assessment_id)  # may view; acting as officer is checked for a POST below
-    if request.method == "GET":
-        return pagecache.render("commune/checklist.html", assessment_id, lambda: _stored(assessment_id))
-    row = assessment_for(assessment_id, act_as="officer")
-    db = get_db()
-    cset = criteria_for(db, row["criteria_hash"])
-    values, notes = _form_values(request.form, cset), _form_notes(request.form, cset)
+    if request.method == "GET":  # may view (the page is the stored declaration, read once)
+        return pagecache.render("commune/checklist.html", assessment_id, _context,
+                                lambda: assessment_for(assessment_id))
+    view = assessment_for(assessment_id, act_as="officer")
+    db, row = get_db(), view.row
+    values, notes = _form_values(request.form, view.cset), _form_notes(request.form, view.cset)
     try:
         workflow.save_declared(db, assessment_id, values, current_user().username,
                                base_version=workflow.base_version(request.form.get("version"), row["version"]),
                                evidence=notes)
     except InvalidInputs as exc:
         flash(_("Chưa lưu: có giá trị không hợp lệ, xem thông báo cạnh từng ô."), "error")
-        return _reshown(row, values, notes, 422, problems=exc.problems)
+        return _reshown(view, values, notes, 422, problems=exc.problems)
     except limits.TextTooLong as exc:
         flash(refusal(exc), "error")
-        return _reshown(row, values, notes, 422, note_errors={exc.item: refusal(exc)})
+        return _reshown(view, values, notes, 422, note_errors={exc.item: refusal(exc)})
     except StaleEdit as exc:
         flash(_("Chưa lưu: người khác vừa cập nhật bản kê khai này (phiên bản %(v)s). "
                 "Số liệu bạn nhập vẫn còn dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
-        return _reshown(workflow.get(db, assessment_id), values, notes, 409)
+        return _reshown(workflow.load(db, assessment_id), values, notes, 409)
     except TransitionRefused as exc:
         flash(refusal(exc), "error")
-        return _reshown(row, values, notes, 409)
+        return _reshown(view, values, notes, 409)
     flash(_("Đã lưu."), "ok")
     return redirect(url_for("commune.checklist", assessment_id=assessment_id))
 
@@ -126,10 +125,10 @@ def _form_notes(form: Any, cset: Any) -> dict[str, str]:
             if f"evidence-{item.id}" in form}
 
 
-def _reshown(row: dict[str, Any], values: dict[str, Any], notes: dict[str, str], code: int,
+def _reshown(view: Assessment, values: dict[str, Any], notes: dict[str, str], code: int,
              problems: list[Any] | None = None, note_errors: dict[Any, str] | None = None):
     """The refused checklist shown again with everything typed: values and evidence notes."""
-    context = _context(row, values, problems or [])
+    context = _context(view, values, problems)
     context["evidence"] = {**context["evidence"], **notes}
     context["note_errors"] = note_errors or {}
     return render_template("commune/checklist.html", **context), code
@@ -139,36 +138,30 @@ def _reshown(row: dict[str, Any], values: dict[str, Any], notes: dict[str, str],
 @login_required
 def autosave(assessment_id: int):
     """Save a draft as it is typed; answer with the live score and the advice (JSON)."""
-    row = assessment_for(assessment_id, act_as="officer")
-    db = get_db()
+    view = assessment_for(assessment_id, act_as="officer")
+    row = view.row
     payload = request.get_json(silent=True)
     posted = (payload.get("values") or {}) if isinstance(payload, dict) else None
     if not isinstance(posted, dict):
         message = 'the body must be a JSON object {"values": {input: value, …}, "version": n}'
         return jsonify(saved=False, message=message,
                        problems=[{"field": "values", "code": "not_an_object", "message": message}]), 400
-    cset = criteria_for(db, row["criteria_hash"])
-    values = {k: nfc(str(v)) if isinstance(v, str) else v for k, v in posted.items() if k in cset.inputs}
+    values = {k: nfc(str(v)) if isinstance(v, str) else v for k, v in posted.items() if k in view.cset.inputs}
     try:
-        row = workflow.save_declared(db, assessment_id, values, current_user().username,
-                                     base_version=workflow.base_version(payload.get("version"), row["version"]))
+        saved = workflow.save_declared(get_db(), assessment_id, values, current_user().username,
+                                       base_version=workflow.base_version(payload.get("version"), row["version"]))
     except InvalidInputs as exc:
         return jsonify(saved=False, problems=[p.to_dict("en" if _lang_en() else "vi") for p in exc.problems],
-                       **_live(row, {**_as_form(row["declared"]), **values})), 422
+                       **_live(_scored(view, {**_as_form(row["declared"]), **values}))), 422
     except StaleEdit as exc:
         return jsonify(saved=False, stale=True, version=exc.current_version, message=refusal(exc)), 409
     except TransitionRefused as exc:
         return jsonify(saved=False, message=refusal(exc)), 409
-    return jsonify(saved=True, version=row["version"], problems=[], **_live(row, row["declared"]))
+    return jsonify(saved=True, version=saved.row["version"], problems=[], **_live(saved.declared))
 
 
-def _live(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    db = get_db()
-    cset = criteria_for(db, row["criteria_hash"])
-    unit = units.get_unit(db, row["unit_id"])
-    typed, _p = scoring.validate_inputs({k: v for k, v in values.items() if v not in ("", None)}, cset, partial=True)
-    scorer = scoring.scorer_for(cset)
-    result = scorer.score_values(typed, scorer.category(unit["category"]))
+def _live(result: ScoreResult) -> dict[str, Any]:
+    """The live score and advice the checklist shows while typing."""
     gap = scoring.gap_analysis(result)
     lang = "en" if _lang_en() else "vi"
     return {"total": result.total, "threshold": result.category.threshold, "points_needed": gap.points_needed,
@@ -180,11 +173,10 @@ def _live(row: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(assessment_id: int):
-    row = assessment_for(assessment_id, act_as="officer")
-    db = get_db()
+    view = assessment_for(assessment_id, act_as="officer")
     if request.method == "POST":
         try:
-            workflow.submit(db, assessment_id, current_user().username)
+            workflow.submit(get_db(), assessment_id, current_user().username)
         except (InvalidInputs, TransitionRefused) as exc:
             message = "; ".join(f"{p.field}: {p.message('vi')}" for p in exc.problems) \
                 if isinstance(exc, InvalidInputs) else refusal(exc)
@@ -192,7 +184,7 @@ def submit(assessment_id: int):
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
         flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
         return redirect(url_for("commune.checklist", assessment_id=assessment_id))
-    return render_template("commune/submit.html", **_context(row, _as_form(row["declared"]), []))
+    return render_template("commune/submit.html", **_context(view))
 
 
 @bp.route("/assessments/<int:assessment_id>/attachments", methods=["POST"])

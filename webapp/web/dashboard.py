@@ -186,7 +186,7 @@ def index():
     params = table_params(request.args)
     today = vietnamese.today()
     return pagecache.render("dashboard/index.html", (round_id, tuple(params.items()), today),
-                            lambda: _page(scope, round_id, params, today))
+                            lambda _nothing: _page(scope, round_id, params, today))
 
 
 def _page(scope: str | None, round_id: int | None, params: dict[str, str], today: dt.date) -> dict[str, Any]:

@@ -171,9 +171,6 @@ def certificates_zip(round_id: int):
 @bp.route("/assessments/<int:assessment_id>/report.pdf")
 @login_required
 def report_pdf(assessment_id: int):
-    row = assessment_for(assessment_id)
-    db = get_db()
-    context = contexts.report_context(db, assessment_id)
-    unit = get_unit(db, row["unit_id"])
-    pdf = pool.render_pooled("report", context)
-    return _pdf(pdf, f"bao-cao-danh-gia-{vietnamese.slug(unit['name'])}-{context['round']['year']}.pdf")
+    view = assessment_for(assessment_id)
+    pdf = pool.render_pooled("report", contexts.report_context(get_db(), view))
+    return _pdf(pdf, f"bao-cao-danh-gia-{vietnamese.slug(view.unit['name'])}-{view.round['year']}.pdf")

@@ -13,8 +13,7 @@ from scoring.ntm import IndicatorStatus, evaluate_ntm
 from scoring.numbers import format_number
 from webapp.store import urban, workflow
 from webapp.store.ntm import ntm_context, values_of
-from webapp.store.rounds import get_round
-from webapp.store.units import get_unit
+from webapp.store.workflow import Assessment
 
 from .auth import assessment_for, login_required
 from .db import get_db
@@ -43,24 +42,23 @@ def display_rows(ntm_set: NtmSet, statuses: list[IndicatorStatus]) -> list[dict[
 @bp.route("/assessments/<int:assessment_id>/ntm")
 @login_required
 def unit(assessment_id: int):
-    row = assessment_for(assessment_id)
-    db = get_db()
-    unit_row = get_unit(db, row["unit_id"])
-    common = {"row": row, "unit": unit_row, "status_names": workflow.STATUS_NAMES,
-              "urban": _urban_status(db, row, unit_row)}
+    view = assessment_for(assessment_id)
+    common = {"row": view.row, "unit": view.unit, "status_names": workflow.STATUS_NAMES,
+              "urban": _urban_status(get_db(), view)}
     try:
-        ctx = ntm_context(db, row)
+        ctx = ntm_context(view)
     except ValueError as exc:
         return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
     nset = criteria.ntm.get(ctx.ntm_set_id)
-    statuses = evaluate_ntm(nset, values_of(row), ctx.area.area)
+    statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area)
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
                            ntm_set=nset, area=nset.area(ctx.area.area))
 
 
-def _urban_status(db: sqlite_utils.Database, row: dict[str, Any], unit_row: dict[str, Any]) -> dict[str, Any]:
+def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]:
     """For a ward or township: its civilised-urban status as of the round's year (``status`` None if unrecorded)."""
-    if unit_row["type"] not in urban.URBAN_TYPES:
+    unit = view.unit
+    if unit["type"] not in urban.URBAN_TYPES:
         return {}
-    year = get_round(db, row["round_id"])["year"]
-    return {"year": year, "status": urban.status_for(db, [unit_row["id"]], year).get(unit_row["id"])}
+    year = view.round["year"]
+    return {"year": year, "status": urban.status_for(db, [unit["id"]], year).get(unit["id"])}

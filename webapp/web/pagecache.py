@@ -23,7 +23,7 @@ import threading
 from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 from flask import Flask, current_app, request
@@ -35,6 +35,7 @@ from .auth import current_user
 from .db import get_db
 from .formatting import _lang
 
+T = TypeVar("T")
 LAYOUT = "base.html"
 DEFAULT_ENTRIES = 256  # pages of 40–80 kB: at most ~20 MB per process
 
@@ -108,20 +109,26 @@ def stamp(db: sqlite_utils.Database) -> tuple[int, str] | None:
     return db.execute("select id, at from audit_log order by id desc limit 1").fetchone()
 
 
-def render(template: str, key: Hashable, build: Callable[[], dict[str, Any]]) -> str:
-    """The page ``template`` with ``build()``'s context, its blocks reused while nothing changed.
+def render(template: str, key: Hashable, build: Callable[[T], dict[str, Any]],
+           load: Callable[[], T] = lambda: None) -> str:
+    """The page ``template`` with ``build(load())``'s context, its blocks reused while nothing changed.
 
     ``key`` names everything the page depends on besides the data, language, role and
-    jurisdiction. ``build`` must read all the data it shows itself (it runs after the stamp
-    is taken); call this only after the view's access checks.
+    jurisdiction. ``load`` runs on every request, after the stamp is taken and before the
+    cache is looked up: the view's access check, which may read the data the page shows
+    (read once, then handed to ``build``). ``build`` runs only for a page not cached yet;
+    any other data it shows it reads itself (also after the stamp, so a page is never kept
+    under a stamp newer than its data).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     state: _State = app.extensions["pagecache"]
     user = current_user()
-    full_key = (template, key, stamp(get_db()), _lang(), user.role, user.scope_unit_id, request.script_root)
+    now = stamp(get_db())
+    loaded = load()
+    full_key = (template, key, now, _lang(), user.role, user.scope_unit_id, request.script_root)
     page: Page | None = state.pages.get(full_key)
     if page is None:
-        page = _render_parts(app, state, template, build())
+        page = _render_parts(app, state, template, build(loaded))
         state.pages.put(full_key, page)
     token = generate_csrf()
     blocks = {name: Markup(html.replace(_CSRF, token)) for name, html in page.blocks.items()}

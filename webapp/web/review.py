@@ -19,8 +19,9 @@ from scoring import InvalidInputs
 from webapp.store import accounts, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import TextTooLong
-from webapp.store.rounds import criteria_for, get_round
+from webapp.store.rounds import criteria_for
 from webapp.store.vietnamese import nfc
+from webapp.store.workflow import Assessment
 
 from . import pagecache
 from .auth import assessment_for, current_user, roles_required
@@ -105,25 +106,19 @@ def _criterion_inputs(crit: Any) -> list[str]:
     return names
 
 
-def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
+def _context(view: Assessment, posted: dict[str, Any] | None = None,
              kept: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything the review page needs: both results, per-criterion fields, items, evidence.
 
     ``posted`` is the criterion form that was refused (its number, status, comment, values
     and field errors), shown back as typed; ``kept`` holds the text of the return/reopen forms.
     """
-    db = get_db()
-    cset = criteria_for(db, row["criteria_hash"])
-    unit = units.get_unit(db, row["unit_id"])
-    declared = workflow.score_of(db, row, "declared")
-    verified = workflow.score_of(db, row, "verified") if row["verified"] else None
+    db, row, cset, unit = get_db(), view.row, view.cset, view.unit
+    declared, verified = view.declared, view.verified
     shown = verified or declared
     done = workflow.reviews(db, row["id"])
-    evidence = {r["item_id"]: r["note"] for r in db["evidence"].rows_where("assessment_id = ?", [row["id"]])}
-    files = list(db["attachments"].rows_where("assessment_id = ?", [row["id"]], order_by="id"))
-    files_by_item: dict[str | None, list[dict[str, Any]]] = {}
-    for f in files:
-        files_by_item.setdefault(f["item_id"], []).append(f)
+    evidence = workflow.evidence(db, row["id"])
+    files_by_item = evidence.files_by_item()
     lang = _lang()
     sections = []
     for crit in cset.criteria:
@@ -145,7 +140,7 @@ def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
                 "item": item,
                 "declared": declared.items[item.id].explanation(declared.inputs, lang),
                 "verified": verified.items[item.id].explanation(verified.inputs, lang) if verified else None,
-                "evidence": evidence.get(item.id, ""),
+                "evidence": evidence.notes.get(item.id, ""),
                 "files": files_by_item.get(item.id, []),
             })
         sections.append({
@@ -158,7 +153,7 @@ def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
         })
     open_ = [c.number for c in cset.criteria if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
     return {
-        "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": get_round(db, row["round_id"]),
+        "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": view.round,
         "cset": cset, "sections": sections, "declared": declared, "verified": verified, "result": shown,
         "general_files": files_by_item.get(None, []), "status_name": workflow.STATUS_NAMES[row["status"]],
         "reviewable": row["status"] in workflow.UNDER_REVIEW,
@@ -168,8 +163,8 @@ def _context(row: dict[str, Any], posted: dict[str, Any] | None = None,
     }
 
 
-def _render(row: dict[str, Any], code: int = 200, **kwargs: Any):
-    return render_template("review/review.html", **_context(row, **kwargs)), code
+def _render(view: Assessment, code: int = 200, **kwargs: Any):
+    return render_template("review/review.html", **_context(view, **kwargs)), code
 
 
 def refused_code(exc: Exception, text: str) -> int:
@@ -184,9 +179,8 @@ def _back(assessment_id: int, anchor: str | None = None):
 @bp.route("/assessments/<int:assessment_id>/review")
 @roles_required("reviewer")
 def review(assessment_id: int):
-    assessment_for(assessment_id, act_as="reviewer")
-    return pagecache.render("review/review.html", assessment_id,
-                            lambda: _context(workflow.get(get_db(), assessment_id)))
+    return pagecache.render("review/review.html", assessment_id, _context,
+                            lambda: assessment_for(assessment_id, act_as="reviewer"))
 
 
 def _typed_equal(cset: Any, name: str, raw: str, current: Any) -> bool:
@@ -200,9 +194,8 @@ def _typed_equal(cset: Any, name: str, raw: str, current: Any) -> bool:
 @bp.route("/assessments/<int:assessment_id>/review/<int:criterion>", methods=["POST"])
 @roles_required("reviewer")
 def review_criterion(assessment_id: int, criterion: int):
-    row = assessment_for(assessment_id, act_as="reviewer")
-    db = get_db()
-    cset = criteria_for(db, row["criteria_hash"])
+    view = assessment_for(assessment_id, act_as="reviewer")
+    db, row, cset = get_db(), view.row, view.cset
     crit = next((c for c in cset.criteria if c.number == criterion), None)
     if crit is None:
         abort(404)
@@ -217,7 +210,7 @@ def review_criterion(assessment_id: int, criterion: int):
     if status not in workflow.REVIEW_STATUSES:
         names = ", ".join(_(name) for name in workflow.REVIEW_NAMES.values())
         flash(f"{prefix} {_('Hãy chọn một kết quả thẩm định: %(allowed)s.', allowed=names)}", "error")
-        return _render(row, 422, posted=posted)
+        return _render(view, 422, posted=posted)
     try:
         workflow.review_criterion(db, assessment_id, criterion, status, current_user().username,
                                   comment=comment or None, adjusted=adjusted or None,
@@ -228,14 +221,14 @@ def review_criterion(assessment_id: int, criterion: int):
         details = "; ".join(f"{tr(cset.inputs[p.field].label)} {p.message(lang)}" if p.field in cset.inputs
                             else f"{p.field}: {p.message(lang)}" for p in exc.problems)
         flash(f"{prefix} {_('có giá trị không hợp lệ')} — {details}", "error")
-        return _render(row, 422, posted=posted)
+        return _render(view, 422, posted=posted)
     except StaleEdit as exc:
         flash(f"{prefix} " + _("người khác vừa cập nhật hồ sơ này (phiên bản %(v)s). Nội dung bạn nhập vẫn còn "
                                "dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
-        return _render(workflow.get(db, assessment_id), 409, posted=posted)
+        return _render(workflow.load(db, assessment_id), 409, posted=posted)
     except (TransitionRefused, TextTooLong) as exc:
         flash(f"{prefix} {refusal(exc)}", "error")
-        return _render(workflow.get(db, assessment_id), 422 if isinstance(exc, TextTooLong) else 409,
+        return _render(workflow.load(db, assessment_id), 422 if isinstance(exc, TextTooLong) else 409,
                        posted=posted)
     flash(_("Đã lưu kết quả thẩm định tiêu chí %(n)s.", n=criterion), "ok")
     return _back(assessment_id, f"criterion-{criterion}")
@@ -244,14 +237,14 @@ def review_criterion(assessment_id: int, criterion: int):
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
 @roles_required("reviewer")
 def return_assessment(assessment_id: int):
-    row = assessment_for(assessment_id, act_as="reviewer")
+    assessment_for(assessment_id, act_as="reviewer")
     db = get_db()
     comment = nfc(request.form.get("comment", "")).strip()
     try:
         workflow.return_for_clarification(db, assessment_id, current_user().username, comment)
     except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa trả lại hồ sơ: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.get(db, row["id"]), refused_code(exc, comment), kept={"return": comment})
+        return _render(workflow.load(db, assessment_id), refused_code(exc, comment), kept={"return": comment})
     flash(_("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."), "ok")
     return _back(assessment_id)
 
@@ -259,7 +252,7 @@ def return_assessment(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/verify", methods=["POST"])
 @roles_required("reviewer")
 def verify(assessment_id: int):
-    row = assessment_for(assessment_id, act_as="reviewer")
+    assessment_for(assessment_id, act_as="reviewer")
     db = get_db()
     try:
         workflow.verify(db, assessment_id, current_user().username)
@@ -267,10 +260,10 @@ def verify(assessment_id: int):
         lang = _lang()
         flash(_("Chưa hoàn thành thẩm định: số liệu thẩm định chưa đầy đủ hoặc không hợp lệ — %(m)s",
                 m="; ".join(f"{p.field}: {p.message(lang)}" for p in exc.problems)), "error")
-        return _render(workflow.get(db, row["id"]), 409)
+        return _render(workflow.load(db, assessment_id), 409)
     except TransitionRefused as exc:
         flash(_("Chưa hoàn thành thẩm định: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.get(db, row["id"]), 409)
+        return _render(workflow.load(db, assessment_id), 409)
     flash(_("Đã hoàn thành thẩm định. Hồ sơ chuyển đến người có thẩm quyền công nhận."), "ok")
     return _back(assessment_id)
 
@@ -278,13 +271,13 @@ def verify(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/reopen", methods=["POST"])
 @roles_required("reviewer")
 def reopen(assessment_id: int):
-    row = assessment_for(assessment_id, act_as="reviewer")
+    assessment_for(assessment_id, act_as="reviewer")
     db = get_db()
     reason = nfc(request.form.get("reason", "")).strip()
     try:
         workflow.reopen(db, assessment_id, current_user().username, reason)
     except (TransitionRefused, TextTooLong) as exc:
         flash(_("Chưa mở lại thẩm định: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.get(db, row["id"]), refused_code(exc, reason), kept={"reopen": reason})
+        return _render(workflow.load(db, assessment_id), refused_code(exc, reason), kept={"reopen": reason})
     flash(_("Đã mở lại hồ sơ để thẩm định."), "ok")
     return _back(assessment_id)
