@@ -325,7 +325,7 @@ def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_rep
     with opened(db_path) as db:
         unit_id = workflow.get(db, aid)["unit_id"]
         accounts.create_user(db, "canbo.thu", "mat-khau-dai-1", "officer", "Cán bộ thử", unit_id, "test")
-        report = contexts.report_context(db, aid)
+        report = contexts.report_context(db, workflow.load(db, aid))
     checklist = text(logged_in(app, "canbo.thu", "mat-khau-dai-1").get(f"/assessments/{aid}"))
     assert ('<p class="review review-needs_clarification">Thẩm định: Cần giải trình, bổ sung — Thiếu danh sách trẻ.'
             in checklist)
