@@ -9,6 +9,7 @@ is shown as a message with what the reviewer typed kept on the page.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -237,15 +238,24 @@ def review_criterion(assessment_id: int, criterion: int):
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
 @roles_required("reviewer")
 def return_assessment(assessment_id: int):
+    return _with_text(assessment_id, "comment", "return", workflow.return_for_clarification,
+                      lambda m: _("Chưa trả lại hồ sơ: %(m)s", m=m),
+                      lambda: _("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."))
+
+
+def _with_text(assessment_id: int, field: str, kept_as: str, act: Callable[..., Any],
+               refused: Callable[[str], str], done: Callable[[], str]):
+    """A reviewer's step that takes one text (a return's comment, a reopening's reason): done and back
+    to the page, or refused with the page shown again and the text kept (422 to fix it, 409 by state)."""
     assessment_for(assessment_id, act_as="reviewer")
     db = get_db()
-    comment = nfc(request.form.get("comment", "")).strip()
+    text = nfc(request.form.get(field, "")).strip()
     try:
-        workflow.return_for_clarification(db, assessment_id, current_user().username, comment)
+        act(db, assessment_id, current_user().username, text)
     except (TransitionRefused, TextTooLong) as exc:
-        flash(_("Chưa trả lại hồ sơ: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.load(db, assessment_id), refused_code(exc, comment), kept={"return": comment})
-    flash(_("Đã trả lại hồ sơ cho xã để bổ sung, giải trình."), "ok")
+        flash(refused(refusal(exc)), "error")
+        return _render(workflow.load(db, assessment_id), refused_code(exc, text), kept={kept_as: text})
+    flash(done(), "ok")
     return _back(assessment_id)
 
 
@@ -271,13 +281,6 @@ def verify(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/reopen", methods=["POST"])
 @roles_required("reviewer")
 def reopen(assessment_id: int):
-    assessment_for(assessment_id, act_as="reviewer")
-    db = get_db()
-    reason = nfc(request.form.get("reason", "")).strip()
-    try:
-        workflow.reopen(db, assessment_id, current_user().username, reason)
-    except (TransitionRefused, TextTooLong) as exc:
-        flash(_("Chưa mở lại thẩm định: %(m)s", m=refusal(exc)), "error")
-        return _render(workflow.load(db, assessment_id), refused_code(exc, reason), kept={"reopen": reason})
-    flash(_("Đã mở lại hồ sơ để thẩm định."), "ok")
-    return _back(assessment_id)
+    return _with_text(assessment_id, "reason", "reopen", workflow.reopen,
+                      lambda m: _("Chưa mở lại thẩm định: %(m)s", m=m),
+                      lambda: _("Đã mở lại hồ sơ để thẩm định."))
