@@ -137,6 +137,29 @@ def test_an_expired_form_of_this_site_is_offered_again_with_what_it_sends_shown(
                           [aid]).fetchone()[0] == "Sổ hộ tịch năm 2025"
 
 
+@pytest.mark.parametrize("where, status", [("tab", 400), ("device", 401)])
+def test_a_form_posted_after_the_session_ended_lists_what_was_typed_and_asks_to_log_in(guarded, db_path, where,
+                                                                                       status) -> None:
+    """Logged out in another tab (the browser's session and its token are gone: 400) or on another device
+    (which ends every session: 401). A resend could only reach the login page and lose the input, so none is
+    offered: the page lists what was typed and links to the login, back to the form."""
+    aid = own_assessment(db_path)
+    officer = logged_in(guarded, "canbo.xa")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page_of(officer.get(f"/assessments/{aid}"))).group(1)
+    other = officer if where == "tab" else logged_in(guarded, "canbo.xa")
+    other_token = re.search(r'name="csrf_token" value="([^"]+)"', page_of(other.get(f"/assessments/{aid}"))).group(1)
+    assert other.post("/logout", data={"csrf_token": other_token}).status_code == 302
+    form = {"csrf_token": token, "version": "1", "children": "1234", "evidence-1.1": "Sổ hộ tịch năm 2025"}
+    response = officer.post(f"/assessments/{aid}", data=form, headers={"Origin": HERE})
+    page = page_of(response)
+    assert response.status_code == status and "Phiên đăng nhập đã kết thúc" in page
+    assert resend_forms(page, f"/assessments/{aid}") == [] and "Gửi lại" not in page
+    rows = dict(re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)</td>', page))
+    assert rows == {"Tổng số trẻ em (dưới 16 tuổi) trên địa bàn": "1234", "Minh chứng cho mục 1.1": "Sổ hộ tịch năm 2025"}
+    assert f'href="/login?next=/assessments/{aid}"' in page
+    assert one(db_path, "select count(*) from evidence where assessment_id = ?", [aid]) == 0
+
+
 # --- 3. bounded free text, bodies, writes and audit entries ------------------------------------------
 
 def test_a_note_over_its_limit_is_refused_naming_the_field_and_keeping_the_text(db_path, client_as) -> None:

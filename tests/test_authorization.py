@@ -2,7 +2,7 @@
 
 Each route states who may use it; the test logs in as each role and asserts "allowed"
 (anything but 403 and the login redirect) or "refused" (403; anonymous users are sent to
-the login page). A route missing from ``ACCESS`` fails the test, so new routes get a line.
+the login page, or, for a form they post, told that their session has ended: 401). A route missing from ``ACCESS`` fails the test, so new routes get a line.
 """
 from __future__ import annotations
 
@@ -177,6 +177,8 @@ def test_access(app: Flask, client_as: ClientAs, template, endpoint: str, method
     elif rule == "token":
         assert response.status_code == 401
         assert response.get_json()["error"]["status"] == 401
+    elif role == "anonymous" and method == "POST":  # refused without losing the form: it lists what was sent
+        assert response.status_code == 401 and "Phiên đăng nhập đã kết thúc" in response.get_data(as_text=True)
     elif role == "anonymous":
         assert login_redirect, (response.status_code, url)
     else:

@@ -450,7 +450,8 @@ def test_an_officer_gets_403_on_the_review_and_decision_pages(db_path, client_as
 def test_anonymous_visitors_are_sent_to_the_login(app) -> None:
     response = app.test_client().get("/review")
     assert response.status_code == 302 and "/login" in response.location
-    assert app.test_client().post("/assessments/1/decide").status_code == 302
+    refused = app.test_client().post("/assessments/1/decide")  # a form: refused with its content listed, not dropped
+    assert refused.status_code == 401 and "Đăng nhập lại" in refused.get_data(as_text=True)
 
 
 def test_the_review_page_is_read_only_outside_review_and_renders_in_both_languages(db_path, district,

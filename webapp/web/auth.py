@@ -15,6 +15,7 @@ from webapp.store.accounts import AccountError, TooManyAttempts, User
 from webapp.store.db import write_failure
 from webapp.store.errors import NotFound
 
+from . import posted
 from .db import get_db
 from .refusals import refusal
 
@@ -57,6 +58,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
+            if request.method == "POST":  # a redirect would drop what the form carries
+                return posted.session_ended(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapped

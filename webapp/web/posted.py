@@ -13,7 +13,7 @@ import time
 from collections import deque
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 
@@ -145,11 +145,30 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
 
 
 def error_page(code: int, title: str, *paragraphs: str, heading: str | None = None,
-               fields: list[tuple[str, str]] | None = None) -> tuple[str, int]:
+               fields: list[tuple[str, str]] | None = None, resend: bool = True,
+               link: tuple[str, str] | None = None) -> tuple[str, int]:
     """Every error page, from one template: ``title`` (and ``heading``, by default the title), paragraphs
-    saying what happened and what to do and, with ``fields``, the «Gửi lại» form that posts them again."""
+    saying what happened and what to do and, with ``fields``, the «Gửi lại» form that posts them again
+    (or, with ``resend`` False, only the list of what was typed); ``link`` is (url, text) to go on."""
     return render_template("errors/error.html", title=title, heading=heading or title, paragraphs=paragraphs,
-                           fields=fields, shown=shown(fields), action=request.path), code
+                           fields=fields, resend=resend, shown=shown(fields), action=request.path, link=link), code
+
+
+def session_ended(code: int):
+    """A form posted after its session ended (logged out elsewhere, password changed, expired): nothing is
+    saved and a resend would only reach the login page, so the page lists what was typed to enter again
+    after logging in (the autosave gets JSON)."""
+    message = _("Phiên đăng nhập đã kết thúc (bạn đã đăng xuất ở cửa sổ hoặc thiết bị khác, đã đổi mật khẩu, "
+                "hoặc đã lâu không dùng), nên chưa lưu gì.")
+    if request.is_json:
+        return jsonify(saved=False, message=message), 401
+    fields = [(name, value) for name, value in request.form.items(multi=True) if not is_secret(name)] \
+        if from_this_site() else None
+    return error_page(code, _("Phiên đăng nhập đã kết thúc"), message,
+                      _("Nội dung bạn vừa nhập được liệt kê dưới đây: hãy đăng nhập lại rồi nhập lại.") if fields
+                      else _("Hãy đăng nhập lại."),
+                      fields=fields, resend=False,
+                      link=(url_for("auth.login", next=request.path), _("Đăng nhập lại")))
 
 
 def init_app(app: Flask) -> None:
