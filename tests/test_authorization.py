@@ -2,7 +2,8 @@
 
 Each route states who may use it; the test logs in as each role and asserts "allowed"
 (anything but 403 and the login redirect) or "refused" (403; anonymous users are sent to
-the login page, or, for a form they post, told that their session has ended: 401). A route missing from ``ACCESS`` fails the test, so new routes get a line.
+the login page, or, for a form they post, told that their session has ended: 401).
+A route missing from ``ACCESS`` fails the test, so new routes get a line.
 """
 from __future__ import annotations
 
