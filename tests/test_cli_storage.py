@@ -1,7 +1,11 @@
 """The storage commands of cfc, run through click on real SQLite files."""
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +111,16 @@ def test_check_reports_a_damaged_database(run, tmp_path: Path) -> None:
     garbage.write_bytes(b"this is not a database" * 100)
     restore = run("restore", str(garbage), "--yes", expect=5)
     assert "is not a sound backup" in restore.stderr
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path) -> None:
+    """Another program (another cfc serve) holds the port: exit 2 with the address named, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CFC_DB": str(tmp_path / "cfc.db"), "CFC_INSTANCE": str(tmp_path / "instance")}
+        out = subprocess.run([str(Path(sys.executable).with_name("cfc")), "serve", "--port", str(port)],
+                             capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.strip() == f"Lỗi / Error: cannot listen on 127.0.0.1:{port}: Address already in use"
