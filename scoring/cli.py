@@ -29,6 +29,7 @@ from .result import ScoreResult, band_label, unit_symbol
 from .whatif import gap_analysis
 
 EXIT_INVALID_INPUT = 1
+EXIT_USAGE = 2
 EXIT_CRITERIA = 3
 EXIT_INPUT_FILE = 4
 BATCH_FIELDS = ("code", "name", "category")
@@ -163,14 +164,14 @@ def score_command(input_file: str, set_id: str, version: str | None, criteria_fi
     category = category or data.get("category")
     known = ", ".join(c.id for c in cset.categories)
     if not category:
-        fail(f"no category: give --category ({known})", 2)
+        fail(f"no category: give --category ({known})", EXIT_USAGE)
     if not isinstance(category, str):
         fail(f"{input_file}: category: must be one name, one of {known} (got {type(category).__name__})",
              EXIT_INVALID_INPUT)
     try:
         result = scorer_for(cset).score(inputs, category, partial=partial)
     except UnknownCategory as exc:
-        fail(str(exc), 2)
+        fail(str(exc), EXIT_USAGE)
     except InvalidInputs as exc:
         for p in exc.problems:
             click.echo(f"{input_file}: {p.field}: {p.message(lang)} ({p.code})", err=True)

@@ -13,7 +13,7 @@ from typing import NoReturn
 import click
 
 from scoring import limits
-from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, fail
+from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, EXIT_USAGE, fail
 from webapp.store import db as database
 from webapp.store.errors import ImportRejected, UnreadableImport
 
@@ -21,7 +21,6 @@ __all__ = ["EXIT_CHECK_FAILED", "EXIT_CRITERIA", "EXIT_INPUT_FILE", "EXIT_INVALI
            "EXIT_USAGE", "actor_option", "cannot_write", "db_option", "fail", "open_db", "read_input",
            "reject_import"]
 
-EXIT_USAGE = 2  # wrong usage: unknown option, category, round or unit set, or nothing to do
 EXIT_CHECK_FAILED = 5  # a database or installation check failed, or the database cannot be opened or written
 EXIT_SYSTEM_LIBRARY = 6  # a system library that printing documents needs is missing
 

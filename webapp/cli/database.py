@@ -10,7 +10,7 @@ import click
 from webapp.store import accounts, demo, rounds, units
 from webapp.store import db as database
 
-from .common import EXIT_CHECK_FAILED, EXIT_INPUT_FILE, cannot_write, db_option, fail, open_db
+from .common import EXIT_CHECK_FAILED, EXIT_INPUT_FILE, EXIT_USAGE, cannot_write, db_option, fail, open_db
 
 
 @click.group("db")
@@ -80,7 +80,7 @@ def demo_command(db_path: str | None, years: str) -> None:
     try:
         wanted = tuple(int(y) for y in years.split(",") if y.strip())
     except ValueError:
-        fail(f"--years takes years separated by commas, not {years!r}", 2)
+        fail(f"--years takes years separated by commas, not {years!r}", EXIT_USAGE)
     for round_id in demo.build_demo_years(db, wanted):
         summary = rounds.round_summary(db, round_id)
         click.echo(f"round {round_id} ({summary['round']['year']}): {summary['units']} units; " +

@@ -6,7 +6,7 @@ import click
 from webapp.store import accounts
 from webapp.store.errors import NotFound, StorageError
 
-from .common import actor_option, db_option, fail, open_db
+from .common import EXIT_USAGE, actor_option, db_option, fail, open_db
 
 
 @click.group("users")
@@ -32,7 +32,7 @@ def users_add(username: str, role: str, display_name: str, scope: str | None, pa
     try:
         user = accounts.create_user(db, username, password, role, display_name, scope, actor)
     except (StorageError, NotFound) as exc:
-        fail(str(exc), 2)
+        fail(str(exc), EXIT_USAGE)
     click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
 
 
