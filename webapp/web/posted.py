@@ -54,6 +54,11 @@ def resend_fields() -> list[tuple[str, str]] | None:
     """The posted fields a «Gửi lại» form may send again (never a secret), or None: no resend."""
     if request.endpoint in NO_RESEND or not (g.get("csrf_valid") or from_this_site()):
         return None
+    return _typed()
+
+
+def _typed() -> list[tuple[str, str]]:
+    """The posted fields but the secrets, in the order sent."""
     return [(name, value) for name, value in request.form.items(multi=True) if not is_secret(name)]
 
 
@@ -162,8 +167,7 @@ def session_ended(code: int):
                 "hoặc đã lâu không dùng), nên chưa lưu gì.")
     if request.is_json:
         return jsonify(saved=False, message=message), 401
-    fields = [(name, value) for name, value in request.form.items(multi=True) if not is_secret(name)] \
-        if from_this_site() else None
+    fields = _typed() if from_this_site() else None
     return error_page(code, _("Phiên đăng nhập đã kết thúc"), message,
                       _("Nội dung bạn vừa nhập được liệt kê dưới đây: hãy đăng nhập lại rồi nhập lại.") if fields
                       else _("Hãy đăng nhập lại."),
