@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from criteria import CriteriaSet
+from criteria.schema import Text
 
 Value = int | bool
 
@@ -30,9 +31,11 @@ _MESSAGES = {
     "not_boolean": ("phải là Có hoặc Không", "must be yes or no"),
     "above_maximum": ("vượt quá mức tối đa {max}", "exceeds the maximum of {max}"),
     "numerator_above_denominator": (
-        "lớn hơn {other} ({other_value})", "is larger than {other} ({other_value})"),
+        "lớn hơn «{other_label}» ({other_value})", "is larger than «{other_label}» ({other_value})"),
+    "denominator_below_numerator": (
+        "nhỏ hơn «{other_label}» ({other_value})", "is smaller than «{other_label}» ({other_value})"),
     "zero_denominator": (
-        "bằng 0 nên không tính được {item}", "is 0, so item {item} cannot be computed"),
+        "bằng 0 nên không tính được mục {item}", "is 0, so item {item} cannot be computed"),
     "unknown_input": ("không phải là chỉ số của bộ tiêu chí", "is not an input of the criteria set"),
 }
 
@@ -48,7 +51,17 @@ class InputProblem:
 
     def message(self, lang: str = "vi") -> str:
         vi, en = _MESSAGES[self.code]
-        return (vi if lang == "vi" else en).format(**dict(self.details))
+        details = {k: getattr(v, lang) if isinstance(v, Text) else v for k, v in self.details}
+        return (vi if lang == "vi" else en).format(**details)
+
+    def mirrored(self) -> InputProblem | None:
+        """A numerator above its denominator seen from the denominator (the field just changed may be
+        either); None for problems of one field."""
+        if self.code != "numerator_above_denominator":
+            return None
+        d = dict(self.details)
+        return InputProblem(d["other"], "denominator_below_numerator", d["other_value"],
+                            (("other", self.field), ("other_value", self.value), ("other_label", d["label"])))
 
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         value = self.value if isinstance(self.value, (int, str, bool, type(None))) else str(self.value)
@@ -134,11 +147,12 @@ def validate_inputs(
             values[name] = value
     bad = {p.field for p in problems}
     for _crit, item in cset.items():
-        problems.extend(_rule_problems(item, values, bad, partial))
+        problems.extend(_rule_problems(item, cset, values, bad, partial))
     return values, _dedupe(problems)
 
 
-def _rule_problems(item: Any, values: Mapping[str, Value], bad: set[str], partial: bool) -> list[InputProblem]:
+def _rule_problems(item: Any, cset: CriteriaSet, values: Mapping[str, Value], bad: set[str],
+                   partial: bool) -> list[InputProblem]:
     rule = item.rule
     problems = []
     if rule.missing == "required" and not partial:
@@ -152,7 +166,9 @@ def _rule_problems(item: Any, values: Mapping[str, Value], bad: set[str], partia
                 problems.append(InputProblem(bottom, "zero_denominator", d, (("item", item.id),)))
             elif n > d:
                 problems.append(InputProblem(top, "numerator_above_denominator", n,
-                                             (("other", bottom), ("other_value", d))))
+                                             (("other", bottom), ("other_value", d),
+                                              ("other_label", cset.inputs[bottom].label),
+                                              ("label", cset.inputs[top].label))))
     return problems
 
 

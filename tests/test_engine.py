@@ -75,8 +75,8 @@ def test_every_problem_is_reported_at_once(qd06, perfect_inputs):
     assert values["under5_underweight"] == 300 and values["under5_weighed"] == 200
 
     by_field = {p.field: p for p in problems}
-    assert by_field["under5_underweight"].message("en") == "is larger than under5_weighed (200)"
-    assert by_field["under5_underweight"].message("vi") == "lớn hơn under5_weighed (200)"
+    assert by_field["under5_underweight"].message("en") == "is larger than «Under-5s weighed» (200)"
+    assert by_field["under5_underweight"].message("vi") == "lớn hơn «Số trẻ em dưới 5 tuổi được cân» (200)"
     assert by_field["births"].message("vi") == "không được là số âm"
     assert by_field["children"].to_dict("en") == {
         "field": "children", "code": "not_a_number", "value": "abc", "message": "must be a number"}

@@ -325,12 +325,12 @@ def test_bad_rows_are_all_reported_and_nothing_is_written(db, round_id, perfect_
         (r(2), col("children"), "children"): ("abc", "phải là một số"),
         (r(3), "A", "code"): ("99999", "không có đơn vị hành chính nào mang mã 99999"),
         (r(4), col("births_registered_on_time"), "births_registered_on_time"): (
-            12 if fmt == "xlsx" else "12", "lớn hơn births (10)"),
+            12 if fmt == "xlsx" else "12", "lớn hơn «Số trẻ em sinh ra trong năm» (10)"),
         (r(5), "A", "code"): ("04", "đơn vị 04 (Tỉnh Cao Bằng) không thuộc đợt đánh giá này"),
         (r(6), col("play_area"), "play_area"): ("có lẽ", "phải là Có hoặc Không"),
         (r(7), "A", "code"): (codes[0], f"mã đơn vị {codes[0]} trùng với dòng {r(0)}"),
         (r(8), col("infants_fully_immunised"), "infants_fully_immunised"): (
-            25 if fmt == "xlsx" else "25", "lớn hơn infants (20)"),
+            25 if fmt == "xlsx" else "25", "lớn hơn «Số trẻ em dưới 1 tuổi» (20)"),
         (r(9), "A", "code"): (None, "thiếu mã đơn vị"),
     }
     assert {k: (p["value"], p["reason"]) for k, p in at.items()} == expected
@@ -349,7 +349,7 @@ def test_a_stored_value_clashing_with_the_file_is_reported_on_the_files_cell(db,
         transfer.import_declared(db, round_id, data, "b.csv", "x")
     assert info.value.problems == [{
         "row": 2, "column": "B", "field": "births", "value": "5",
-        "reason": "giá trị đã lưu của births_registered_on_time (10) lớn hơn births (5)"}]
+        "reason": "nhỏ hơn «Số trẻ em được đăng ký khai sinh đúng hạn» (10)"}]
     assert snapshot(db) == before
 
 

@@ -430,7 +430,9 @@ def _plan(db: sqlite_utils.Database, round_id: int, rows: list[list[Any]]
                 field = next((m for m in partners.get(p.field, []) if m in cells), None)
                 if field is None:
                     continue  # not caused by this file
-                reason = f"giá trị đã lưu của {p.field} ({p.value}) {p.message('vi')}"
+                mirror = p.mirrored()
+                reason = (mirror.message("vi") if mirror
+                          else f"giá trị đã lưu của «{cset.inputs[p.field].label.vi}» ({p.value}) {p.message('vi')}")
             col, value = cells[field]
             problems.append(problem(index, get_column_letter(col + 1), field, value, reason))
         if unit is None:
