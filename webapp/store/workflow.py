@@ -113,14 +113,15 @@ def find(db: sqlite_utils.Database, round_id: int, unit_id: str) -> dict[str, An
     return get(db, rows[0]["id"])
 
 
-def _notes(db: sqlite_utils.Database, assessment_id: int) -> dict[str, str]:
+def evidence_notes(db: sqlite_utils.Database, assessment_id: int) -> dict[str, str]:
+    """The commune's evidence notes by item."""
     return {r["item_id"]: r["note"] for r in db.query("select item_id, note from evidence where assessment_id = ?",
                                                       [assessment_id])}
 
 
 def evidence(db: sqlite_utils.Database, assessment_id: int) -> Evidence:
     """The assessment's evidence notes and attached files, as the checklist, review page and report show them."""
-    return Evidence(_notes(db, assessment_id),
+    return Evidence(evidence_notes(db, assessment_id),
                     list(db.query("select * from attachments where assessment_id = ? order by id", [assessment_id])))
 
 
@@ -217,11 +218,16 @@ def save_declared(db: sqlite_utils.Database, assessment_id: int, values: dict[st
         if declared == row["declared"] and not changed_notes:
             return view
         for item_id, (old, note) in changed_notes.items():
-            db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
-                                   "updated_by": actor, "updated_at": audit.now()},
-                                  pk=("assessment_id", "item_id"))
-            audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old, note)
+            record_evidence(db, assessment_id, item_id, old, note, actor)
         return record_declaration(db, view, declared, actor, base_version, force=bool(changed_notes))
+
+
+def record_evidence(db: sqlite_utils.Database, assessment_id: int, item_id: str, old: str | None, note: str,
+                    actor: str) -> None:
+    """Store one item's evidence note, audited (the caller holds the transaction and moves the version)."""
+    db["evidence"].upsert({"assessment_id": assessment_id, "item_id": item_id, "note": note,
+                           "updated_by": actor, "updated_at": audit.now()}, pk=("assessment_id", "item_id"))
+    audit.record(db, actor, "evidence", "assessment", assessment_id, item_id, old, note)
 
 
 def require_item(db: sqlite_utils.Database, row: dict[str, Any], item_id: str) -> None:
@@ -240,7 +246,7 @@ def _changed_evidence(db: sqlite_utils.Database, row: dict[str, Any],
     for item_id in sorted(notes):
         require_item(db, row, item_id)
         limits.bounded(notes[item_id], "note", limits.NOTE, item_id)
-    stored = _notes(db, row["id"])
+    stored = evidence_notes(db, row["id"])
     return {item: (stored.get(item), note) for item, note in sorted(notes.items())
             if note != (stored.get(item) or "")}
 
@@ -254,8 +260,18 @@ def record_declaration(db: sqlite_utils.Database, view: Assessment, declared: di
         return view
     for field in sorted(set(declared) | set(row["declared"])):
         if declared.get(field) != row["declared"].get(field):
-            audit.record(db, actor, "declare", "assessment", row["id"], field,
-                         row["declared"].get(field), declared.get(field))
+            audit_declared(db, view, field, declared.get(field), actor)
+    return store_declaration(db, view, declared, actor, base_version)
+
+
+def audit_declared(db: sqlite_utils.Database, view: Assessment, field: str, value: Any, actor: str) -> None:
+    """The audit entry of one declared value changed (from what the assessment holds)."""
+    audit.record(db, actor, "declare", "assessment", view.id, field, view.row["declared"].get(field), value)
+
+
+def store_declaration(db: sqlite_utils.Database, view: Assessment, declared: dict[str, Any], actor: str,
+                      base_version: int | None) -> Assessment:
+    """Write a validated declaration whose changes the caller has audited; rescore; move the version."""
     return _write(db, view, {"declared": declared}, actor, base_version)
 
 

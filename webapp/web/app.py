@@ -172,6 +172,8 @@ def _register_errors(app: Flask) -> None:
     def csrf_expired(exc: CSRFError):
         if auth.current_user() is None and request.endpoint not in posted.NO_RESEND:
             return posted.session_ended(400)  # logged out in another tab: the session (and its token) is gone
+        if request.is_json:  # the checklist's script asks for a fresh token and sends its edits again
+            return jsonify(message=_("Mã bảo mật của trang đã hết hạn; chưa lưu gì."), token_expired=True), 400
         fields = posted.resend_fields()
         why = (_("Biểu mẫu chưa được xử lý: mã bảo mật đã hết hạn, hoặc biểu mẫu không được gửi từ trang của hệ "
                  "thống. Hãy quay lại trang trước, tải lại trang rồi gửi lại.") if fields is None

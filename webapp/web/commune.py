@@ -1,21 +1,23 @@
-"""The commune's self-assessment: a checklist generated from the round's criteria set,
-live score and advice while typing, autosave, evidence, attachments, and submission."""
+"""The commune's self-assessment: a checklist generated from the round's criteria set, saved field by
+field as it is typed (merged with other windows' edits), evidence, attachments, and submission."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 import scoring
-from scoring import InvalidInputs, ScoreResult
-from webapp.store import attachments, limits, units, workflow
-from webapp.store.errors import StaleEdit, StorageError, TransitionRefused
+from scoring import InvalidInputs
+from webapp.store import attachments, edits, limits, units, workflow
+from webapp.store.errors import StorageError, TransitionRefused
 from webapp.store.vietnamese import nfc
 from webapp.store.workflow import Assessment
 
-from . import pagecache
+from . import checklist, pagecache
 from .auth import assessment_for, current_user, login_required, roles_required
 from .db import get_db
 from .refusals import refusal
@@ -35,26 +37,16 @@ def mine():
     return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES)
 
 
-def _form_values(form: Any, cset: Any) -> dict[str, Any]:
-    return {name: nfc(form.get(name, "")) for name in cset.inputs if name in form}
-
-
-def _scored(view: Assessment, values: dict[str, Any]) -> ScoreResult:
-    """The score of what a form holds (blank and invalid values left out), shown while it is typed."""
-    typed, _problems = scoring.validate_inputs({k: v for k, v in values.items() if v not in ("", None)},
-                                               view.cset, partial=True)
-    scorer = scoring.scorer_for(view.cset)
-    return scorer.score_values(typed, scorer.category(view.unit["category"]))
-
-
-def _context(view: Assessment, values: dict[str, Any] | None = None,
-             problems: list[Any] | None = None) -> dict[str, Any]:
-    """Everything the checklist template needs, generated from the pinned criteria set: the stored
-    declaration (``values`` None, scored once by the view) or what a refused form held."""
+def _context(view: Assessment, shown: dict[str, str] | None = None,
+             notices: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Everything the checklist template needs, generated from the pinned criteria set: the stored fields,
+    or (``shown``) what a refused form held, with each field's notice (refused or in conflict)."""
     db, row, cset, unit = get_db(), view.row, view.cset, view.unit
-    result = view.declared if values is None else _scored(view, values)
-    values = _as_form(row["declared"]) if values is None else values
-    errors = {p.field: p.message("en" if _lang_en() else "vi") for p in problems or []}
+    notes = workflow.evidence_notes(db, view.id)
+    stored = checklist.state(view, notes)
+    values = {**stored["values"], **(shown or {})}
+    bases = {**stored["values"], **{n["field"]: n["theirs"] for n in (notices or {}).values()
+                                    if n["state"] == "conflict"}}
     seen: set[str] = set()
     sections = []
     for crit in cset.criteria:
@@ -63,111 +55,98 @@ def _context(view: Assessment, values: dict[str, Any] | None = None,
             for name in item.rule.input_names:
                 if name not in seen:
                     seen.add(name)
-                    fields.append({"name": name, "spec": cset.inputs[name], "value": values.get(name, ""),
-                                   "error": errors.get(name)})
-        sections.append({"criterion": crit, "fields": fields, "result": result.criteria[crit.number]})
-    evidence = workflow.evidence(db, view.id)
+                    fields.append({"name": name, "spec": cset.inputs[name], "value": values[name],
+                                   "notice": (notices or {}).get(name)})
+        sections.append({"criterion": crit, "fields": fields, "result": view.declared.criteria[crit.number],
+                         "missing": stored["live"]["criteria"][str(crit.number)]["missing"]})
     user = current_user()
-    editable = (user.role == "officer" and row["status"] in workflow.COMMUNE_EDITABLE)
+    editable = user.role == "officer" and row["status"] in workflow.COMMUNE_EDITABLE
     return {
         "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": view.round,
-        "cset": cset, "sections": sections, "result": result, "gap": scoring.gap_analysis(result),
-        "evidence": evidence.notes, "note_errors": {}, "note_limit": limits.NOTE, "files": evidence.files,
-        "editable": editable, "errors": errors,
+        "cset": cset, "sections": sections, "result": view.declared, "live": stored["live"],
+        "gap": scoring.gap_analysis(view.declared), "values": values, "notices": notices or {},
+        "bases": edits.page_bases(bases), "note_limit": limits.NOTE, "files": workflow.evidence(db, view.id).files,
+        "editable": editable, "saved_at": stored["saved_at"], "user_id": user.id,
+        "urls": checklist.urls(view) if editable else {},
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
-        "review_names": workflow.REVIEW_NAMES,
-        "provisional": result.provisional,
+        "review_names": workflow.REVIEW_NAMES, "provisional": view.declared.provisional,
     }
 
 
-def _lang_en() -> bool:
-    from .formatting import _lang
-    return _lang() == "en"
-
-
-def _as_form(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: ("có" if v is True else "không" if v is False else v) for k, v in values.items()}
-
-
-@bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"])
+@bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"], endpoint="checklist")
 @login_required
-def checklist(assessment_id: int):
+def checklist_page(assessment_id: int):
+    """The checklist; posted without its script, the fields changed from what the page showed are saved
+    (merged with what others saved since, never overwriting it silently)."""
     if request.method == "GET":  # may view (the page is the stored declaration, read once)
-        return pagecache.render("commune/checklist.html", assessment_id, _context,
+        return pagecache.render("commune/checklist.html", (assessment_id, current_user().id), _context,
                                 lambda: assessment_for(assessment_id))
     view = assessment_for(assessment_id, act_as="officer")
-    db, row = get_db(), view.row
-    values, notes = _form_values(request.form, view.cset), _form_notes(request.form, view.cset)
+    db = get_db()
+    stored = edits.form_values(view, workflow.evidence_notes(db, assessment_id))
+    changes = checklist.edits_from_form(request.form, stored, _posted_bases(view))
     try:
-        workflow.save_declared(db, assessment_id, values, current_user().username,
-                               base_version=workflow.base_version(request.form.get("version"), row["version"]),
-                               evidence=notes)
-    except InvalidInputs as exc:
-        flash(_("Chưa lưu: có giá trị không hợp lệ, xem thông báo cạnh từng ô."), "error")
-        return _reshown(view, values, notes, 422, problems=exc.problems)
-    except limits.TextTooLong as exc:
-        flash(refusal(exc), "error")
-        return _reshown(view, values, notes, 422, note_errors={exc.item: refusal(exc)})
-    except StaleEdit as exc:
-        flash(_("Chưa lưu: người khác vừa cập nhật bản kê khai này (phiên bản %(v)s). "
-                "Số liệu bạn nhập vẫn còn dưới đây; hãy kiểm tra rồi lưu lại.", v=exc.current_version), "error")
-        return _reshown(workflow.load(db, assessment_id), values, notes, 409)
+        result = edits.apply(db, assessment_id, changes, current_user().username)
     except TransitionRefused as exc:
         flash(refusal(exc), "error")
-        return _reshown(view, values, notes, 409)
-    flash(_("Đã lưu."), "ok")
-    return redirect(url_for("commune.checklist", assessment_id=assessment_id))
+        return render_template("commune/checklist.html", **_context(view, _shown(request.form, stored))), 409
+    notices = {n["field"]: n for n in map(checklist.outcome_notice, result.outcomes) if n["state"] != "saved"}
+    if not notices:
+        flash(_("Đã lưu."), "ok")
+        return redirect(url_for("commune.checklist", assessment_id=assessment_id))
+    flash(_("Đã lưu các ô khác; %(n)s ô chưa lưu, xem thông báo cạnh từng ô. Giá trị bạn nhập vẫn còn trong ô.",
+            n=len(notices)), "error")
+    shown = {f: v for f, v in _shown(request.form, stored).items() if f in notices}
+    return render_template("commune/checklist.html", **_context(result.view, shown, notices)), 422
 
 
-def _form_notes(form: Any, cset: Any) -> dict[str, str]:
-    """The evidence notes of the checklist form, by item (items whose field was not sent are left alone)."""
-    return {item.id: nfc(form[f"evidence-{item.id}"]).strip() for _c, item in cset.items()
-            if f"evidence-{item.id}" in form}
+def _posted_bases(view: Assessment) -> dict[str, str]:
+    """The values the posted page showed (its ``bases`` field); an old page without them counts as showing
+    the stored values only if it was made from the stored version."""
+    try:
+        bases = json.loads(request.form.get("bases") or "null")
+    except ValueError:
+        bases = None
+    if isinstance(bases, dict) and all(isinstance(v, str) for v in bases.values()):
+        return bases
+    if request.form.get("version") == str(view.row["version"]):
+        return edits.form_values(view, workflow.evidence_notes(get_db(), view.id))
+    return {}
 
 
-def _reshown(view: Assessment, values: dict[str, Any], notes: dict[str, str], code: int,
-             problems: list[Any] | None = None, note_errors: dict[Any, str] | None = None):
-    """The refused checklist shown again with everything typed: values and evidence notes."""
-    context = _context(view, values, problems)
-    context["evidence"] = {**context["evidence"], **notes}
-    context["note_errors"] = note_errors or {}
-    return render_template("commune/checklist.html", **context), code
+def _shown(form: Any, stored: dict[str, str]) -> dict[str, str]:
+    return {name: nfc(form[name]) for name in stored if name in form}
 
 
-@bp.route("/assessments/<int:assessment_id>/autosave", methods=["POST"])
+@bp.route("/assessments/<int:assessment_id>/edits", methods=["GET", "POST"], endpoint="edits")
 @login_required
-def autosave(assessment_id: int):
-    """Save a draft as it is typed; answer with the live score and the advice (JSON)."""
+def save_edits(assessment_id: int):
+    """The checklist script's edits (JSON): each saved, refused with its reason, or in conflict with what was
+    saved since; the answer carries the stored state (GET: the state alone, to merge other windows' changes)."""
+    if request.method == "GET":
+        view = assessment_for(assessment_id)
+        return jsonify(checklist.state(view, workflow.evidence_notes(get_db(), assessment_id)))
     view = assessment_for(assessment_id, act_as="officer")
-    row = view.row
     payload = request.get_json(silent=True)
-    posted = (payload.get("values") or {}) if isinstance(payload, dict) else None
-    if not isinstance(posted, dict):
-        message = 'the body must be a JSON object {"values": {input: value, …}, "version": n}'
-        return jsonify(saved=False, message=message,
-                       problems=[{"field": "values", "code": "not_an_object", "message": message}]), 400
-    values = {k: nfc(str(v)) if isinstance(v, str) else v for k, v in posted.items() if k in view.cset.inputs}
+    if isinstance(payload, dict) and payload.get("user") != current_user().id:
+        return jsonify(message=_("Các thay đổi này được nhập dưới một tài khoản khác; chưa lưu gì."),
+                       other_user=True), 409
+    changes = checklist.edits_from_json(payload)
+    if isinstance(changes, str):
+        return jsonify(message=changes), 400
+    db = get_db()
     try:
-        saved = workflow.save_declared(get_db(), assessment_id, values, current_user().username,
-                                       base_version=workflow.base_version(payload.get("version"), row["version"]))
-    except InvalidInputs as exc:
-        return jsonify(saved=False, problems=[p.to_dict("en" if _lang_en() else "vi") for p in exc.problems],
-                       **_live(_scored(view, {**_as_form(row["declared"]), **values}))), 422
-    except StaleEdit as exc:
-        return jsonify(saved=False, stale=True, version=exc.current_version, message=refusal(exc)), 409
+        result = edits.apply(db, assessment_id, changes, current_user().username)
     except TransitionRefused as exc:
-        return jsonify(saved=False, message=refusal(exc)), 409
-    return jsonify(saved=True, version=saved.row["version"], problems=[], **_live(saved.declared))
+        return jsonify(message=refusal(exc), locked=True), 409
+    return jsonify(checklist.applied(result, workflow.evidence_notes(db, assessment_id)))
 
 
-def _live(result: ScoreResult) -> dict[str, Any]:
-    """The live score and advice the checklist shows while typing."""
-    gap = scoring.gap_analysis(result)
-    lang = "en" if _lang_en() else "vi"
-    return {"total": result.total, "threshold": result.category.threshold, "points_needed": gap.points_needed,
-            "recognised": result.recognised, "complete": result.complete,
-            "criteria": {str(n): c.points for n, c in result.criteria.items()},
-            "advice": [s.message(lang) for s in gap.suggestions[:5]]}
+@bp.route("/session/token")
+@login_required
+def token():
+    """A fresh form token for the checklist script, whose page may be older than the token's lifetime."""
+    return jsonify(token=generate_csrf())
 
 
 @bp.route("/assessments/<int:assessment_id>/submit", methods=["GET", "POST"])
