@@ -172,7 +172,7 @@ def _register_errors(app: Flask) -> None:
     def csrf_expired(exc: CSRFError):
         if auth.current_user() is None and request.endpoint not in posted.NO_RESEND:
             return posted.session_ended(400)  # logged out in another tab: the session (and its token) is gone
-        if request.is_json:  # the checklist's script asks for a fresh token and sends its edits again
+        if posted.wants_json():  # the checklist's script asks for a fresh token and sends its edits again
             return jsonify(message=_("Mã bảo mật của trang đã hết hạn; chưa lưu gì."), token_expired=True), 400
         fields = posted.resend_fields()
         why = (_("Biểu mẫu chưa được xử lý: mã bảo mật đã hết hạn, hoặc biểu mẫu không được gửi từ trang của hệ "
@@ -195,7 +195,7 @@ def _register_errors(app: Flask) -> None:
         message = (_("Máy chủ không ghi được dữ liệu: cơ sở dữ liệu đang ở chế độ chỉ đọc.")
                    if kind == database.READ_ONLY
                    else _("Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."))
-        if request.is_json:  # the checklist's autosave: its script shows the message, the page keeps the input
+        if posted.wants_json():  # the checklist's script shows the message and keeps the edits queued
             return jsonify(saved=False, storage=kind, message=message), 503
         paragraphs = [message, _("Không có gì được ghi, kể cả một phần; dữ liệu đã lưu trước đó không bị ảnh "
                                  "hưởng. Hãy báo cho quản trị hệ thống.")]

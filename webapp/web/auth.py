@@ -58,7 +58,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            if request.method == "POST":  # a redirect would drop what the form carries
+            if request.method == "POST" or posted.wants_json():  # a redirect would drop what the form carries
                 return posted.session_ended(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)

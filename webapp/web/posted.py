@@ -142,11 +142,16 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
     else:
         title = _("Nội dung quá lớn")
         message = _("Nội dung gửi lên quá lớn (tối đa %(kb)s KB một lần lưu): chưa lưu gì. Hãy quay lại trang "
-                    "trước — nội dung bạn nhập vẫn còn ở đó —, rút ngắn các ghi chú dài rồi lưu lại.",
+                    "trước, rút ngắn các ghi chú dài rồi lưu lại.",
                     kb=limits.FORM_BODY // 1024)
-    if request.is_json or request.endpoint == "commune.autosave":  # the checklist's script shows the message
+    if wants_json():  # the checklist's script shows the message
         return jsonify(saved=False, message=message), exc.code
     return error_page(exc.code, title, message, fields=fields)
+
+
+def wants_json() -> bool:
+    """A request of the checklist's script (a JSON body, or asking for JSON): answered in JSON, not a page."""
+    return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def error_page(code: int, title: str, *paragraphs: str, heading: str | None = None,
@@ -165,7 +170,7 @@ def session_ended(code: int):
     after logging in (the autosave gets JSON)."""
     message = _("Phiên đăng nhập đã kết thúc (bạn đã đăng xuất ở cửa sổ hoặc thiết bị khác, đã đổi mật khẩu, "
                 "hoặc đã lâu không dùng), nên chưa lưu gì.")
-    if request.is_json:
+    if wants_json():
         return jsonify(saved=False, message=message), 401
     fields = _typed() if from_this_site() else None
     return error_page(code, _("Phiên đăng nhập đã kết thúc"), message,

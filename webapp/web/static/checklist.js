@@ -22,7 +22,7 @@
   var savedAt = initial.saved_at;
   var offlineNote = document.getElementById("offline-note");
   var sending = false, sessionEnded = false, otherUser = false, failures = 0, retryTimer = null, counter = 0;
-  var HEARTBEAT = 3000, ORPHANED = 12000;
+  var HEARTBEAT = 2000, ORPHANED = 7000, LONGEST_WAIT = 10000;
 
   function fmt(text, n) { return text.replace("%(n)s", n).replace("%(t)s", n); }
   function fieldEl(name) { return form.elements.namedItem(name); }
@@ -93,6 +93,8 @@
   }
 
   function heartbeat() { localStorage.setItem("cfc-beat-" + tab, String(Date.now())); }
+  // A tab closed (or reloaded) leaves its edits to whichever tab opens next, at once.
+  window.addEventListener("pagehide", function () { localStorage.removeItem("cfc-beat-" + tab); });
 
   // Entries of this tab (reloaded) and of closed tabs of the same user and assessment become this tab's.
   function adopt() {
@@ -146,15 +148,21 @@
     return c;
   }
 
+  var shownStatus = null;
   function showStatus() {
     var c = counts(), text;
-    statusEl.textContent = "";
     if (otherUser) { text = words.other_user; }
     else if (sessionEnded) {
       text = fmt(words.session, c.queued + c.refused + c.conflict);
-      var a = document.createElement("a");
-      a.href = form.dataset.login; a.textContent = words.login;
-      statusEl.append(text + " ", a);
+      if (shownStatus !== text) {  // the link is built once, so it can be clicked while the queue waits
+        var a = document.createElement("a");
+        a.href = form.dataset.login; a.textContent = words.login;
+        statusEl.textContent = "";
+        statusEl.append(text + " ", a);
+        statusEl.className = "pending";
+        shownStatus = text;
+      }
+      showScore();
       return;
     }
     else if (c.conflict) { text = fmt(words.conflicts, c.conflict); }
@@ -162,8 +170,8 @@
     else if (c.queued) { text = fmt(failures && navigator.onLine ? words.retrying : words.queued, c.queued); }
     else if (c.refused) { text = fmt(words.refused, c.refused); }
     else { text = savedAt ? fmt(words.saved_at, savedAt) : ""; }
-    statusEl.textContent = text;
-    statusEl.className = c.queued || c.refused || c.conflict || sessionEnded ? "pending" : "";
+    if (shownStatus !== text) { statusEl.textContent = text; shownStatus = text; }
+    statusEl.className = c.queued || c.refused || c.conflict ? "pending" : "";
     showScore();
   }
 
@@ -208,19 +216,22 @@
   // The stored state from the server: bases move; fields this tab has not changed show it (other windows' edits).
   function merge(state) {
     version = state.version; live = state.live; savedAt = state.saved_at;
+    var later = false;
     Object.keys(state.values).forEach(function (name) {
       bases[name] = state.values[name];
       var el = fieldEl(name);
-      if (el && !entries[name] && el !== document.activeElement && el.value !== state.values[name]) {
-        el.value = state.values[name];
-      }
+      if (!el || entries[name] || el.value === state.values[name]) { return; }
+      if (Date.now() - (typedAt[name] || 0) < 1500) { later = true; } else { el.value = state.values[name]; }
     });
+    if (later) { setTimeout(refresh, 1600); }
     store.put("snapshots", {scope: scope, version: version, values: state.values, live: live, saved_at: savedAt});
   }
 
   // ---- editing ----
+  var typedAt = {};  // a field typed in a moment ago is not overwritten by another window's save
   function edited(el) {
     var name = el.name, entry = entries[name];
+    typedAt[name] = Date.now();
     if (!entry) {
       if (el.value === bases[name]) { return; }
       entry = {field: name, base: bases[name] === undefined ? "" : bases[name]};
@@ -234,18 +245,12 @@
     showStatus();
   }
 
-  var timers = {};
+  // Each keystroke is queued at once (a crash loses nothing); sending waits for a pause in the typing.
   form.addEventListener("input", function (ev) {
-    var el = ev.target;
-    if (!el.name || el.type === "hidden") { return; }
-    clearTimeout(timers[el.name]);
-    timers[el.name] = setTimeout(function () { edited(el); schedule(400); }, 300);
+    if (ev.target.name && ev.target.type !== "hidden") { edited(ev.target); schedule(600); }
   });
   form.addEventListener("change", function (ev) {
-    var el = ev.target;
-    if (!el.name || el.type === "hidden") { return; }
-    clearTimeout(timers[el.name]);
-    edited(el); schedule(100);
+    if (ev.target.name && ev.target.type !== "hidden") { edited(ev.target); schedule(100); }
   });
 
   form.addEventListener("click", function (ev) {
@@ -269,13 +274,13 @@
 
   function post(url, body) {
     return fetch(url, {method: "POST", credentials: "same-origin", cache: "no-store",
-                       headers: {"Content-Type": "application/json", "X-CSRFToken": token},
+                       headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": token},
                        body: JSON.stringify(body)})
       .then(function (r) { return r.json().catch(function () { return {}; }).then(function (d) { return {status: r.status, data: d}; }); });
   }
 
   function renewToken() {
-    return fetch(form.dataset.token, {credentials: "same-origin", cache: "no-store"})
+    return fetch(form.dataset.token, {credentials: "same-origin", cache: "no-store", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (d) { token = d.token; form.querySelector("input[name=csrf_token]").value = token; });
   }
@@ -331,14 +336,14 @@
 
   function retryLater() {
     failures += 1;
-    schedule(Math.min(30000, 1000 * Math.pow(2, Math.min(failures - 1, 5))));
+    schedule(Math.min(LONGEST_WAIT, 1000 * Math.pow(2, Math.min(failures - 1, 4))));
   }
 
   // ---- other windows, the network and the session ----
   var channel = window.BroadcastChannel ? new BroadcastChannel("cfc-checklist-" + scope) : null;
   function announce() { if (channel) { channel.postMessage("saved"); } }
   function refresh() {
-    return fetch(form.dataset.edits, {credentials: "same-origin", cache: "no-store"})
+    return fetch(form.dataset.edits, {credentials: "same-origin", cache: "no-store", headers: {"Accept": "application/json"}})
       .then(function (r) {
         offlineNote.hidden = true;
         if (r.status === 401) { sessionEnded = true; }
@@ -352,6 +357,10 @@
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh().then(flush); } });
   setInterval(function () {
     heartbeat();
+    if (sessionEnded) {  // logged in again, in another window or after «Đăng nhập lại»: send what waits
+      refresh().then(function () { if (!sessionEnded) { failures = 0; flush(); } });
+      return;
+    }
     adopt().then(function () { if (counts().queued && !sending && failures === 0) { flush(); } });
   }, HEARTBEAT);
 

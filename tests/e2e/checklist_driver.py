@@ -1,0 +1,148 @@
+"""Driving the commune checklist in a real Chromium as an officer does, and reading what the server stored.
+
+Shared by the checklist's journeys (tests/e2e/test_checklist_*.py) and the long chaos run in bench/.
+The network is cut with Chromium's own emulation through a CDP session (``Network.emulateNetworkConditions``).
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from webapp.store import edits, workflow
+from webapp.store.demo import DEMO_PASSWORD
+from webhelpers import opened
+
+OFFICER = "canbo.xa"
+READY = "html[data-checklist-ready='1']"  # set by the checklist's script once it has started
+
+
+def login(page: Page, base: str, username: str = OFFICER) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state()
+
+
+def draft_of(db_path: Path, username: str = OFFICER) -> int:
+    """The id of the officer's assessment that is still a draft."""
+    with opened(db_path, migrate=False) as db:
+        return db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                          "where u.username = ? and a.status = 'draft'", [username]).fetchone()[0]
+
+
+def stored(db_path: Path, assessment_id: int) -> dict[str, str]:
+    """Every checklist field as the database holds it (as the form shows it)."""
+    with opened(db_path, migrate=False) as db:
+        view = workflow.load(db, assessment_id)
+        return edits.form_values(view, workflow.evidence_notes(db, assessment_id))
+
+
+def audit_trail(db_path: Path, assessment_id: int) -> list[tuple[str, str, str | None]]:
+    """The checklist's audit entries (action, field, new value), oldest first."""
+    with opened(db_path, migrate=False) as db:
+        return [(r[0], r[1], r[2]) for r in db.execute(
+            "select action, field, new from audit_log where entity = 'assessment' and entity_id = ? "
+            "and action in ('declare', 'evidence') order by id", [str(assessment_id)])]
+
+
+@dataclass
+class Fields:
+    """Fields a test may set to any value of its kind without breaking a rule between two fields."""
+
+    counts: list[str]     # never a numerator: any large count stays valid
+    choices: list[str]    # yes/no questions
+    notes: list[str]      # evidence notes
+
+    @classmethod
+    def of(cls, db_path: Path, assessment_id: int) -> Fields:
+        with opened(db_path, migrate=False) as db:
+            cset = workflow.load(db, assessment_id).cset
+        tops = {getattr(item.rule, a) for _c, item in cset.items() for a in ("numerator", "count")
+                if getattr(item.rule, a, None)}
+        return cls([n for n, s in cset.inputs.items() if s.type == "count" and n not in tops],
+                   [n for n, s in cset.inputs.items() if s.type == "boolean"],
+                   [edits.NOTE_FIELD + item.id for _c, item in cset.items()])
+
+    def all(self) -> list[str]:
+        return self.counts + self.choices + self.notes
+
+    def value(self, field: str, rng: random.Random) -> str:
+        if field in self.counts:
+            return str(50_000 + rng.randrange(1000))
+        if field in self.choices:
+            return rng.choice(["có", "không"])
+        return rng.choice(["Sổ hộ tịch", "Biên bản họp", "Báo cáo năm", "Danh sách trẻ"]) + f" số {rng.randrange(999)}"
+
+
+class Checklist:
+    """One browser tab on the checklist, with its own network switch (CDP)."""
+
+    def __init__(self, page: Page, base: str, assessment_id: int):
+        self.page, self.url = page, f"{base}/assessments/{assessment_id}"
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+
+    def open(self) -> Checklist:
+        self.page.goto(self.url)
+        return self.ready()
+
+    def ready(self) -> Checklist:
+        expect(self.page.locator(READY)).to_have_count(1, timeout=15_000)
+        return self
+
+    def network(self, online: bool, kbps: int | None = None, latency_ms: int = 0) -> None:
+        """Cut or restore this tab's network (or slow it: ``kbps``, ``latency_ms``), as DevTools does."""
+        rate = -1 if kbps is None else kbps * 1000 / 8
+        self.cdp.send("Network.emulateNetworkConditions", {
+            "offline": not online, "latency": latency_ms, "downloadThroughput": rate, "uploadThroughput": rate})
+
+    def field(self, name: str):
+        return self.page.locator(f"[name='{name}']").first
+
+    def set(self, name: str, value: str) -> None:
+        """Type or choose ``value`` as a user does (opening the criterion if it was folded)."""
+        el = self.field(name)
+        self.page.evaluate("n => { const d = document.querySelector(`[name='${n}']`).closest('details');"
+                           " if (d) { d.open = true; } }", name)
+        if el.evaluate("e => e.tagName") == "SELECT":
+            el.select_option(value)
+        else:
+            el.fill(value)
+
+    def status(self) -> str:
+        return self.page.locator("#save-status").inner_text()
+
+    def settled(self, timeout: int = 20_000) -> None:
+        """Wait until the tab says every change is saved."""
+        status = self.page.locator("#save-status")
+        expect(status).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=timeout)
+        expect(status).not_to_have_class(re.compile("pending"))
+
+    def pending(self, count: int) -> None:
+        expect(self.page.locator("#save-status")).to_contain_text(re.compile(rf"^{count} thay đổi chưa gửi"))
+
+    def conflicts(self) -> list[str]:
+        """The fields whose conflict box is open."""
+        return self.page.eval_on_selector_all(".conflict:not([hidden])", "els => els.map(e => e.id.slice(2))")
+
+    def choose(self, name: str, keep_mine: bool) -> None:
+        box = self.page.locator(f"[id='c-{name}']")
+        box.locator(f"button[data-choice='{'keep' if keep_mine else 'take'}']").click()
+
+    def shown(self, name: str) -> str:
+        return self.field(name).input_value()
+
+
+def queue_size(page: Page) -> Any:
+    """The edits this browser keeps unsent (all tabs), read from IndexedDB."""
+    return page.evaluate("""() => new Promise(resolve => {
+        const req = indexedDB.open('cfc-checklist', 1);
+        req.onsuccess = () => { const tx = req.result.transaction('edits', 'readonly');
+          const all = tx.objectStore('edits').getAll(); all.onsuccess = () => resolve(all.result.length); };
+        req.onerror = () => resolve(-1); })""")
