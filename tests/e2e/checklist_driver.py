@@ -146,3 +146,73 @@ def queue_size(page: Page) -> Any:
         req.onsuccess = () => { const tx = req.result.transaction('edits', 'readonly');
           const all = tx.objectStore('edits').getAll(); all.onsuccess = () => resolve(all.result.length); };
         req.onerror = () => resolve(-1); })""")
+
+
+@dataclass
+class ChaosResult:
+    """What a chaos run did and what the database holds afterwards."""
+
+    edits: int
+    conflicts_resolved: int
+    offline_periods: int
+    chosen: dict[str, str]
+    lost: dict[str, tuple[str, str]]  # field: (the value the user last chose, the value stored)
+
+
+def chaos(context, base: str, db_path: Path, steps: int, seed: int) -> ChaosResult:
+    """``steps`` random edits by one officer in two tabs, with random offline periods in either tab, one
+    session expiry (logged in again later in a third tab) and one reload; conflicts are resolved as the
+    officer would, by choosing the value last chosen. Afterwards every field must hold that value."""
+    rng = random.Random(seed)
+    aid = draft_of(db_path)
+    fields = Fields.of(db_path, aid)
+    pool = rng.sample(fields.all(), min(24, len(fields.all())))  # a small pool: the tabs clash often
+    tabs = [Checklist(context.pages[0], base, aid).open(), Checklist(context.new_page(), base, aid).open()]
+    online, chosen, resolved, periods = [True, True], {}, 0, 0
+    expire_at, login_at, reload_at = steps // 4, steps // 4 + steps // 10, (2 * steps) // 3
+
+    def resolve(tab: Checklist) -> int:
+        done = 0
+        for name in tab.conflicts():
+            tab.choose(name, keep_mine=tab.shown(name) == chosen.get(name, tab.shown(name)))
+            done += 1
+        return done
+
+    for step in range(steps):
+        i = rng.randrange(2)
+        tab = tabs[i]
+        if rng.random() < 0.06:
+            online[i] = not online[i]
+            periods += not online[i]
+            tab.network(online=online[i])
+        resolved += resolve(tab)
+        name = rng.choice(pool)
+        shown = tab.shown(name)
+        value = fields.value(name, rng)
+        while value == shown:
+            value = fields.value(name, rng)
+        tab.set(name, value)
+        chosen[name] = value
+        if step == expire_at:
+            context.clear_cookies()
+        if step == login_at:
+            other = context.new_page()
+            login(other, base)
+            other.close()
+        if step == reload_at:
+            tab.network(online=True)
+            online[i] = True
+            tab.page.reload()
+            tab.ready()
+    for i, tab in enumerate(tabs):
+        tab.network(online=True)
+    deadline = 120
+    while deadline > 0:
+        resolved += sum(resolve(tab) for tab in tabs)
+        if all(not tab.conflicts() and re.match(r"^Đã lưu lúc", tab.status()) for tab in tabs):
+            break
+        tabs[0].page.wait_for_timeout(1000)
+        deadline -= 1
+    saved = stored(db_path, aid)
+    lost = {f: (v, saved[f]) for f, v in chosen.items() if saved[f] != v}
+    return ChaosResult(steps, resolved, periods, chosen, lost)

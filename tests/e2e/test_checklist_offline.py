@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from checklist_driver import Checklist, Fields, audit_trail, draft_of, login, queue_size, stored
+from checklist_driver import Checklist, Fields, audit_trail, chaos, draft_of, login, queue_size, stored
 
 
 @pytest.fixture()
@@ -226,3 +226,10 @@ def test_on_a_phone_the_score_and_save_status_stay_in_sight(browser, live_server
     page.locator("#fold-done").click()
     assert page.evaluate("document.body.scrollHeight") < 11_000
     context.close()
+
+
+def test_chaos_two_tabs_offline_periods_an_expiry_and_a_reload_lose_no_edit(officer, live_server, db_file) -> None:
+    """300 random edits (the long run: bench/checklist_chaos.py): the database ends as the officer chose."""
+    result = chaos(officer, live_server, db_file, steps=300, seed=13)
+    assert result.conflicts_resolved > 0 and result.offline_periods > 0  # the run did clash and go offline
+    assert result.lost == {}

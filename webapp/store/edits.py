@@ -1,11 +1,13 @@
 """The checklist's edits, one field at a time, merged with whatever was saved since.
 
 An edit names a field of the checklist form (an input, or ``evidence-<item>`` for an item's evidence
-note), the value the user chose and its *base*: the value the user last saw stored. It is saved when
-the stored value is still its base (or already equals the chosen value: the same edit sent again); it
-is a conflict when someone, or the same user in another window, has changed the field since. Nothing
-is ever silently overwritten. A value that fails validation is refused with its reason; the others
-are saved. Offline queues, two tabs and the plain form post all go through :func:`apply`.
+note), the value the user chose, and what the user last saw stored there: the field's *revision* (the
+audit entry of its last change, 0 for never) and, for clients that predate revisions, its *base* value.
+It is saved when the field is still at that revision (or already holds the chosen value: the same edit
+sent again); it is a conflict when someone, or the same user in another window, has changed the field
+since — even back to the same value. Nothing is ever silently overwritten. A value that fails
+validation is refused with its reason; the others are saved. Offline queues, two tabs and the plain
+form post all go through :func:`apply`.
 """
 from __future__ import annotations
 
@@ -34,11 +36,12 @@ SHORT = 200               # notes longer than this are named by their digest in 
 
 @dataclass(frozen=True)
 class Edit:
-    """One field set to ``value`` by a user who last saw ``base`` stored there."""
+    """One field set to ``value`` by a user who last saw revision ``rev`` of it (or, without, ``base``)."""
 
     field: str
     value: str
     base: str
+    rev: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Outcome:
     field: str
     state: str
     theirs: str | None = None
+    rev: int | None = None
     by: str | None = None
     by_name: str | None = None
     at: str | None = None
@@ -94,6 +98,13 @@ def form_values(view: Assessment, notes: Mapping[str, str]) -> dict[str, str]:
     return fields
 
 
+def revisions(db: sqlite_utils.Database, assessment_id: int) -> dict[str, int]:
+    """Each field's revision: the id of the audit entry of its last change (fields never changed: absent)."""
+    rows = db.execute("select action, field, max(id) from audit_log where entity = 'assessment' and entity_id = ? "
+                      "and action in ('declare', 'evidence') group by action, field", [str(assessment_id)])
+    return {(NOTE_FIELD + field if action == "evidence" else field): rev for action, field, rev in rows}
+
+
 def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], actor: str) -> Applied:
     """Save the edits that do not conflict and are valid, in one transaction; say what became of each.
 
@@ -104,7 +115,7 @@ def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], 
         view = load(db, assessment_id)
         require_editable(view.row, "edit the declaration")
         notes = evidence_notes(db, assessment_id)
-        stored = form_values(view, notes)
+        stored, revs = form_values(view, notes), revisions(db, assessment_id)
         pending: dict[str, str] = {}
         outcomes: dict[int, Outcome] = {}
         for index, edit in enumerate(edits):
@@ -114,10 +125,11 @@ def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], 
             current = pending.get(edit.field, stored[edit.field])
             if _same(view.cset, edit.field, edit.value, current):
                 outcomes[index] = Outcome(edit.field, "saved")
-            elif _same(view.cset, edit.field, edit.base, current) or shows(edit.base, current):
+            elif (edit.rev == revs.get(edit.field, 0) if edit.rev is not None
+                  else _same(view.cset, edit.field, edit.base, current) or shows(edit.base, current)):
                 pending[edit.field] = edit.value
             else:
-                outcomes[index] = _conflict(db, assessment_id, edit.field, current, actor)
+                outcomes[index] = _conflict(db, edit.field, current, revs.get(edit.field, 0))
         refused = _refusals(db, view, pending)
         for index, edit in enumerate(edits):
             if index not in outcomes:
@@ -141,16 +153,12 @@ def _same(cset: CriteriaSet, field: str, a: str, b: str) -> bool:
     return _typed(cset, field, a) == _typed(cset, field, b)
 
 
-def _conflict(db: sqlite_utils.Database, assessment_id: int, field: str, current: str, actor: str) -> Outcome:
-    """The conflict of an edit with what is stored, naming who stored it and when."""
-    action, name = ("evidence", field[len(NOTE_FIELD):]) if field.startswith(NOTE_FIELD) else ("declare", field)
-    last = next(db.query(
-        "select actor, at from audit_log where entity = 'assessment' and entity_id = ? and action = ? "
-        "and field = ? order by id desc limit 1", [str(assessment_id), action, name]), None)
-    by = last["actor"] if last else None
-    person = next(db.query("select display_name from users where username = ?", [by]), None) if by else None
-    return Outcome(field, "conflict", theirs=current, by=by, by_name=person["display_name"] if person else by,
-                   at=last["at"] if last else None)
+def _conflict(db: sqlite_utils.Database, field: str, current: str, rev: int) -> Outcome:
+    """The conflict of an edit with what is stored (at revision ``rev``), naming who stored it and when."""
+    last = next(db.query("select a.actor, a.at, u.display_name from audit_log a left join users u "
+                         "on u.username = a.actor where a.id = ?", [rev]), None)
+    return Outcome(field, "conflict", theirs=current, rev=rev, by=last["actor"] if last else None,
+                   by_name=(last["display_name"] or last["actor"]) if last else None, at=last["at"] if last else None)
 
 
 def _refusals(db: sqlite_utils.Database, view: Assessment,

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 import scoring
 from webapp.store import edits
 from webapp.store.edits import Applied, Edit, Outcome
+from webapp.store.rounds import MAX_ID
 from webapp.store.vietnamese import nfc
 from webapp.store.workflow import Assessment
 
@@ -46,10 +47,11 @@ def live(view: Assessment) -> dict[str, Any]:
             "advice": [s.message(lang) for s in gap.suggestions[:5]]}
 
 
-def state(view: Assessment, notes: dict[str, str]) -> dict[str, Any]:
-    """Everything the script needs to show the stored checklist: version, fields, score, time of the last save."""
-    return {"version": view.row["version"], "values": edits.form_values(view, notes), "live": live(view),
-            "saved_at": local_time(view.row["updated_at"])}
+def state(view: Assessment, notes: dict[str, str], revs: dict[str, int]) -> dict[str, Any]:
+    """Everything the script needs to show the stored checklist: version, fields and their revisions, score,
+    time of the last save."""
+    return {"version": view.row["version"], "values": edits.form_values(view, notes), "revs": revs,
+            "live": live(view), "saved_at": local_time(view.row["updated_at"])}
 
 
 def local_time(iso: str | None) -> str:
@@ -71,40 +73,44 @@ def outcome_notice(outcome: Outcome) -> dict[str, Any]:
     elif outcome.state == "conflict":
         user = current_user()
         mine = user is not None and outcome.by == user.username
-        out.update(theirs=outcome.theirs, same_user=mine, at=local_moment(outcome.at),
+        out.update(theirs=outcome.theirs, rev=outcome.rev, same_user=mine, at=local_moment(outcome.at),
                    message=_("Bạn đã sửa ô này ở một cửa sổ/thiết bị khác lúc %(at)s.", at=local_moment(outcome.at))
                    if mine else _("%(name)s đã sửa ô này lúc %(at)s.", name=outcome.by_name or _("Người khác"),
                                   at=local_moment(outcome.at)))
     return out
 
 
-def applied(result: Applied, notes: dict[str, str]) -> dict[str, Any]:
+def applied(result: Applied, notes: dict[str, str], revs: dict[str, int]) -> dict[str, Any]:
     """The answer to a batch of edits: each one's outcome, then the stored state."""
-    return {"results": [outcome_notice(o) for o in result.outcomes], **state(result.view, notes)}
+    return {"results": [outcome_notice(o) for o in result.outcomes], **state(result.view, notes, revs)}
 
 
 def edits_from_json(payload: Any) -> list[Edit] | str:
-    """The edits of a JSON body ``{"edits": [{"field", "value", "base"}, …]}``, or why the body is refused."""
+    """The edits of a JSON body ``{"edits": [{"field", "value", "base", "rev"}, …]}`` (``rev`` optional), or why
+    the body is refused."""
     items = payload.get("edits") if isinstance(payload, dict) else None
     if not isinstance(items, list) or len(items) > edits.MAX_EDITS:
         return _("Yêu cầu không đúng dạng: cần một danh sách thay đổi (tối đa %(n)s).", n=edits.MAX_EDITS)
     out = []
     for item in items:
-        if not (isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("field", "value", "base"))):
+        rev = item.get("rev") if isinstance(item, dict) else None
+        if not (isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("field", "value", "base"))
+                and (rev is None or (type(rev) is int and 0 <= rev <= MAX_ID))):
             return _("Yêu cầu không đúng dạng: mỗi thay đổi cần ô, giá trị và giá trị gốc dạng chữ.")
-        out.append(Edit(item["field"], nfc(item["value"]), nfc(item["base"])))
+        out.append(Edit(item["field"], nfc(item["value"]), nfc(item["base"]), rev))
     return out
 
 
-def edits_from_form(form: Any, stored: dict[str, str], bases: dict[str, str]) -> list[Edit]:
-    """The fields a plain form post changed from what its page showed (``bases``), never the untouched ones;
-    a field whose base is unknown is an edit that cannot overwrite anything silently."""
+def edits_from_form(form: Any, stored: dict[str, str], bases: dict[str, str], revs: dict[str, int] | None
+                    ) -> list[Edit]:
+    """The fields a plain form post changed from what its page showed (``bases``, at revisions ``revs``), never
+    the untouched ones; a field whose base is unknown is an edit that cannot overwrite anything silently."""
     out = []
     for name in stored:
         if name in form:
             value, base = nfc(form[name]), bases.get(name, edits.UNKNOWN)
             if not edits.shows(base, value):
-                out.append(Edit(name, value, base))
+                out.append(Edit(name, value, base, None if revs is None else revs.get(name, 0)))
     return out
 
 

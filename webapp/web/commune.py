@@ -43,7 +43,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
     or (``shown``) what a refused form held, with each field's notice (refused or in conflict)."""
     db, row, cset, unit = get_db(), view.row, view.cset, view.unit
     notes = workflow.evidence_notes(db, view.id)
-    stored = checklist.state(view, notes)
+    stored = checklist.state(view, notes, edits.revisions(db, view.id))
     values = {**stored["values"], **(shown or {})}
     bases = {**stored["values"], **{n["field"]: n["theirs"] for n in (notices or {}).values()
                                     if n["state"] == "conflict"}}
@@ -65,7 +65,8 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": view.round,
         "cset": cset, "sections": sections, "result": view.declared, "live": stored["live"],
         "gap": scoring.gap_analysis(view.declared), "values": values, "notices": notices or {},
-        "bases": edits.page_bases(bases), "note_limit": limits.NOTE, "files": workflow.evidence(db, view.id).files,
+        "bases": edits.page_bases(bases), "revs": stored["revs"], "note_limit": limits.NOTE,
+        "files": workflow.evidence(db, view.id).files,
         "editable": editable, "saved_at": stored["saved_at"], "user_id": user.id,
         "urls": checklist.urls(view) if editable else {},
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
@@ -84,7 +85,7 @@ def checklist_page(assessment_id: int):
     view = assessment_for(assessment_id, act_as="officer")
     db = get_db()
     stored = edits.form_values(view, workflow.evidence_notes(db, assessment_id))
-    changes = checklist.edits_from_form(request.form, stored, _posted_bases(view))
+    changes = checklist.edits_from_form(request.form, stored, *_posted_bases(view))
     try:
         result = edits.apply(db, assessment_id, changes, current_user().username)
     except TransitionRefused as exc:
@@ -100,18 +101,25 @@ def checklist_page(assessment_id: int):
     return render_template("commune/checklist.html", **_context(result.view, shown, notices)), 422
 
 
-def _posted_bases(view: Assessment) -> dict[str, str]:
-    """The values the posted page showed (its ``bases`` field); an old page without them counts as showing
-    the stored values only if it was made from the stored version."""
-    try:
-        bases = json.loads(request.form.get("bases") or "null")
-    except ValueError:
-        bases = None
-    if isinstance(bases, dict) and all(isinstance(v, str) for v in bases.values()):
-        return bases
+def _posted_bases(view: Assessment) -> tuple[dict[str, str], dict[str, int] | None]:
+    """The values the posted page showed and their revisions (its ``bases`` and ``revs`` fields); a page
+    without them counts as showing the stored values only if it was made from the stored version."""
+    bases, revs = _json_field("bases", str), _json_field("revs", int)
+    if bases is not None:
+        return bases, revs
     if request.form.get("version") == str(view.row["version"]):
-        return edits.form_values(view, workflow.evidence_notes(get_db(), view.id))
-    return {}
+        return edits.form_values(view, workflow.evidence_notes(get_db(), view.id)), None
+    return {}, None
+
+
+def _json_field(name: str, kind: type) -> dict[str, Any] | None:
+    """A form field holding a JSON object of ``kind`` values, or None (absent or garbled)."""
+    try:
+        value = json.loads(request.form.get(name) or "null")
+    except (ValueError, RecursionError):
+        return None
+    ok = isinstance(value, dict) and all(type(v) is kind for v in value.values())
+    return value if ok else None
 
 
 def _shown(form: Any, stored: dict[str, str]) -> dict[str, str]:
@@ -125,7 +133,9 @@ def save_edits(assessment_id: int):
     saved since; the answer carries the stored state (GET: the state alone, to merge other windows' changes)."""
     if request.method == "GET":
         view = assessment_for(assessment_id)
-        return jsonify(checklist.state(view, workflow.evidence_notes(get_db(), assessment_id)))
+        db = get_db()
+        return jsonify(checklist.state(view, workflow.evidence_notes(db, assessment_id),
+                                       edits.revisions(db, assessment_id)))
     view = assessment_for(assessment_id, act_as="officer")
     payload = request.get_json(silent=True)
     if isinstance(payload, dict) and payload.get("user") != current_user().id:
@@ -139,7 +149,8 @@ def save_edits(assessment_id: int):
         result = edits.apply(db, assessment_id, changes, current_user().username)
     except TransitionRefused as exc:
         return jsonify(message=refusal(exc), locked=True), 409
-    return jsonify(checklist.applied(result, workflow.evidence_notes(db, assessment_id)))
+    return jsonify(checklist.applied(result, workflow.evidence_notes(db, assessment_id),
+                                     edits.revisions(db, assessment_id)))
 
 
 @bp.route("/session/token")

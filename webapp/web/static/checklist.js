@@ -15,6 +15,7 @@
   var token = form.querySelector("input[name=csrf_token]").value;
   var statusEl = document.getElementById("save-status");
   var bases = JSON.parse(form.querySelector("input[name=bases]").value);
+  var revs = JSON.parse(form.querySelector("input[name=revs]").value);  // each field's revision as last seen
   var version = parseInt(form.dataset.version, 10);
   var entries = {};       // field -> this tab's unsent edit {field, value, base, seq, state, ...}
   var initial = JSON.parse(document.getElementById("checklist-state").textContent);
@@ -103,9 +104,12 @@
       rows.filter(function (r) { return r.scope === scope && (r.tab === tab || !alive(r.tab)); })
         .sort(function (a, b) { return a.seq - b.seq; })
         .forEach(function (r) {
-          var mine = entries[r.field];
+          var mine = entries[r.field], el = fieldEl(r.field);
           if (r.tab !== tab) { moves.push(store.remove("edits", r.key)); }
-          if (!mine || mine.seq < r.seq) { entries[r.field] = r; moves.push(persist(r)); }
+          if (el && (!mine || mine.seq < r.seq)) {  // the later choice wins, and the field shows it
+            entries[r.field] = r; moves.push(persist(r));
+            el.value = r.value; showNotice(r.field);
+          }
         });
       return Promise.all(moves);
     });
@@ -217,6 +221,7 @@
   function merge(state) {
     version = state.version; live = state.live; savedAt = state.saved_at;
     var later = false;
+    revs = state.revs || revs;
     Object.keys(state.values).forEach(function (name) {
       bases[name] = state.values[name];
       var el = fieldEl(name);
@@ -224,7 +229,8 @@
       if (Date.now() - (typedAt[name] || 0) < 1500) { later = true; } else { el.value = state.values[name]; }
     });
     if (later) { setTimeout(refresh, 1600); }
-    store.put("snapshots", {scope: scope, version: version, values: state.values, live: live, saved_at: savedAt});
+    store.put("snapshots", {scope: scope, version: version, values: state.values, revs: revs, live: live,
+                            saved_at: savedAt});
   }
 
   // ---- editing ----
@@ -234,9 +240,11 @@
     typedAt[name] = Date.now();
     if (!entry) {
       if (el.value === bases[name]) { return; }
-      entry = {field: name, base: bases[name] === undefined ? "" : bases[name]};
+      entry = {field: name, base: bases[name] === undefined ? "" : bases[name], rev: revs[name] || 0};
+    } else if (entry.value === el.value) {  // a blur after typing is no new choice (nor one in a conflict)
+      return;
     } else if (entry.state === "conflict") {  // typed again after seeing the stored value: based on it now
-      entry.base = entry.theirs;
+      entry.base = entry.theirs; entry.rev = entry.theirsRev;
     }
     entry.value = el.value; entry.state = "queued"; entry.seq = Date.now() * 1000 + (counter++ % 1000);
     entries[name] = entry;
@@ -246,12 +254,9 @@
   }
 
   // Each keystroke is queued at once (a crash loses nothing); sending waits for a pause in the typing.
-  form.addEventListener("input", function (ev) {
-    if (ev.target.name && ev.target.type !== "hidden") { edited(ev.target); schedule(600); }
-  });
-  form.addEventListener("change", function (ev) {
-    if (ev.target.name && ev.target.type !== "hidden") { edited(ev.target); schedule(100); }
-  });
+  function ours(el) { return el.form === form && Object.prototype.hasOwnProperty.call(bases, el.name); }
+  form.addEventListener("input", function (ev) { if (ours(ev.target)) { edited(ev.target); schedule(600); } });
+  form.addEventListener("change", function (ev) { if (ours(ev.target)) { edited(ev.target); schedule(100); } });
 
   form.addEventListener("click", function (ev) {
     var b = ev.target.closest("button[data-choice]");
@@ -263,7 +268,7 @@
       bases[entry.field] = entry.theirs;
       forget(entry);
     } else {  // the officer's value again, now based on what is stored
-      entry.base = entry.theirs; entry.state = "queued"; persist(entry); schedule(0);
+      entry.base = entry.theirs; entry.rev = entry.theirsRev; entry.state = "queued"; persist(entry); schedule(0);
     }
     showNotice(b.dataset.field);
     showStatus();
@@ -293,9 +298,14 @@
     batch = batch.concat(Object.keys(entries).map(function (f) { return entries[f]; })
       .filter(function (e) { return e.state === "refused"; }))  // a refused value may fit beside the new ones
       .sort(function (a, b) { return a.seq - b.seq; });
-    var sent = batch.map(function (e) { return {field: e.field, value: e.value, base: e.base, seq: e.seq}; });
+    var sent = batch.map(function (e) { return {field: e.field, value: e.value, base: e.base, rev: e.rev, seq: e.seq}; });
     sending = true; showStatus();
-    return post(form.dataset.edits, {user: user, edits: sent.map(function (e) { return {field: e.field, value: e.value, base: e.base}; })})
+    var body = sent.map(function (e) {
+      var edit = {field: e.field, value: e.value, base: e.base};
+      if (typeof e.rev === "number") { edit.rev = e.rev; }  // edits queued by an older page carry only a base
+      return edit;
+    });
+    return post(form.dataset.edits, {user: user, edits: body})
       .then(function (res) {
         sending = false;
         if (res.status === 200) { failures = 0; sessionEnded = false; answered(sent, res.data); return; }
@@ -322,12 +332,12 @@
       var s = sent[i], e = entries[s.field];
       if (!e) { return; }
       if (e.seq !== s.seq) {  // typed again while this was on its way
-        if (r.state === "saved") { e.base = s.value; persist(e); }
+        if (r.state === "saved") { e.base = s.value; e.rev = revs[s.field] || 0; persist(e); }
         return;
       }
       if (r.state === "saved") { forget(e); }
       else if (r.state === "refused") { refuse(s, r.message); }
-      else { e.state = "conflict"; e.theirs = r.theirs; e.message = r.message; persist(e); }
+      else { e.state = "conflict"; e.theirs = r.theirs; e.theirsRev = r.rev; e.message = r.message; persist(e); }
       showNotice(s.field);
     });
     announce();
@@ -389,10 +399,6 @@
     if (snap && snap.version > version) { merge(snap); }
     return adopt();
   }).then(function () {
-    Object.keys(entries).forEach(function (name) {
-      var el = fieldEl(name);
-      if (el) { el.value = entries[name].value; showNotice(name); } else { forget(entries[name]); }
-    });
     return refresh();
   }).then(function () {
     showStatus();
