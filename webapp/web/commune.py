@@ -201,7 +201,7 @@ def upload(assessment_id: int):
             attachments.add(get_db(), Path(current_app.config["ATTACHMENTS"]), assessment_id,
                             item_id, upload.filename, upload.read(), current_user().username)
             flash(_("Đã tải lên tệp minh chứng."), "ok")
-        except NotFound as exc:  # an item outside the criteria set: back to the top of the page
+        except NotFound as exc:  # an item outside the criteria set: there are no files of it to return to
             flash(refusal(exc), "error")
             item_id = None
         except StorageError as exc:
@@ -228,8 +228,9 @@ def _attachment(attachment_id: int, act_as: str | None = None) -> dict[str, Any]
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
+    """A file of an assessment the user may see; a deleted one is a 404 for everyone (kept on disk only)."""
     row = _attachment(attachment_id)
-    if row["deleted_at"] is not None:  # kept on disk for the audit trail, served to no one
+    if row["deleted_at"] is not None:
         abort(404)
     path = attachments.path_of(Path(current_app.config["ATTACHMENTS"]), row)
     return send_file(path, mimetype=row["content_type"], as_attachment=True, download_name=row["filename"])
