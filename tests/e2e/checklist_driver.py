@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from webapp.store import edits, workflow
 from webapp.store.demo import DEMO_PASSWORD
+
 from webhelpers import opened
 
 OFFICER = "canbo.xa"
@@ -204,7 +205,7 @@ def chaos(context, base: str, db_path: Path, steps: int, seed: int) -> ChaosResu
             online[i] = True
             tab.page.reload()
             tab.ready()
-    for i, tab in enumerate(tabs):
+    for tab in tabs:
         tab.network(online=True)
     deadline = 120
     while deadline > 0:

@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from checklist_driver import Checklist, Fields, audit_trail, chaos, draft_of, login, queue_size, stored
+from playwright.sync_api import expect
 
 
 @pytest.fixture()

@@ -309,3 +309,14 @@ def m006_sessions_and_username_keys(db: sqlite_utils.Database) -> None:
           OR OLD.scope_unit_id IS NOT NEW.scope_unit_id OR OLD.active IS NOT NEW.active
         BEGIN UPDATE users SET session_generation = session_generation + 1 WHERE id = NEW.id; END
         """)
+
+
+@migrations()
+def m007_attachment_deletion(db: sqlite_utils.Database) -> None:
+    """Attachments the officer deleted before submitting: marked (when, by whom), never erased.
+
+    A deleted file is hidden from every page, document and download; its row and its bytes on disk
+    stay, so the audit trail can still name and find it (see ``attachments.delete``).
+    """
+    db.execute("ALTER TABLE attachments ADD COLUMN deleted_at TEXT")
+    db.execute("ALTER TABLE attachments ADD COLUMN deleted_by TEXT")

@@ -28,7 +28,8 @@ COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")
 REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
 ACTIONS = {  # what _require's callers try to do, as the refusal names it
-    "attach evidence": N_("đính kèm minh chứng"), "edit the declaration": N_("sửa bản kê khai"),
+    "attach evidence": N_("đính kèm minh chứng"), "delete evidence": N_("xóa tệp minh chứng"),
+    "edit the declaration": N_("sửa bản kê khai"),
     "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
     "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
     "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
@@ -77,7 +78,7 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Evidence:
-    """An assessment's evidence: the commune's notes by item, and the attached files (oldest first)."""
+    """An assessment's evidence: the commune's notes by item, and the attached files not deleted (oldest first)."""
 
     notes: dict[str, str]
     files: list[dict[str, Any]]
@@ -120,9 +121,11 @@ def evidence_notes(db: sqlite_utils.Database, assessment_id: int) -> dict[str, s
 
 
 def evidence(db: sqlite_utils.Database, assessment_id: int) -> Evidence:
-    """The assessment's evidence notes and attached files, as the checklist, review page and report show them."""
+    """The assessment's evidence notes and attached files, as the checklist, review page and report show them
+    (a file the officer deleted is left out: it is kept for the audit trail only)."""
     return Evidence(evidence_notes(db, assessment_id),
-                    list(db.query("select * from attachments where assessment_id = ? order by id", [assessment_id])))
+                    list(db.query("select * from attachments where assessment_id = ? and deleted_at is null "
+                                  "order by id", [assessment_id])))
 
 
 def _write(db: sqlite_utils.Database, view: Assessment, changes: dict[str, Any], actor: str,

@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 import scoring
 from scoring import InvalidInputs
 from webapp.store import attachments, edits, limits, units, workflow
-from webapp.store.errors import StorageError, TransitionRefused
+from webapp.store.errors import NotFound, StorageError, TransitionRefused
 from webapp.store.vietnamese import nfc
 from webapp.store.workflow import Assessment
 
@@ -180,28 +180,60 @@ def submit(assessment_id: int):
 @bp.route("/assessments/<int:assessment_id>/attachments", methods=["POST"])
 @login_required
 def upload(assessment_id: int):
+    """The officer attaches a file to one item of the checklist (``item_id``) or to the assessment as a whole."""
     assessment_for(assessment_id, act_as="officer")
     upload = request.files.get("file")
+    item_id = request.form.get("item_id") or None
     if upload is None or not upload.filename:
         flash(_("Chưa chọn tệp."), "error")
     else:
         try:
             attachments.add(get_db(), Path(current_app.config["ATTACHMENTS"]), assessment_id,
-                            request.form.get("item_id") or None, upload.filename, upload.read(),
-                            current_user().username)
+                            item_id, upload.filename, upload.read(), current_user().username)
             flash(_("Đã tải lên tệp minh chứng."), "ok")
+        except NotFound as exc:  # an item outside the criteria set: there are no files of it to return to
+            flash(refusal(exc), "error")
+            item_id = None
         except StorageError as exc:
             flash(refusal(exc), "error")
-    return redirect(url_for("commune.checklist", assessment_id=assessment_id))
+    return _back_to(assessment_id, item_id)
+
+
+def _back_to(assessment_id: int, item_id: str | None):
+    """The checklist again, scrolled to the files of the item just changed (the side panel's for the whole)."""
+    return redirect(url_for("commune.checklist", assessment_id=assessment_id,
+                            _anchor=f"files-{item_id}" if item_id else "files"))
+
+
+def _attachment(attachment_id: int, act_as: str | None = None) -> dict[str, Any]:
+    """An attachment's row, deleted or not, if the current user may see (or act on) its assessment; else 403/404."""
+    try:
+        row = attachments.get(get_db(), attachment_id)
+    except NotFound:
+        abort(404)
+    assessment_for(row["assessment_id"], act_as=act_as)
+    return row
 
 
 @bp.route("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int):
-    rows = list(get_db()["attachments"].rows_where("id = ?", [attachment_id]))
-    if not rows:
+    """A file of an assessment the user may see; a deleted one is a 404 for everyone (kept on disk only)."""
+    row = _attachment(attachment_id)
+    if row["deleted_at"] is not None:
         abort(404)
-    assessment_for(rows[0]["assessment_id"])
-    path = attachments.path_of(Path(current_app.config["ATTACHMENTS"]), rows[0])
-    return send_file(path, mimetype=rows[0]["content_type"], as_attachment=True,
-                     download_name=rows[0]["filename"])
+    path = attachments.path_of(Path(current_app.config["ATTACHMENTS"]), row)
+    return send_file(path, mimetype=row["content_type"], as_attachment=True, download_name=row["filename"])
+
+
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(attachment_id: int):
+    """The officer deletes a file uploaded by mistake, until the assessment is submitted (marked, not erased)."""
+    row = _attachment(attachment_id, act_as="officer")
+    try:
+        attachments.delete(get_db(), attachment_id, current_user().username)
+        flash(_("Đã xóa tệp «%(name)s».", name=row["filename"]), "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return _back_to(row["assessment_id"], row["item_id"])

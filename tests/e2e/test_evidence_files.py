@@ -1,0 +1,86 @@
+"""An officer attaches evidence files to one item, deletes one after confirming, submits; the reviewer
+sees the file that remains beside its item."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from webapp.store.demo import DEMO_PASSWORD
+
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+
+
+def upload(page, item: str, path: Path) -> None:
+    """Choose the file under the item and send it with the item's own button."""
+    under = page.locator(f"[id='files-{item}']")
+    under.get_by_label(f"Đính kèm tệp cho mục {item}").set_input_files(str(path))
+    under.get_by_role("button", name="Tải lên").click()
+    page.wait_for_url(re.compile(rf"/assessments/\d+#files-{re.escape(item)}$"))
+    expect(page.locator(".flash.ok")).to_have_text("Đã tải lên tệp minh chứng.")
+
+
+def test_officer_attaches_to_an_item_deletes_one_and_the_reviewer_sees_the_other(live_server, browser, shots,
+                                                                                 tmp_path: Path) -> None:
+    right, wrong = tmp_path / "Biên bản kiểm tra.pdf", tmp_path / "Nhầm lẫn.pdf"
+    right.write_bytes(PDF * 40)
+    wrong.write_bytes(PDF)
+    officer = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = officer.new_page()
+    login(page, live_server, "canbo.xa")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    checklist = page.url
+
+    upload(page, "7.1", right)
+    upload(page, "7.1", wrong)
+    under = page.locator("[id='files-7.1']")
+    expect(under.get_by_role("link", name="Biên bản kiểm tra.pdf")).to_be_visible()
+    expect(under.locator("li", has_text="Biên bản kiểm tra.pdf").locator(".size")).to_have_text("(1,9 KB)")
+    expect(under.get_by_role("link", name="Nhầm lẫn.pdf")).to_be_visible()
+    expect(page.locator("[id='files-8.1']").locator("li")).to_have_count(0)  # only under its own item
+    expect(page.locator("#files li")).to_have_count(0)  # not in the general pool either
+    shots(page, "two-files-under-7.1")
+
+    mistake = under.locator("li", has_text="Nhầm lẫn.pdf")
+    delete = mistake.get_by_role("button", name="Xóa tệp")
+    expect(delete).to_be_hidden()  # one click is not enough: first the question naming the file
+    mistake.locator("summary", has_text="Xóa").click()
+    expect(mistake.locator(".confirm")).to_have_text("Xóa tệp «Nhầm lẫn.pdf»?")
+    shots(page, "confirm-delete")
+    delete.click()
+    page.wait_for_url(re.compile(r"#files-7\.1$"))
+    expect(page.locator(".flash.ok")).to_have_text("Đã xóa tệp «Nhầm lẫn.pdf».")
+
+    page.goto(checklist)
+    under = page.locator("[id='files-7.1']")
+    expect(under.get_by_role("link", name="Biên bản kiểm tra.pdf")).to_be_visible()
+    expect(page.get_by_text("Nhầm lẫn.pdf")).to_have_count(0)
+    shots(page, "after-reload")
+
+    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    page.get_by_role("button", name="Xác nhận nộp").click()
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    expect(page.locator("[id='files-7.1']").get_by_role("button")).to_have_count(0)  # locked: no upload, no delete
+    officer.close()
+
+    reviewer = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = reviewer.new_page()
+    login(page, live_server, "thamdinh.huyen")
+    page.wait_for_load_state("load")
+    page.goto(f"{checklist}/review")
+    row = page.locator("table.items-compare tr", has=page.locator(".item-id", has_text=re.compile(r"^7\.1$")))
+    expect(row.get_by_role("link", name="Biên bản kiểm tra.pdf")).to_be_visible()
+    expect(page.get_by_text("Nhầm lẫn.pdf")).to_have_count(0)
+    with page.expect_download() as download:
+        row.get_by_role("link", name="Biên bản kiểm tra.pdf").click()
+    assert Path(download.value.path()).read_bytes() == PDF * 40
+    shots(page, "reviewer-beside-item")
+    reviewer.close()
