@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from certificates import contexts
-from webapp.store import attachments, audit, changes, limits, threads, workflow
+from webapp.store import accounts, attachments, audit, changes, inbox, limits, threads, vietnamese, workflow
 from webapp.store.errors import Locked, TransitionRefused
 
 from webhelpers import opened
@@ -262,3 +262,57 @@ def test_completing_a_review_is_confirmed_with_its_consequences(db_path, aid, cl
     confirm = confirm[:confirm.index("</details>")]
     assert "Hồ sơ bị khóa" in confirm and "Tổng điểm thẩm định" in confirm and "mở lại thẩm định" in confirm
     assert "Xác nhận hoàn thành thẩm định" in confirm
+
+
+def test_recognising_and_revoking_are_confirmed_with_what_happens(db_path, client_as, perfect_inputs) -> None:
+    with opened(db_path) as db:
+        verified = own_assessment(db)
+        workflow.save_declared(db, verified, perfect_inputs, OFFICER)
+        workflow.submit(db, verified, OFFICER)
+        for n in range(1, 14):
+            workflow.review_criterion(db, verified, n, "accepted", REVIEWER)
+        workflow.verify(db, verified, REVIEWER)
+        scope = db.execute("select scope_unit_id from users where username = 'chutich.huyen'").fetchone()[0]
+        recognised = db.execute("select a.id from assessments a join units u on u.id = a.unit_id "
+                                "where u.parent_id = ? and a.status = 'recognised' order by a.id limit 1",
+                                [scope]).fetchone()[0]
+    authority = client_as("authority")
+    page = text(authority.get("/decisions"))
+    recognise = page[page.index(f'id="a-{verified}"'):]
+    recognise = recognise[:recognise.index("</tr>")]
+    assert "Công nhận 1 đơn vị:" in recognise and "tổng điểm thẩm định 1.000" in recognise
+    assert "Xác nhận công nhận" in recognise
+    revoke = page[page.index(f'id="a-{recognised}"'):]
+    revoke = revoke[:revoke.index("</details>")]
+    assert "chưa được cấp giấy công nhận" in revoke and "Xác nhận thu hồi công nhận" in revoke
+    round_id = page[page.index("/rounds/"):].split("/")[2]
+    issue = text(authority.get(f"/rounds/{round_id}/decision"))
+    listed = issue[issue.index('id="waiting"'):]
+    waiting = listed[:listed.index("</table>")].count("<tr><td>")
+    assert f"Công nhận {waiting} đơn vị; tạo {waiting} giấy công nhận; không thể sửa sau khi ký." in issue
+    response = authority.post(f"/rounds/{round_id}/decision", data={
+        "number": "125/QĐ-UBND", "signed_on": vietnamese.today().isoformat(),
+        "valid_until": "2030-12-31", "signer_title": "CHỦ TỊCH", "signer_name": "Nông Văn A"})
+    assert response.status_code == 303
+    with opened(db_path) as db:
+        code, serial, total = db.execute("select code, serial, total from certificates where assessment_id = ?",
+                                         [recognised]).fetchone()
+    revoke = text(authority.get("/decisions"))
+    revoke = revoke[revoke.index(f'id="a-{recognised}"'):]
+    assert f"Giấy công nhận số {serial}/{total} theo Quyết định số 125/QĐ-UBND" in revoke and code in revoke
+
+
+def test_each_home_page_lists_what_waits_with_counts_deadlines_and_overdue(db_path, aid, client_as) -> None:
+    with opened(db_path) as db:
+        db.execute("update rounds set review_deadline = '2000-01-01'")
+        pending = db.execute("select count(*) from assessments a join units u on u.id = a.unit_id where u.parent_id = "
+                             "(select scope_unit_id from users where username = ?) and a.status in "
+                             "('submitted', 'resubmitted')", [REVIEWER]).fetchone()[0]
+    queue = text(client_as("reviewer").get("/review"))
+    waiting = queue[queue.index('id="waiting"'):queue.index("</section>", queue.index('id="waiting"'))]
+    assert f"Chờ thẩm định: {pending} hồ sơ" in waiting and "01/01/2000" in waiting and "quá hạn" in waiting
+    decisions = text(client_as("authority").get("/decisions"))
+    assert "Chờ quyết định công nhận:" in decisions
+    with opened(db_path) as db:
+        officer = accounts.get_user(db, db.execute("select id from users where username = ?", [OFFICER]).fetchone()[0])
+        assert [(w.kind, w.count, w.overdue) for w in inbox.waiting(db, officer)] == [("fix", 2, True)]

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 import scoring
 from scoring import InvalidInputs, ScoreResult
-from webapp.store import accounts, attachments, limits, threads, units, workflow
+from webapp.store import accounts, attachments, inbox, limits, threads, units, workflow
 from webapp.store.errors import StaleEdit, StorageError, TransitionRefused
 from webapp.store.vietnamese import as_date, nfc, today
 from webapp.store.workflow import Assessment
@@ -32,7 +32,8 @@ def mine():
         "where a.unit_id = ? order by r.year desc, r.id desc", [current_user().scope_unit_id]))
     if len(rows) == 1:
         return redirect(url_for("commune.checklist", assessment_id=rows[0]["id"]))
-    return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES)
+    return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES,
+                           waiting=inbox.waiting(get_db(), current_user()))
 
 
 def _form_values(form: Any, cset: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, changes, threads, units, workflow
+from webapp.store import accounts, changes, inbox, threads, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import TextTooLong
 from webapp.store.rounds import criteria_for
@@ -88,6 +88,7 @@ def queue():
         row["full_name"] = units.full_name(db, units.get_unit(db, row["unit_id"]))
         rows.append(row)
     return render_template("review/queue.html", rows=rows, chosen=chosen, filters=filter_names(),
+                           waiting=inbox.waiting(db, user),
                            status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
 
 
