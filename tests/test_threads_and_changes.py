@@ -316,3 +316,25 @@ def test_each_home_page_lists_what_waits_with_counts_deadlines_and_overdue(db_pa
     with opened(db_path) as db:
         officer = accounts.get_user(db, db.execute("select id from users where username = ?", [OFFICER]).fetchone()[0])
         assert [(w.kind, w.count, w.overdue) for w in inbox.waiting(db, officer)] == [("fix", 2, True)]
+
+
+def test_an_older_database_gets_its_submissions_and_earlier_comments_on_upgrade(db_path) -> None:
+    """m008 on a database from before it: what is under review or decided gets its declaration as a first
+    submission, a returned one none; reviewers' comments and return comments become the first messages."""
+    with opened(db_path) as db:
+        db.executescript("DROP TABLE messages; DROP TABLE submissions;")
+        db.execute("delete from _sqlite_migrations where name = 'm008_threads_and_submissions'")
+    with opened(db_path) as db:  # connecting applies the migration again, as on an installed database
+        back, ahead = {}, {}
+        for row in db.query("select id, status, declared from assessments"):
+            (back if row["status"] in ("draft", "returned") else ahead)[row["id"]] = row
+        assert back and ahead
+        stored = {r["assessment_id"]: r for r in db.query("select * from submissions")}
+        assert set(stored) == set(ahead) and not set(stored) & set(back)
+        some = next(iter(ahead))
+        assert changes.submissions(db, some)[0].declared == workflow.get(db, some)["declared"]
+        returned_id = next(i for i, r in back.items() if r["status"] == "returned")
+        conversation = threads.of(db, returned_id)
+        assert [(m["kind"], m["body"]) for m in conversation[9]] == [
+            ("review", "Đề nghị bổ sung danh sách trẻ em được khám sức khỏe định kỳ.")]
+        assert [(m["kind"], m["body"]) for m in conversation[None]] == [("return", "Bổ sung minh chứng tiêu chí 9.")]
