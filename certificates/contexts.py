@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from criteria.schema import CriteriaSet, LegalReference
-from webapp.store import audit, urban, vietnamese, workflow
+from webapp.store import audit, threads, urban, vietnamese, workflow
+from webapp.store.accounts import ROLE_NAMES
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_status
 from webapp.store.rounds import criteria_for, get_round
@@ -288,6 +289,13 @@ def _reviewing_unit(db: sqlite_utils.Database, unit: dict[str, Any], tier: str) 
     return current
 
 
+def _message(m: dict[str, Any]) -> dict[str, Any]:
+    """One message of the review conversation as the report prints it."""
+    return {"author": m["author"], "role": ROLE_NAMES.get(m["role"], m["role"]), "at": vietnamese.short_time(m["at"]),
+            "status": workflow.REVIEW_NAMES.get(m["status"] or "", ""), "body": m["body"],
+            "returned": m["kind"] == "return"}
+
+
 def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                    today: dt.date | None = None) -> dict[str, Any]:
     """Everything about one unit's assessment: inputs, rates, bands, points, evidence, reviews."""
@@ -299,6 +307,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
     evidence = workflow.evidence(db, assessment_id)
     files = {item: [f["filename"] for f in group] for item, group in evidence.files_by_item().items()}
     reviews = workflow.reviews(db, assessment_id)
+    conversation = {n: [_message(m) for m in thread] for n, thread in threads.of(db, assessment_id).items()}
     criteria = []
     for number, crit in enumerate(d_dict["criteria"]):
         v_crit = v_dict["criteria"][number] if v_dict else None
@@ -331,7 +340,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
             "review": ({"status": workflow.REVIEW_NAMES.get(review["status"], review["status"]),
                         "comment": review["comment"] or "", "reviewer": review["reviewer"],
                         "at": vietnamese.short_date(review["at"])} if review else None),
-            "items": items,
+            "items": items, "thread": conversation.get(crit["number"], []),
         })
     history = [{"at": vietnamese.short_date(e["at"]), "actor": e["actor"],
                 "from": workflow.STATUS_NAMES.get(e["old"] or "", e["old"] or ""),
@@ -367,7 +376,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                       "revoke_reason": decision["revoke_reason"] or ""} if decision else None),
         "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
                          "code": cert["code"]} if cert else None),
-        "history": history,
+        "history": history, "general_thread": conversation.get(threads.WHOLE, []),
         "ntm": _ntm_rows(assessment),
         "urban": _urban_status(db, unit, round_row["year"]),
     }

@@ -33,7 +33,7 @@ from click.testing import CliRunner
 import criteria
 from certificates import contexts, pool, records, render, vn
 from webapp.cli.main import cfc
-from webapp.store import accounts, units, vietnamese, workflow
+from webapp.store import accounts, threads, units, vietnamese, workflow
 from webapp.store import db as webdb
 from webapp.store.rounds import create_round
 
@@ -329,8 +329,7 @@ def test_html_in_names_and_comments_prints_as_text(world: dict[str, Any], db_cop
     comment = "<script>alert('x')</script> & <i>nghiêng</i>"
     with opened(db_copy) as db:
         db.execute("update units set name = ? where id = ?", [hostile, DUC_LONG])
-        db.execute("update reviews set comment = ? where assessment_id = ? and criterion = 1",
-                   [comment, world["duc_long"]])
+        threads.post(db, world["duc_long"], 1, "thamdinh", "reviewer", "review", comment, "accepted")  # printed thread
         context = certificate_of(db, world["decision"], DUC_LONG)
         report_context = contexts.report_context(db, workflow.load(db, world["duc_long"]))
     source = render.renderer().html("certificate", context)

@@ -262,11 +262,14 @@ class WorkflowMachine(RuleBasedStateMachine):
             missing = {p.field for p in out.value.problems if p.code == "missing"}
             assert missing == set(INPUT_NAMES) - set(m.declared)
         if attempt.expect is None:
-            if m.status == "returned":  # criteria not simply accepted, or changed, are reviewed again
-                m.reviews = {c: st_ for c, st_ in m.reviews.items() if st_ == "accepted" and all(
-                    m.declared.get(n) == m.verified.get(n) for n in CRITERION_INPUTS[c])}
+            verified = dict(m.declared)
+            if m.status == "returned":  # criteria changed since the last submission are reviewed again;
+                previous = m.declared_at_submission or {}  # the others keep their review and verified values
+                m.reviews = {c: st_ for c, st_ in m.reviews.items() if all(
+                    m.declared.get(n) == previous.get(n) for n in CRITERION_INPUTS[c])}
+                verified |= {n: m.verified[n] for c in m.reviews for n in CRITERION_INPUTS[c] if n in m.verified}
             self._set_status(m, "submitted" if m.status == "draft" else "resubmitted")
-            m.verified = dict(m.declared)
+            m.verified = verified
             m.declared_at_submission = dict(m.declared)
             self._succeeded(m, out, actor)
 

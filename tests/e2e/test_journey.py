@@ -61,7 +61,7 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
 
     officer.goto(checklist_url)
     expect(officer.locator(".status")).to_have_text("Trả lại để bổ sung")
-    expect(officer.locator(".review-needs_clarification")).to_contain_text("Đề nghị gửi danh sách")
+    expect(officer.locator("#return-banner")).to_contain_text("Đề nghị gửi danh sách")
     officer.locator("#f-health_checked").fill("490")
     officer.get_by_role("button", name="Lưu", exact=True).click()
     expect(officer.locator(".flash.ok")).to_have_text("Đã lưu.")
@@ -77,13 +77,15 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
             continue
         reviewer.locator(f"#s{n}-accepted").check()
         reviewer.get_by_role("button", name=f"Lưu thẩm định tiêu chí {n}", exact=True).click()
-    reviewer.get_by_role("button", name="Hoàn thành thẩm định").click()
+    reviewer.locator("#confirm-verify summary").click()
+    reviewer.get_by_role("button", name="Xác nhận hoàn thành thẩm định").click()
     expect(reviewer.locator(".flash.ok").first).to_be_visible()
     shots(reviewer, "reviewer-verified")
 
     authority = session(browser, live_server, "chutich.huyen")
     row = authority.locator("tr", has_text=unit_name.split(",")[0]).first
-    row.get_by_role("button", name="Công nhận", exact=True).click()
+    row.locator(".confirm-recognise summary").click()
+    row.get_by_role("button", name="Xác nhận công nhận").click()
     expect(authority.locator(".flash.ok").first).to_be_visible()
     shots(authority, "authority-recognised")
 

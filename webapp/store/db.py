@@ -320,3 +320,47 @@ def m007_attachment_deletion(db: sqlite_utils.Database) -> None:
     """
     db.execute("ALTER TABLE attachments ADD COLUMN deleted_at TEXT")
     db.execute("ALTER TABLE attachments ADD COLUMN deleted_by TEXT")
+
+
+@migrations()
+def m008_threads_and_submissions(db: sqlite_utils.Database) -> None:
+    """The review conversation (one thread per criterion and one for the assessment, never erased) and
+    what each submission held, so a resubmission shows what changed and keeps the reviews it did not touch.
+
+    Assessments already under review or decided get their current declaration as their first submission
+    (it cannot have changed since: the commune could not edit it); a returned one has none, so its first
+    resubmission reviews every criterion again. The reviewers' comments and return comments written
+    before become the first messages of their threads.
+    """
+    db.executescript(
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY, assessment_id INTEGER NOT NULL REFERENCES assessments(id),
+            criterion INTEGER, author TEXT NOT NULL, role TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('review', 'return', 'answer')),
+            status TEXT, body TEXT NOT NULL, at TEXT NOT NULL
+        );
+        CREATE INDEX messages_assessment ON messages(assessment_id, criterion, id);
+        CREATE TABLE submissions (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id), number INTEGER NOT NULL,
+            at TEXT NOT NULL, actor TEXT NOT NULL, declared TEXT NOT NULL, notes TEXT NOT NULL,
+            files TEXT NOT NULL, reviews TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, number)
+        );
+        INSERT INTO submissions (assessment_id, number, at, actor, declared, notes, files, reviews)
+        SELECT a.id, 1, a.updated_at, 'migration', a.declared,
+               (SELECT coalesce(json_group_object(e.item_id, e.note), '{}') FROM evidence e WHERE e.assessment_id = a.id),
+               (SELECT coalesce(json_group_array(json_object('id', f.id, 'item_id', f.item_id,
+                                                             'filename', f.filename, 'sha256', f.sha256)), '[]')
+                  FROM attachments f WHERE f.assessment_id = a.id),
+               '{}'
+        FROM assessments a WHERE a.status NOT IN ('draft', 'returned');
+        INSERT INTO messages (assessment_id, criterion, author, role, kind, status, body, at)
+        SELECT assessment_id, criterion, reviewer, 'reviewer', 'review', status, comment, at
+        FROM reviews WHERE trim(coalesce(comment, '')) != '' ORDER BY at;
+        INSERT INTO messages (assessment_id, criterion, author, role, kind, status, body, at)
+        SELECT CAST(entity_id AS INTEGER), NULL, actor, 'reviewer', 'return', NULL, reason, at
+        FROM audit_log WHERE entity = 'assessment' AND action = 'status' AND new = 'returned'
+          AND trim(coalesce(reason, '')) != '' ORDER BY id;
+        """
+    )

@@ -85,3 +85,13 @@ def short_date(value: Any) -> str:
     """``05/01/2025`` (dd/mm/yyyy, as Vietnamese documents and pages write dates); "" for no date."""
     day = as_date(value)
     return "" if day is None else day.strftime("%d/%m/%Y")
+
+
+def short_time(value: Any) -> str:
+    """``14:05 05/01/2025``: a moment in Vietnam's time, as a page dates a message; "" for none."""
+    if value is None or value == "":
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo:
+        moment = moment.astimezone(VIETNAM)
+    return f"{moment:%H:%M} {short_date(moment)}"

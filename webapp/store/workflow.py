@@ -17,7 +17,7 @@ import scoring
 from criteria import CriteriaSet
 from scoring import InvalidInputs, ScoreResult
 
-from . import audit, limits
+from . import audit, changes, limits, threads
 from .accounts import within
 from .db import transaction
 from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
@@ -27,12 +27,14 @@ from .units import get_unit, profiles
 COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")
 REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
+TO_FIX = ("needs_clarification", "adjusted")  # review statuses that ask the commune to act (or answer)
 ACTIONS = {  # what _require's callers try to do, as the refusal names it
     "attach evidence": N_("đính kèm minh chứng"), "delete evidence": N_("xóa tệp minh chứng"),
     "edit the declaration": N_("sửa bản kê khai"),
     "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
     "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
     "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
+    "answer": N_("trả lời ý kiến thẩm định"),
 }
 # The one wording of each status, for pages (through the catalogue), documents and exports alike.
 REVIEW_NAMES = {"accepted": "Chấp nhận", "needs_clarification": "Cần giải trình, bổ sung",
@@ -293,33 +295,52 @@ def _transition(db: sqlite_utils.Database, view: Assessment, new_status: str, ac
 def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> Assessment:
     """Submit (or resubmit) a complete, valid declaration; it is then locked for the commune.
 
-    The reviewer starts from the declared values. On a resubmission, criteria that were not
-    simply accepted, or whose values changed, must be reviewed again.
+    What the submission holds is stored (values, notes, files, the reviews in force), so the
+    reviewer can see what changed. The reviewer starts from the declared values; on a
+    resubmission a criterion whose inputs and evidence did not change keeps its review (and the
+    reviewer's adjusted values), any other is reviewed again.
     """
     with transaction(db):
         view = load(db, assessment_id)
         row = view.row
         _require(row, COMMUNE_EDITABLE, "submit")
         _validated(view.cset, row["declared"], partial=False)
-        if row["status"] == "returned":
-            _reset_reviews(db, view, actor)
+        held = changes.current(db, assessment_id, row["declared"])
+        in_force = {n: r["status"] for n, r in reviews(db, assessment_id).items()}
+        verified = _reset_reviews(db, view, actor, held) if row["status"] == "returned" else row["declared"]
+        changes.record(db, assessment_id, dataclasses.replace(held, reviews=in_force), actor)
         new = "submitted" if row["status"] == "draft" else "resubmitted"
-        return _transition(db, view, new, actor, extra={"verified": row["declared"]})
+        return _transition(db, view, new, actor, extra={"verified": verified})
 
 
-def _reset_reviews(db: sqlite_utils.Database, view: Assessment, actor: str) -> None:
+def criterion_inputs(crit: Any) -> list[str]:
+    """The input names a criterion's items read, in order, each once."""
+    return list(dict.fromkeys(n for item in crit.items for n in item.rule.input_names))
+
+
+def _reset_reviews(db: sqlite_utils.Database, view: Assessment, actor: str, held: changes.Snapshot) -> dict[str, Any]:
+    """Keep or reset each review on a resubmission; returns the verified values to start from.
+
+    A criterion whose values, notes and files are as in the previous submission keeps its review
+    and the reviewer's values; any other is reviewed again (its review removed, audited; what the
+    reviewer wrote stays in its thread). Without a stored previous submission everything changed.
+    """
     row = view.row
     done = reviews(db, row["id"])
+    before = changes.submissions(db, row["id"])
+    diff = changes.compare(view.cset, before[-1] if before else None, held)
+    verified = dict(row["declared"])
     for crit in view.cset.criteria:
         review = done.get(crit.number)
         if review is None:
             continue
-        names = {n for item in crit.items for n in item.rule.input_names}
-        changed = any(row["declared"].get(n) != row["verified"].get(n) for n in names)
-        if review["status"] != "accepted" or changed:
+        if diff[crit.number].changed:
             db.execute("delete from reviews where assessment_id = ? and criterion = ?", [row["id"], crit.number])
             audit.record(db, actor, "review", "assessment", row["id"], f"criterion {crit.number}",
-                         review["status"], None, "resubmitted: to be reviewed again")
+                         review["status"], None, "resubmitted with changed values or evidence: to be reviewed again")
+        else:
+            verified.update({n: row["verified"][n] for n in criterion_inputs(crit) if n in row["verified"]})
+    return verified
 
 
 def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: int, status: str,
@@ -357,6 +378,9 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
                     audit.record(db, actor, "adjust", "assessment", assessment_id, field,
                                  verified.get(field), typed.get(field), comment)
             verified = typed
+        earlier = reviews(db, assessment_id).get(criterion)
+        if (comment or "").strip() and comment != (earlier or {}).get("comment"):
+            threads.post(db, assessment_id, criterion, actor, "reviewer", "review", comment or "", status)
         db["reviews"].upsert({"assessment_id": assessment_id, "criterion": criterion, "status": status,
                               "comment": comment, "reviewer": actor, "at": audit.now()},
                              pk=("assessment_id", "criterion"))
@@ -366,7 +390,48 @@ def review_criterion(db: sqlite_utils.Database, assessment_id: int, criterion: i
 
 
 def reviews(db: sqlite_utils.Database, assessment_id: int) -> dict[int, dict[str, Any]]:
+    """The review decisions in force, by criterion (a resubmission removes those to be made again)."""
     return {r["criterion"]: r for r in db.query("select * from reviews where assessment_id = ?", [assessment_id])}
+
+
+def to_fix(db: sqlite_utils.Database, assessment_id: int) -> list[int]:
+    """The criteria whose review asks the commune to explain, add or accept an adjusted value, in order."""
+    return sorted(n for n, r in reviews(db, assessment_id).items() if r["status"] in TO_FIX)
+
+
+def unchanged_unreviewed(db: sqlite_utils.Database, view: Assessment) -> list[int]:
+    """On a resubmission, the criteria not changed since the previous submission and not yet reviewed."""
+    diff = changes.since_last(db, view.cset, view.id)
+    done = reviews(db, view.id)
+    return [] if diff is None else [n for n, c in diff.items() if not c.changed and n not in done]
+
+
+def accept_unchanged(db: sqlite_utils.Database, assessment_id: int, actor: str,
+                     base_version: int | None = None) -> list[int]:
+    """Accept at once every criterion :func:`unchanged_unreviewed` names; returns their numbers."""
+    with transaction(db):
+        view = load(db, assessment_id)
+        _require(view.row, UNDER_REVIEW, "review", locked=True)
+        numbers = unchanged_unreviewed(db, view)
+        if not numbers:
+            raise TransitionRefused("no unchanged criterion waits for a review",
+                                    N_("Không có tiêu chí nào chưa thay đổi mà còn chờ thẩm định."))
+        for n in numbers:
+            review_criterion(db, assessment_id, n, "accepted", actor, base_version=base_version)
+            base_version = None
+        return numbers
+
+
+def answer(db: sqlite_utils.Database, assessment_id: int, criterion: int | None, actor: str,
+           body: str) -> dict[str, Any]:
+    """The commune's answer in a criterion's thread (None: the assessment's), while it may edit the assessment."""
+    threads.required_text(body, "answer")
+    with transaction(db):
+        view = load(db, assessment_id)
+        _require(view.row, COMMUNE_EDITABLE, "answer", locked=True)
+        if criterion is not None and criterion not in {c.number for c in view.cset.criteria}:
+            raise NotFound(f"no criterion {criterion} in {view.cset.id} {view.cset.version}")
+        return threads.post(db, assessment_id, criterion, actor, "officer", "answer", body)
 
 
 def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, actor: str, comment: str) -> Assessment:
@@ -378,6 +443,7 @@ def return_for_clarification(db: sqlite_utils.Database, assessment_id: int, acto
     with transaction(db):
         view = load(db, assessment_id)
         _require(view.row, UNDER_REVIEW, "return the assessment")
+        threads.post(db, assessment_id, threads.WHOLE, actor, "reviewer", "return", comment)
         return _transition(db, view, "returned", actor, comment)
 
 

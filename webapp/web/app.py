@@ -28,6 +28,7 @@ from webapp.store.rounds import MAX_ID
 
 from . import (
     admin,
+    answers,
     api,
     auth,
     commune,
@@ -120,8 +121,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(_remember_language)
     _register_errors(app)
 
-    for blueprint in (auth.bp, commune.bp, review.bp, decisions.bp, dashboard.bp, admin.bp, documents.bp,
-                      period.bp, impact.bp, ntm.bp, urban.bp, api.bp):
+    for blueprint in (auth.bp, commune.bp, answers.bp, review.bp, decisions.bp, dashboard.bp, admin.bp,
+                      documents.bp, period.bp, impact.bp, ntm.bp, urban.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     pagecache.init_app(app)

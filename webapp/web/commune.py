@@ -12,9 +12,9 @@ from flask_wtf.csrf import generate_csrf
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import attachments, edits, limits, units, workflow
+from webapp.store import accounts, attachments, edits, inbox, limits, threads, units, workflow
 from webapp.store.errors import NotFound, StorageError, TransitionRefused
-from webapp.store.vietnamese import nfc
+from webapp.store.vietnamese import as_date, nfc, today
 from webapp.store.workflow import Assessment
 
 from . import checklist, pagecache
@@ -34,7 +34,8 @@ def mine():
         "where a.unit_id = ? order by r.year desc, r.id desc", [current_user().scope_unit_id]))
     if len(rows) == 1:
         return redirect(url_for("commune.checklist", assessment_id=rows[0]["id"]))
-    return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES)
+    return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES,
+                           waiting=inbox.waiting(get_db(), current_user()))
 
 
 def _context(view: Assessment, shown: dict[str, str] | None = None,
@@ -71,7 +72,30 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "urls": checklist.urls(view) if editable else {},
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
         "review_names": workflow.REVIEW_NAMES, "provisional": view.declared.provisional,
+        "threads": (conversation := threads.of(db, row["id"])), "role_names": accounts.ROLE_NAMES,
+        "banner": _banner(view, conversation, user.role == "officer"), "answers_kept": {}, "answer_errors": {},
     }
+
+
+def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], officer: bool) -> dict[str, Any] | None:
+    """What a returned assessment asks of the commune (None unless returned): the reviewer's overall
+    comment, each criterion to fix with its thread and the reviewer's values beside the commune's, the deadline."""
+    row = view.row
+    if row["status"] != "returned":
+        return None
+    db = get_db()
+    done = workflow.reviews(db, row["id"])
+    by_number = {c.number: c for c in view.cset.criteria}
+    criteria = [{"criterion": by_number[n], "status": done[n]["status"], "thread": conversation.get(n, []),
+                 "adjusted": [{"spec": view.cset.inputs[name], "own": row["declared"].get(name),
+                               "reviewer": row["verified"].get(name)}
+                              for name in workflow.criterion_inputs(by_number[n])
+                              if row["verified"].get(name) != row["declared"].get(name)]}
+                for n in workflow.to_fix(db, row["id"])]
+    deadline = as_date(view.round["submission_deadline"])
+    return {"criteria": criteria, "numbers": [c["criterion"].number for c in criteria],
+            "general": conversation.get(threads.WHOLE, []), "deadline": deadline,
+            "overdue": deadline is not None and deadline < today(), "may_answer": officer}
 
 
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"], endpoint="checklist")

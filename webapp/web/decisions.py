@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import accounts, units, workflow
+from webapp.store import accounts, inbox, units, workflow
 from webapp.store.errors import TransitionRefused
 from webapp.store.limits import TextTooLong
 from webapp.store.rounds import criteria_for, is_recognising_authority
@@ -49,9 +49,11 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
     candidates = list(db.query(
         f"select a.id, a.round_id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result, "
         f"a.criteria_hash, r.name round_name, r.year, r.profile, r.unit_set, d.outcome, d.reason, d.decided_by, d.decided_at, "
-        f"d.revoked_at, d.revoked_by, d.revoke_reason "
+        f"d.revoked_at, d.revoked_by, d.revoke_reason, c.code cert_code, c.serial cert_serial, c.total cert_total, "
+        f"rd.number doc_number, rd.signed_on doc_signed_on "
         f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
-        f"left join decisions d on d.assessment_id = a.id "
+        f"left join decisions d on d.assessment_id = a.id left join certificates c on c.assessment_id = a.id "
+        f"left join recognition_documents rd on rd.id = c.document_id "
         f"where a.status in ({', '.join('?' * len(statuses))}) "
         f"order by r.year desc, r.id desc, u.sort_key", list(statuses)))
     rows = []
@@ -73,6 +75,7 @@ def _render(code: int = 200, kept: dict[int, dict[str, str]] | None = None):
     pending, decided = _rows(("verified",)), _rows(DECIDED)
     rounds = sorted({(r["round_id"], r["round_name"]) for r in pending + decided}, reverse=True)
     return render_template("decisions/index.html", pending=pending, decided=decided, kept=kept or {},
+                           waiting=inbox.waiting(get_db(), current_user()),
                            rounds=rounds,
                            status_names=workflow.STATUS_NAMES,
                            provisional=provisional_of(get_db(), pending + decided)), code

@@ -10,7 +10,7 @@ from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
 from scoring.numbers import format_number
-from webapp.store.vietnamese import short_date
+from webapp.store.vietnamese import short_date, short_time
 
 
 def _lang() -> str:
@@ -44,5 +44,5 @@ def percent(value: Any, places: int = 1) -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date, tr=tr)
+    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date, vntime=short_time, tr=tr)
     app.jinja_env.globals.update(current_lang=_lang)

@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, units, workflow
+from webapp.store import accounts, changes, inbox, threads, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import TextTooLong
 from webapp.store.rounds import criteria_for
+from webapp.store.units import profiles
 from webapp.store.vietnamese import nfc
 from webapp.store.workflow import Assessment
 
@@ -87,6 +88,7 @@ def queue():
         row["full_name"] = units.full_name(db, units.get_unit(db, row["unit_id"]))
         rows.append(row)
     return render_template("review/queue.html", rows=rows, chosen=chosen, filters=filter_names(),
+                           waiting=inbox.waiting(db, user),
                            status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
 
 
@@ -98,18 +100,10 @@ def _as_form(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _criterion_inputs(crit: Any) -> list[str]:
-    names: list[str] = []
-    for item in crit.items:
-        for name in item.rule.input_names:
-            if name not in names:
-                names.append(name)
-    return names
-
-
 def _context(view: Assessment, posted: dict[str, Any] | None = None,
              kept: dict[str, str] | None = None) -> dict[str, Any]:
-    """Everything the review page needs: both results, per-criterion fields, items, evidence.
+    """Everything the review page needs: both results, per-criterion fields, items, evidence, the
+    conversation, what changed since the previous submission and which earlier decisions still stand.
 
     ``posted`` is the criterion form that was refused (its number, status, comment, values
     and field errors), shown back as typed; ``kept`` holds the text of the return/reopen forms.
@@ -121,12 +115,15 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
     evidence = workflow.evidence(db, row["id"])
     files_by_item = evidence.files_by_item()
     lang = _lang()
+    conversation = threads.of(db, row["id"])
+    diff = changes.since_last(db, cset, row["id"])
+    before = changes.reviews_before_last(db, row["id"]) if diff is not None else {}
     sections = []
     for crit in cset.criteria:
         mine = posted if posted and posted["criterion"] == crit.number else None
         review = done.get(crit.number)
         fields = []
-        for name in _criterion_inputs(crit):
+        for name in workflow.criterion_inputs(crit):
             declared_value = row["declared"].get(name)
             verified_value = row["verified"].get(name) if row["verified"] else None
             fields.append({
@@ -150,7 +147,9 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
             "verified_points": verified.criteria[crit.number].points if verified else None,
             "status": mine["status"] if mine else (review["status"] if review else ""),
             "comment": mine["comment"] if mine else ((review["comment"] or "") if review else ""),
-            "refused": mine is not None,
+            "refused": mine is not None, "thread": conversation.get(crit.number, []),
+            "change": diff[crit.number] if diff is not None else None, "before": before.get(crit.number),
+            "stands": review is not None and diff is not None and not diff[crit.number].changed,
         })
     open_ = [c.number for c in cset.criteria if done.get(c.number, {}).get("status") not in ("accepted", "adjusted")]
     return {
@@ -161,6 +160,10 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
         "reopenable": row["status"] in ("verified", "not_recognised"),
         "open_criteria": open_, "review_names": workflow.REVIEW_NAMES, "kept": kept or {},
         "provisional": shown.provisional,
+        "general_thread": conversation.get(threads.WHOLE, []), "role_names": accounts.ROLE_NAMES,
+        "progress": {"done": len(done), "total": len(cset.criteria)},
+        "unchanged": workflow.unchanged_unreviewed(db, view) if row["status"] in workflow.UNDER_REVIEW else [],
+        "authority_title": profiles()[view.round["profile"]].recognising_title_vi,
     }
 
 
@@ -202,7 +205,7 @@ def review_criterion(assessment_id: int, criterion: int):
         abort(404)
     status = request.form.get("status", "")
     comment = nfc(request.form.get("comment", "")).strip()
-    values = {name: nfc(request.form[name]).strip() for name in _criterion_inputs(crit) if name in request.form}
+    values = {name: nfc(request.form[name]).strip() for name in workflow.criterion_inputs(crit) if name in request.form}
     posted = {"criterion": criterion, "status": status, "comment": comment, "values": values, "errors": {}}
     # Only values the reviewer changed are adjustments; unchanged prefilled values are not.
     adjusted = {name: raw for name, raw in values.items()
@@ -233,6 +236,26 @@ def review_criterion(assessment_id: int, criterion: int):
                        posted=posted)
     flash(_("Đã lưu kết quả thẩm định tiêu chí %(n)s.", n=criterion), "ok")
     return _back(assessment_id, f"criterion-{criterion}")
+
+
+@bp.route("/assessments/<int:assessment_id>/review/unchanged", methods=["POST"])
+@roles_required("reviewer")
+def accept_unchanged(assessment_id: int):
+    """Accept at once the criteria the commune did not change since its previous submission (confirmed on the page)."""
+    view = assessment_for(assessment_id, act_as="reviewer")
+    db = get_db()
+    try:
+        numbers = workflow.accept_unchanged(db, assessment_id, current_user().username,
+                                            workflow.base_version(request.form.get("version"), view.row["version"]))
+    except StaleEdit:
+        flash(_("Chưa chấp nhận: người khác vừa cập nhật hồ sơ này; hãy xem lại danh sách rồi xác nhận lại."), "error")
+        return _render(workflow.load(db, assessment_id), 409)
+    except TransitionRefused as exc:
+        flash(_("Chưa chấp nhận: %(m)s", m=refusal(exc)), "error")
+        return _render(workflow.load(db, assessment_id), 409)
+    flash(_("Đã chấp nhận %(n)s tiêu chí chưa thay đổi: %(list)s.", n=len(numbers), list=", ".join(map(str, numbers))),
+          "ok")
+    return _back(assessment_id, "bulk-accept")
 
 
 @bp.route("/assessments/<int:assessment_id>/return", methods=["POST"])
