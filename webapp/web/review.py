@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, changes, inbox, threads, units, workflow
+from webapp.store import accounts, changes, edits, inbox, threads, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import TextTooLong
 from webapp.store.rounds import criteria_for
@@ -92,14 +92,6 @@ def queue():
                            status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
 
 
-def _as_form(value: Any) -> str:
-    if value is True:
-        return "có"
-    if value is False:
-        return "không"
-    return "" if value is None else str(value)
-
-
 def _context(view: Assessment, posted: dict[str, Any] | None = None,
              kept: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything the review page needs: both results, per-criterion fields, items, evidence, the
@@ -129,7 +121,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
             fields.append({
                 "name": name, "spec": cset.inputs[name], "declared": declared_value, "verified": verified_value,
                 "changed": bool(row["verified"]) and declared_value != verified_value,
-                "value": mine["values"].get(name, "") if mine else _as_form(verified_value),
+                "value": mine["values"].get(name, "") if mine else edits.form_value(verified_value),
                 "error": (mine or {}).get("errors", {}).get(name),
             })
         items = []
