@@ -41,8 +41,8 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
         select.select_option("có")
     for name, value in PERFECT.items():
         officer.locator(f"#f-{name}").fill(str(value))
-    officer.get_by_role("button", name="Lưu", exact=True).click()
-    expect(officer.locator(".flash.ok")).to_have_text("Đã lưu.")
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
     expect(officer.locator("#live-total")).to_have_text("1000")
     shots(officer, "officer-filled")
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
@@ -63,8 +63,8 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
     expect(officer.locator(".status")).to_have_text("Trả lại để bổ sung")
     expect(officer.locator("#return-banner")).to_contain_text("Đề nghị gửi danh sách")
     officer.locator("#f-health_checked").fill("490")
-    officer.get_by_role("button", name="Lưu", exact=True).click()
-    expect(officer.locator(".flash.ok")).to_have_text("Đã lưu.")
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp lại")

@@ -26,7 +26,7 @@ def test_officer_fills_the_checklist_and_submits(live_server, browser, shots) ->
     before = int(page.locator("#live-total").inner_text())
     page.locator("#f-play_area").select_option("không")
     expect(page.locator("#live-total")).to_have_text(str(before - 35))  # item 12.1 no longer met
-    expect(page.locator("#autosave-status")).to_have_text("Đã lưu tự động")
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"))
     after = before - 35
     expected = "Đủ điều kiện công nhận" if after >= 800 else "Chưa đủ điều kiện công nhận"
     expect(page.locator("#live-verdict")).to_have_text(expected)
@@ -34,6 +34,7 @@ def test_officer_fills_the_checklist_and_submits(live_server, browser, shots) ->
 
     page.locator("#f-births").fill("-4")
     expect(page.locator("#e-births")).to_have_text("không được là số âm")
+    expect(page.locator("#live-verdict")).to_have_text("Chưa đủ số liệu hợp lệ để kết luận")  # withheld
     page.locator("#f-births").fill("40")
     page.locator("#f-births_registered_on_time").fill("40")
     page.locator("#f-play_area").select_option("có")
@@ -41,7 +42,7 @@ def test_officer_fills_the_checklist_and_submits(live_server, browser, shots) ->
     expect(page.locator("#e-births")).to_have_text("")
     shots(page, "fixed")
 
-    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()  # waits until every change is saved
     total = page.locator("#confirm-total").inner_text()
     shots(page, "confirm")
     page.get_by_role("button", name="Xác nhận nộp").click()

@@ -20,8 +20,8 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
         select.select_option("có")
     for name, value in PERFECT.items():
         officer.locator(f"#f-{name}").fill(str(value))
-    officer.get_by_role("button", name="Lưu", exact=True).click()
-    expect(officer.locator(".flash.ok")).to_have_text("Đã lưu.")
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp")
@@ -68,8 +68,8 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
     expect(officer.locator("#thread-9")).to_contain_text("Đã bổ sung danh sách 490 trẻ được khám.")
     shots(officer, "officer-answered")
     officer.locator("#f-health_checked").fill("490")
-    officer.get_by_role("button", name="Lưu", exact=True).click()
-    expect(officer.locator(".flash.ok")).to_have_text("Đã lưu.")
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp lại")

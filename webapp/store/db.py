@@ -364,3 +364,10 @@ def m008_threads_and_submissions(db: sqlite_utils.Database) -> None:
           AND trim(coalesce(reason, '')) != '' ORDER BY id;
         """
     )
+
+
+@migrations()
+def m009_audit_by_field(db: sqlite_utils.Database) -> None:
+    """The audit log by assessment and field: the checklist reads each field's revision (its last change)
+    on every save, which must not scan years of entries."""
+    db.execute("CREATE INDEX audit_log_entity_field ON audit_log(entity, entity_id, action, field)")
