@@ -232,3 +232,19 @@ def test_chaos_two_tabs_offline_periods_an_expiry_and_a_reload_lose_no_edit(offi
     result = chaos(officer, live_server, db_file, steps=300, seed=13)
     assert result.conflicts_resolved > 0 and result.offline_periods > 0  # the run did clash and go offline
     assert result.lost == {}
+
+
+def test_long_notes_queued_offline_are_sent_in_requests_the_server_accepts(officer, live_server, db_file) -> None:
+    """Every note (25) near its 4,000-character limit (about 290 KB as UTF-8) would exceed the 256 KB body
+    limit in one request: the queue sends them in several, and every one is saved."""
+    tab = checklist(officer, live_server, db_file)
+    aid = draft_of(db_file)
+    notes = Fields.of(db_file, aid).notes
+    tab.network(online=False)
+    for n, name in enumerate(notes):
+        tab.set(name, (f"Biên bản số {n}: " + "trẻ em được chăm sóc đầy đủ; ")[:40] * 97)
+    tab.pending(len(notes))
+    tab.network(online=True)
+    tab.settled(timeout=60_000)
+    saved = stored(db_file, aid)
+    assert all(saved[name] == tab.shown(name) and len(saved[name]) > 3800 for name in notes)

@@ -15,8 +15,8 @@ COMMENT = 4_000    # a reviewer's comment on a criterion, or the comment sent ba
 REASON = 4_000     # the reasons of a decision, a revocation or a reopening
 NAME = 200         # a person's display name or a round's name: one line
 
-FORM_BODY = 256 * 1024           # bytes of one form or autosave body (uploads keep their own limit)
-WRITE_BUDGET = 1024 * 1024       # bytes of form and autosave bodies one user may send per minute
+FORM_BODY = 256 * 1024           # bytes of one form or edits body (uploads keep their own limit)
+WRITE_BUDGET = 1024 * 1024       # bytes of form and edits bodies one user may send per minute
 WRITE_WINDOW = 60                # seconds of that budget
 AUDIT_TEXT = 4_000               # characters of one value in an audit entry; longer: digest and length
 ATTACHMENTS = 200                # files attached to one assessment: several for each of its ~40 items

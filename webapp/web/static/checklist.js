@@ -298,6 +298,8 @@
     batch = batch.concat(Object.keys(entries).map(function (f) { return entries[f]; })
       .filter(function (e) { return e.state === "refused"; }))  // a refused value may fit beside the new ones
       .sort(function (a, b) { return a.seq - b.seq; });
+    var size = 0;  // at most ~64 KB a request (the server takes 256 KB): long notes go in the next ones
+    batch = batch.filter(function (e, i) { size += e.value.length * 3 + e.base.length * 3 + 100; return i === 0 || size < 65536; });
     var sent = batch.map(function (e) { return {field: e.field, value: e.value, base: e.base, rev: e.rev, seq: e.seq}; });
     sending = true; showStatus();
     var body = sent.map(function (e) {
