@@ -1,0 +1,199 @@
+"""The officer's checklist on a weak network: time until usable and bytes transferred, first and repeat visit.
+
+    .venv/bin/python -m bench.checklist_network [--runs 5] [--source DIR]
+
+1. Builds the demo database in a temporary folder and starts the production server (``cfc serve``,
+   waitress) on a free loopback port; ``--source`` serves the code of another checkout (e.g. a
+   worktree of the main branch before a change) through ``PYTHONPATH``, with the same database.
+2. Each run: a new browser context of Debian's Chromium (Playwright), logged in as the officer with
+   a request (``context.request``: not through the login page, so the browser cache starts empty),
+   then Chrome DevTools ``Network.emulateNetworkConditions`` at 400 kbit/s down, 400 kbit/s up and
+   400 ms round trip on the page — and on the service worker, once there is one, so that the
+   worker's own fetches are throttled too.
+3. First visit: open the checklist; repeat visit: open it again in the same context. Usable = from
+   navigation start to the ``load`` event and, when the page sets it,
+   ``document.documentElement.dataset.checklistReady === "1"``. Bytes = the sum of
+   ``Network.loadingFinished`` ``encodedDataLength`` (headers and body as received) over the page's
+   and the service worker's sessions.
+
+Median of ``--runs``; prints a table and writes bench/results/checklist_network.json.
+Targets (the offline-first issue): first visit usable ≤ 1.5 s, repeat visit ≤ 1.0 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from webapp.store import db as database
+from webapp.store import demo
+
+RESULTS = Path(__file__).parent / "results" / "checklist_network.json"
+CHROMIUM = os.environ.get("CFC_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+KBPS = 400
+CONDITIONS = {"offline": False, "latency": 400, "downloadThroughput": KBPS * 1000 / 8,
+              "uploadThroughput": KBPS * 1000 / 8}
+READY = """() => document.readyState === "complete"
+  && (!("checklistReady" in document.documentElement.dataset) || document.documentElement.dataset.checklistReady === "1")"""
+TARGETS = {"first": 1.5, "repeat": 1.0}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+class Throttled:
+    """One page's Chrome DevTools sessions (the page's and its service worker's), each throttled to
+    CONDITIONS and counting the bytes its requests received."""
+
+    def __init__(self, context: Any, page: Any) -> None:
+        self.bytes = 0
+        self.page = page
+        self._browser_cdp = context.browser.new_browser_cdp_session()
+        self._workers: dict[str, str] = {}  # target id → session id (non-flat, messages through Target.*)
+        self._browser_cdp.on("Target.receivedMessageFromTarget", self._from_worker)
+        session = context.new_cdp_session(page)
+        session.on("Network.loadingFinished", self._count)
+        session.send("Network.enable")
+        session.send("Network.emulateNetworkConditions", CONDITIONS)
+        self._page_cdp = session
+
+    def _count(self, event: dict[str, Any]) -> None:
+        self.bytes += int(event.get("encodedDataLength", 0))
+
+    def _from_worker(self, event: dict[str, Any]) -> None:
+        message = json.loads(event["message"])
+        if message.get("method") == "Network.loadingFinished":
+            self._count(message["params"])
+
+    def throttle_workers(self) -> None:
+        """Attach to each service worker target not attached yet and throttle it as the page."""
+        for target in self._browser_cdp.send("Target.getTargets")["targetInfos"]:
+            if target["type"] != "service_worker" or target["targetId"] in self._workers:
+                continue
+            session_id = self._browser_cdp.send("Target.attachToTarget",
+                                                {"targetId": target["targetId"], "flatten": False})["sessionId"]
+            self._workers[target["targetId"]] = session_id
+            for number, (method, params) in enumerate((("Network.enable", {}),
+                                                       ("Network.emulateNetworkConditions", CONDITIONS)), 1):
+                self._browser_cdp.send("Target.sendMessageToTarget", {
+                    "sessionId": session_id, "message": json.dumps({"id": number, "method": method, "params": params})})
+
+    def visit(self, url: str) -> tuple[float, int]:
+        """Open ``url``: seconds from navigation start until usable, and the bytes received meanwhile."""
+        self.throttle_workers()
+        self.bytes = 0
+        self.page.goto(url, wait_until="commit")
+        self.page.wait_for_function(READY, polling=20, timeout=60_000)
+        elapsed = self.page.evaluate("""() => {
+            const nav = performance.getEntriesByType("navigation")[0];
+            return (performance.now() - nav.startTime) / 1000; }""")
+        self.page.wait_for_timeout(300)  # requests still finishing (the service worker's precache) count too
+        return elapsed, self.bytes
+
+    def close(self) -> None:
+        self._page_cdp.detach()
+        self._browser_cdp.detach()
+
+
+def _login(context: Any, base: str, username: str) -> None:
+    page = context.request.get(f"{base}/login").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = context.request.post(f"{base}/login", form={"csrf_token": token, "username": username,
+                                                          "password": demo.DEMO_PASSWORD}, max_redirects=0)
+    assert response.status == 302, f"login of {username} failed ({response.status})"
+
+
+def measure(base: str, path: str, runs: int) -> dict[str, dict[str, float]]:
+    """Median (and all runs) of time until usable and bytes received, first and repeat visit."""
+    from playwright.sync_api import sync_playwright
+    samples: dict[str, list[tuple[float, int]]] = {"first": [], "repeat": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1366, "height": 768})
+                _login(context, base, "canbo.xa")
+                page = context.new_page()
+                throttled = Throttled(context, page)
+                samples["first"].append(throttled.visit(base + path))
+                samples["repeat"].append(throttled.visit(base + path))
+                throttled.close()
+                context.close()
+        finally:
+            browser.close()
+    return {visit: {"usable_s": round(statistics.median(s for s, _ in values), 3),
+                    "bytes": int(statistics.median(b for _, b in values)),
+                    "runs_s": [round(s, 3) for s, _ in values], "runs_bytes": [b for _, b in values]}
+            for visit, values in samples.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--source", type=Path, help="serve the code of this checkout instead of this one")
+    parser.add_argument("--label", default="", help="a name for this measurement in the results file")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="cfc-bench-"))
+    db_path = work / "cfc.db"
+    db = database.connect(db_path)
+    demo.build_demo(db)
+    aid = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                     "where u.username = 'canbo.xa' order by a.round_id desc limit 1").fetchone()[0]
+    db.conn.close()
+    port = _free_port()
+    env = {**os.environ, "CFC_DB": str(db_path), "CFC_INSTANCE": str(work)}
+    if args.source:
+        env["PYTHONPATH"] = str(args.source.resolve())
+    cfc = Path(sys.executable).with_name("cfc")
+    server = subprocess.Popen([str(cfc), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = measure(f"http://127.0.0.1:{port}", f"/assessments/{aid}", args.runs)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+    machine = f"{_cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
+    print(f"checklist at {KBPS} kbit/s down and up, {CONDITIONS['latency']} ms round trip; "
+          f"median of {args.runs}; {machine}; source {args.source or 'this checkout'}")
+    print(f"{'visit':<8}{'usable s':>10}{'target s':>10}{'kB':>8}   runs (s)")
+    for visit, r in results.items():
+        print(f"{visit:<8}{r['usable_s']:>10}{TARGETS[visit]:>10}{r['bytes'] / 1000:>8.1f}   {r['runs_s']}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    previous = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    previous[args.label or str(args.source or "this checkout")] = {
+        "machine": machine, "conditions": CONDITIONS, "runs": args.runs, "results": results}
+    RESULTS.write_text(json.dumps(previous, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
