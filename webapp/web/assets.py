@@ -17,7 +17,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, url_for
 STATIC = Path(__file__).parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 FAVICON_CACHE = "public, max-age=86400"  # /favicon.ico keeps its name: a day, then asked again
-TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
+TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 bp = Blueprint("assets", __name__)
 
@@ -33,7 +33,8 @@ class Asset:
 
 
 class Assets:
-    """Every file of a folder, read and hashed once: by source name and by hashed name."""
+    """The pages' files of a folder (styles, scripts, SVG), read and hashed once: by source name and by
+    hashed name; and the favicon.ico, read once."""
 
     def __init__(self, folder: Path) -> None:
         self.files: dict[str, Asset] = {}
@@ -43,6 +44,7 @@ class Assets:
                 digest = hashlib.sha256(data).hexdigest()[:10]
                 self.files[path.name] = Asset(path.name, f"{path.stem}.{digest}{path.suffix}", data, TYPES[path.suffix])
         self.hashed = {asset.hashed: asset for asset in self.files.values()}
+        self.favicon = (folder / "favicon.ico").read_bytes()  # pages link the SVG; this is for /favicon.ico
 
     def fingerprint(self) -> str:
         """One hash of every hashed name: it changes when any file changes."""
@@ -76,5 +78,4 @@ def file(filename: str) -> Response:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """The icon browsers ask for at the root, whatever the page says."""
-    asset = current().files["favicon.ico"]
-    return Response(asset.data, mimetype=asset.mimetype, headers={"Cache-Control": FAVICON_CACHE})
+    return Response(current().favicon, mimetype="image/x-icon", headers={"Cache-Control": FAVICON_CACHE})
