@@ -1,5 +1,6 @@
 /* Registers the service worker (/sw.js: this release's assets, the offline page and a copy of each
-   checklist opened, for a reload without network). Only where browsers allow service workers (HTTPS,
+   checklist opened, for a reload without network); a page loaded before the worker took control asks
+   it, once it has, to keep the page (a checklist) too. Only where browsers allow service workers (HTTPS,
    or the server's own machine); elsewhere the site works as before, only not offline.
    Logging out first empties the copies of pages, also when this page bypassed the worker (a forced
    reload): the next person on a shared computer must not see them. Only caches, never IndexedDB.
@@ -9,6 +10,9 @@
   var script = document.currentScript;
   if (!("serviceWorker" in navigator) || !window.caches) { return; }
   navigator.serviceWorker.register(script.getAttribute("data-worker"), {scope: "/"}).catch(function () {});
+  navigator.serviceWorker.addEventListener("controllerchange", function () {
+    navigator.serviceWorker.controller.postMessage("keep-this-page");  // loaded before the worker: kept now
+  });
 
   function pageCaches() {
     return caches.keys().then(function (names) {

@@ -3,7 +3,8 @@
    - install: precache this release's assets and the offline page; activate: delete older releases' caches.
    - /assets/*: cache-first (their names carry their content's hash, they never change).
    - a checklist (/assessments/<id>): network-first; a 200 is copied into the pages cache; without
-     network the copy of that address, else the offline page.
+     network the copy of that address, else the offline page. A checklist opened before the worker
+     controlled it asks to be kept (offline.js): it is fetched once more and copied.
    - any other page without network: the offline page, never the browser's error page.
    - nothing else is cached: no POST, no /api/, no attachment, PDF or export, no login page.
    - logging out or in (a POST to either page) empties the pages cache first: on a shared computer
@@ -18,6 +19,7 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 const ENDS_USER = {{ ends_user|tojson }};
 const CHECKLIST = /^\/assessments\/\d+$/;
+let forgotten = 0;  // times the pages were forgotten: a copy fetched before is not kept after
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(ASSETS)
@@ -31,6 +33,26 @@ self.addEventListener("activate", (event) => {
       .map((name) => caches.delete(name))))
     .then(() => self.clients.claim()));
 });
+
+/* A page that was open before this worker controlled it (the very first visit, or the one before a new
+   release) asks to be kept: if it is a checklist, it is fetched once more and copied. */
+self.addEventListener("message", (event) => {
+  if (event.data === "keep-this-page" && event.source) {
+    event.waitUntil(keep(new URL(event.source.url)));
+  }
+});
+
+function keep(url) {
+  if (url.origin !== self.location.origin || !CHECKLIST.test(url.pathname)) {
+    return Promise.resolve();
+  }
+  const before = forgotten;
+  return fetch(url.href, {credentials: "same-origin"}).then((response) => {
+    if (response.status === 200 && !response.redirected && forgotten === before) {
+      return caches.open(PAGES).then((cache) => cache.put(url.href, response));
+    }
+  }).catch(() => {});
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -54,6 +76,7 @@ self.addEventListener("fetch", (event) => {
 
 /* Every copy of a page, whatever the release. */
 function forgetPages() {
+  forgotten += 1;
   return caches.keys().then((names) => Promise.all(names.filter((name) => name.startsWith("cfc-pages-"))
     .map((name) => caches.delete(name))));
 }
@@ -71,8 +94,9 @@ function online(request) {
 /* The checklist from the network, its copy kept; without network the copy, else the offline page. */
 function checklist(event) {
   const request = event.request;
+  const before = forgotten;
   return fetch(request).then((response) => {
-    if (response.status === 200 && response.type === "basic") {
+    if (response.status === 200 && response.type === "basic" && forgotten === before) {
       const copy = response.clone();
       event.waitUntil(caches.open(PAGES).then((cache) => cache.put(request.url, copy)));
     }
