@@ -14,9 +14,9 @@
    navigation start to the ``load`` event and, when the page sets it,
    ``document.documentElement.dataset.checklistReady === "1"``. Bytes = the sum of
    ``Network.loadingFinished`` ``encodedDataLength`` (headers and body as received) over the page's
-   and the service worker's sessions, until the page is usable and, when it registers a service
-   worker, until that worker is active (its precache is part of the first visit's bytes; a repeat
-   visit then goes through it, as a visit on a later day would).
+   and the service worker's sessions, until no request has been in flight for a second (so the
+   worker's precache is part of the first visit's bytes, and a repeat visit starts on a quiet
+   network with the worker active, as a visit on a later day would).
 
 Median of ``--runs``; prints a table and writes bench/results/checklist_network.json.
 Targets (the offline-first issue): first visit usable ≤ 1.5 s, repeat visit ≤ 1.0 s.
@@ -50,8 +50,7 @@ CONDITIONS = {"offline": False, "latency": 400, "downloadThroughput": KBPS * 100
               "uploadThroughput": KBPS * 1000 / 8}
 READY = """() => document.readyState === "complete"
   && (!("checklistReady" in document.documentElement.dataset) || document.documentElement.dataset.checklistReady === "1")"""
-WORKER_READY = """() => document.querySelector("script[data-worker]") && "serviceWorker" in navigator
-  ? Promise.race([navigator.serviceWorker.ready, new Promise((done) => setTimeout(done, 30000))]) : null"""
+QUIET = 1.0  # seconds without a request in flight (page or service worker): the visit's downloads are over
 TARGETS = {"first": 1.5, "repeat": 1.0}
 
 
@@ -77,7 +76,11 @@ class Throttled:
         self.page = page
         self.workers = 0
         session = context.new_cdp_session(page)
-        session.on("Network.loadingFinished", self._count)
+        self._in_flight: set[tuple[str, str]] = set()  # (session, request id)
+        self._last_activity = time.monotonic()
+        session.on("Network.requestWillBeSent", lambda event: self._network("page", "Network.requestWillBeSent", event))
+        session.on("Network.loadingFinished", lambda event: self._network("page", "Network.loadingFinished", event))
+        session.on("Network.loadingFailed", lambda event: self._network("page", "Network.loadingFailed", event))
         session.on("Target.attachedToTarget", self._attached)
         session.on("Target.receivedMessageFromTarget", self._from_worker)
         session.send("Network.enable")
@@ -86,8 +89,15 @@ class Throttled:
         session.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": False})
         self._page_cdp = session
 
-    def _count(self, event: dict[str, Any]) -> None:
-        self.bytes += int(event.get("encodedDataLength", 0))
+    def _network(self, source: str, method: str, event: dict[str, Any]) -> None:
+        """Count a finished request's bytes; keep the set of requests in flight."""
+        key = (source, event["requestId"])
+        self._last_activity = time.monotonic()
+        if method == "Network.requestWillBeSent":
+            self._in_flight.add(key)
+        elif method in ("Network.loadingFinished", "Network.loadingFailed"):
+            self._in_flight.discard(key)
+            self.bytes += int(event.get("encodedDataLength", 0))
 
     def _attached(self, event: dict[str, Any]) -> None:
         """A new target: a service worker is throttled as the page, then let run; any other only let run."""
@@ -102,20 +112,22 @@ class Throttled:
 
     def _from_worker(self, event: dict[str, Any]) -> None:
         message = json.loads(event["message"])
-        if message.get("method") == "Network.loadingFinished":
-            self._count(message["params"])
+        if message.get("method", "").startswith("Network."):
+            self._network(event["sessionId"], message["method"], message["params"])
 
     def visit(self, url: str) -> tuple[float, int]:
-        """Open ``url``: seconds from navigation start until usable, and the bytes received until then and
-        until the page's service worker, if it registers one, is active (its precache done)."""
+        """Open ``url``: seconds from navigation start until usable, and the bytes received by the page and
+        its service worker until no request was in flight for QUIET seconds (the worker's precache and
+        copies are part of the visit that caused them)."""
         self.bytes = 0
         self.page.goto(url, wait_until="commit")
         self.page.wait_for_function(READY, polling=20, timeout=60_000)
         elapsed = self.page.evaluate("""() => {
             const nav = performance.getEntriesByType("navigation")[0];
             return (performance.now() - nav.startTime) / 1000; }""")
-        self.page.evaluate(WORKER_READY)
-        self.page.wait_for_timeout(200)  # the last loadingFinished events
+        deadline = time.monotonic() + 60
+        while (self._in_flight or time.monotonic() - self._last_activity < QUIET) and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
         return elapsed, self.bytes
 
     def close(self) -> None:
