@@ -49,7 +49,7 @@ function keep(url) {
   const before = forgotten;
   return fetch(url.href, {credentials: "same-origin"}).then((response) => {
     if (response.status === 200 && !response.redirected && forgotten === before) {
-      return caches.open(PAGES).then((cache) => cache.put(url.href, response));
+      return caches.open(PAGES).then((cache) => cache.put(pageKey(url), response));
     }
   }).catch(() => {});
 }
@@ -74,6 +74,11 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+/* A page's copy is kept under its address without the query (?lang=en): one copy, the last one seen. */
+function pageKey(url) {
+  return url.origin + url.pathname;
+}
+
 /* Every copy of a page, whatever the release. */
 function forgetPages() {
   forgotten += 1;
@@ -94,14 +99,15 @@ function online(request) {
 /* The checklist from the network, its copy kept; without network the copy, else the offline page. */
 function checklist(event) {
   const request = event.request;
+  const key = pageKey(new URL(request.url));
   const before = forgotten;
   return fetch(request).then((response) => {
     if (response.status === 200 && response.type === "basic" && forgotten === before) {
       const copy = response.clone();
-      event.waitUntil(caches.open(PAGES).then((cache) => cache.put(request.url, copy)));
+      event.waitUntil(caches.open(PAGES).then((cache) => cache.put(key, copy)));
     }
     return response;
-  }, () => caches.match(request.url, {cacheName: PAGES, ignoreVary: true})
+  }, () => caches.match(key, {cacheName: PAGES, ignoreVary: true})
     .then((copy) => copy || offlinePage()));
 }
 
