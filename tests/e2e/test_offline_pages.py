@@ -59,6 +59,10 @@ def officer(live_server, browser):
     context.close()
 
 
+PAGE_COPIES = """() => caches.keys().then((names) => Promise.all(names.filter((name) => name.startsWith("cfc-pages-"))
+    .map((name) => caches.open(name).then((cache) => cache.keys())))).then((lists) => lists.flat().map((r) => r.url))"""
+
+
 def header_colour(page) -> str:
     return page.evaluate("() => getComputedStyle(document.querySelector('header.top')).backgroundColor")
 
@@ -78,10 +82,14 @@ def test_a_reload_without_network_shows_the_last_checklist_and_other_pages_the_o
     context, page = officer
     checklist, name = page.url, page.locator("h1").inner_text()
     assert name.startswith("Xã ")
+    for other in (f"{checklist}/ntm", f"{live_server}/mine", f"{live_server}/login"):  # none of them is kept
+        page.goto(other)
+    page.goto(f"{checklist}?lang=vi")
+    assert page.evaluate(PAGE_COPIES) == [checklist]  # one copy per checklist, kept under its address
     context.set_offline(True)
-    page.reload()
+    page.reload()  # of the checklist with a query: its copy is there all the same
     expect(page.locator("h1")).to_have_text(name)
-    assert page.url == checklist and header_colour(page) == BRAND
+    assert page.url == f"{checklist}?lang=vi" and header_colour(page) == BRAND
     assert page.locator("#f-births").is_visible()
     shots(page, "checklist-offline")
 
@@ -111,4 +119,4 @@ def test_after_logging_out_the_checklist_is_not_there_offline(officer, live_serv
     assert name not in page.content()
     expect(page.locator("#last-checklist")).to_be_hidden()
     shots(page, "logged-out-offline")
-    assert page.evaluate("""() => caches.keys().then((names) => names.filter((n) => n.startsWith("cfc-pages-")))""") == []
+    assert page.evaluate(PAGE_COPIES) == []
