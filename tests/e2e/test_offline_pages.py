@@ -120,3 +120,31 @@ def test_after_logging_out_the_checklist_is_not_there_offline(officer, live_serv
     expect(page.locator("#last-checklist")).to_be_hidden()
     shots(page, "logged-out-offline")
     assert page.evaluate(PAGE_COPIES) == []
+
+
+def test_logging_out_of_a_page_the_worker_does_not_control_forgets_the_copies_too(live_server, browser) -> None:
+    """A page loaded past the worker (a forced reload; here: service workers blocked): offline.js empties
+    the copies of pages before the logout form goes."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    login(page, live_server, "canbo.xa")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    assert page.evaluate("() => navigator.serviceWorker.controller") is None
+    page.evaluate("""() => caches.open("cfc-pages-older").then((cache) => cache.put(location.href,
+        new Response(document.documentElement.outerHTML, {headers: {"Content-Type": "text/html"}})))""")
+    assert page.evaluate(PAGE_COPIES) == [page.url]
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(re.compile(r"/login$"))
+    assert page.evaluate(PAGE_COPIES) == []
+    context.close()
+
+
+def test_the_next_login_forgets_the_copies_even_without_a_logout(officer, live_server) -> None:
+    """The officer left without logging out and the session ended; whoever logs in next on this computer
+    starts without the officer's pages."""
+    context, page = officer
+    assert page.evaluate(PAGE_COPIES) == [page.url]
+    context.clear_cookies()
+    login(page, live_server, "thamdinh.huyen")
+    page.wait_for_url(re.compile(r"/review$"))
+    assert page.evaluate(PAGE_COPIES) == []
