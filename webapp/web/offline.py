@@ -4,8 +4,8 @@ The worker keeps this release's assets and the offline page, and a copy of each 
 user opened, so that a reload without network shows the last checklist instead of the browser's
 error page (the details are in ``templates/offline/sw.js``). It is served from the root, so its
 scope is the whole site, and never cached by the HTTP cache (``no-cache``: browsers check it for
-updates). Its cache names carry the release: a hash of the asset hashes and of the worker and
-offline page templates, so that a new release replaces the caches of the old one.
+updates). Its cache names carry the release: a hash of the asset hashes and of the worker's and
+the offline page's templates (with the layout), so that a new release replaces the old one's caches.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ PAGE = "offline/page.html"
 
 def init_app(app: Flask) -> None:
     """Serve the worker and the offline page; compute the release once."""
-    source = "".join(app.jinja_env.loader.get_source(app.jinja_env, name)[0] for name in (WORKER, PAGE))
+    source = "".join(app.jinja_env.loader.get_source(app.jinja_env, name)[0] for name in (WORKER, PAGE, "base.html"))
     fingerprint = app.extensions["assets"].fingerprint() + hashlib.sha256(source.encode("utf-8")).hexdigest()
     app.extensions["offline_release"] = hashlib.sha256(fingerprint.encode("ascii")).hexdigest()[:12]
     app.register_blueprint(bp)
