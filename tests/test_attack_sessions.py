@@ -21,6 +21,7 @@ from webapp.cli.main import cfc
 from webapp.store import accounts
 from webapp.store import db as database
 from webapp.store.demo import DEMO_PASSWORD
+from webapp.web.assets import STATIC, Assets
 
 from webhelpers import ClientAs, opened
 
@@ -103,8 +104,9 @@ def test_pages_seen_while_logged_in_are_not_stored(app: Flask, client_as: Client
     client = client_as("canbo.xa")
     for path in ("/mine", "/", "/password", "/no-such-page"):
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
-    with client.get("/static/style.css") as asset:  # the style sheet is the same for everyone
-        assert "no-store" not in asset.headers.get("Cache-Control", "")
+    style = Assets(STATIC).files["style.css"].hashed
+    for path in (f"/assets/{style}", "/favicon.ico", "/sw.js"):  # the same for everyone, cached as they say
+        assert "no-store" not in client.get(path).headers["Cache-Control"], path
 
 
 # --- item 7: login --------------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ def test_an_uploaded_name_cannot_choose_where_the_file_goes(site, client_as) -> 
 @pytest.mark.parametrize("url", [
     "/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py", "/static/%2e%2e%2f%2e%2e/pyproject.toml",
     "/static//etc/passwd", "/attachments/..%2f..%2fcfc.db", "/attachments/-1", "/assessments/1%20or%201=1",
+    "/assets/../app.py", "/assets/..%2fapp.py", "/assets/%2e%2e%2fassets.py", "/assets//etc/passwd",
 ])
 def test_urls_cannot_reach_files_outside_their_folder(url: str, client_as: ClientAs) -> None:
     response = client_as("canbo.xa").get(url, follow_redirects=True)  # "//" is merged by a redirect

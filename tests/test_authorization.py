@@ -18,18 +18,23 @@ from flask import Flask
 import criteria
 from webapp.store import accounts, attachments, rounds, units
 from webapp.store import db as database
+from webapp.web.assets import STATIC, Assets
 
 from webhelpers import ClientAs, MakeApp, logged_in
 
 ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "admin")
 VIEW = {"officer", "reviewer", "authority", "viewer", "admin"}  # read access, own jurisdiction
+STYLE = Assets(STATIC).files["style.css"].hashed  # the stylesheet's address in this release
 
 # endpoint → method → who may: "public", "token", a set of roles (no jurisdiction), or
 # ("own", roles): those roles, and only within their jurisdiction.
 ACCESS: dict[str, dict[str, object]] = {
     "index": {"GET": VIEW},
     "healthz": {"GET": "public"},
-    "static": {"GET": "public"},
+    "assets.file": {"GET": "public"},
+    "assets.favicon": {"GET": "public"},
+    "offline.worker": {"GET": "public"},
+    "offline.page": {"GET": "public"},
     "auth.login": {"GET": "public", "POST": "public"},
     "auth.logout": {"POST": "public"},
     "auth.password": {"GET": VIEW, "POST": VIEW},
@@ -123,7 +128,8 @@ def _cases() -> list[tuple[str, str, str, str]]:
 def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
     target = t["own"] if scope in ("own", "-") else (t["far"] if role in ("viewer", "admin") else t["other"])
     paths = {
-        "index": "/", "healthz": "/healthz", "static": "/static/style.css", "auth.login": "/login",
+        "index": "/", "healthz": "/healthz", "assets.file": f"/assets/{STYLE}", "assets.favicon": "/favicon.ico",
+        "offline.worker": "/sw.js", "offline.page": "/offline", "auth.login": "/login",
         "auth.logout": "/logout", "auth.password": "/password", "admin.users": "/admin/users",
         "admin.set_active": "/admin/users/99999/active", "api.score": "/api/score",
         "api.unit_result": "/api/rounds/1/units/00001", "commune.mine": "/mine",
@@ -174,7 +180,7 @@ def test_access(app: Flask, client_as: ClientAs, template, endpoint: str, method
     client = app.test_client() if role == "anonymous" else client_as(role)
     url = _url(endpoint, scope, role, template)
     response = client.open(url, method=method, data={} if method == "POST" else None)
-    response.close()  # static files and downloads stream from open files
+    response.close()  # downloads stream from open files
     login_redirect = response.status_code == 302 and "/login" in response.headers.get("Location", "")
     if rule == "public":  # logging out ends at the login page, as it should
         assert response.status_code != 403 and response.status_code < 500

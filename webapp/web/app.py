@@ -16,7 +16,8 @@ from flask import Flask, Request, g, jsonify, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel, get_translations
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_compress import Compress
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -30,6 +31,7 @@ from . import (
     admin,
     answers,
     api,
+    assets,
     auth,
     commune,
     dashboard,
@@ -38,6 +40,7 @@ from . import (
     documents,
     impact,
     ntm,
+    offline,
     pagecache,
     period,
     posted,
@@ -45,11 +48,16 @@ from . import (
     urban,
 )
 from .api import error_response
+from .csrf import MaskedCSRFProtect
 from .formatting import register_filters
 from .i18n import compile_translations
 
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()
 LANGUAGES = ("vi", "en")
+# Compressed when the browser accepts it (brotli, else gzip): pages, styles, scripts, JSON, SVG. PDFs, XLSX, ZIPs
+# and attachments are compressed already or downloaded rarely; streamed responses stay streamed.
+COMPRESSED = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+              "image/svg+xml"]
 
 
 class _IdConverter(IntegerConverter):
@@ -80,7 +88,8 @@ class _Request(Request):
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"))
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("CFC_INSTANCE"),
+                static_folder=None)  # static files only under their hashed names (assets.py)
     app.request_class = _Request
     app.url_map.converters["int"] = _IdConverter
     private.make_dir(Path(app.instance_path))
@@ -96,6 +105,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=3600,
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        COMPRESS_MIMETYPES=COMPRESSED,
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_STREAMS=False,
     )
     if test_config:
         app.config.update(test_config)
@@ -113,7 +125,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.install_gettext_callables(
         lambda s: _translations().ugettext(s),
         lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
-    csrf.init_app(app)
+    Compress(app)  # first, so that it runs after every other after-request function
+    csrf.init_app(app)  # tokens masked in every response: compressed pages do not leak them (BREACH)
     posted.init_app(app)  # after the CSRF check: its verdict decides whether a refused form may be resent
     register_filters(app)
     db.init_app(app)
@@ -125,6 +138,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                       documents.bp, period.bp, impact.bp, ntm.bp, urban.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
+    assets.init_app(app)
+    offline.init_app(app)
     pagecache.init_app(app)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.add_url_rule("/healthz", endpoint="healthz", view_func=lambda: {"status": "ok"})

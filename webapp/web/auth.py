@@ -46,10 +46,13 @@ def _fresh_session() -> None:
         session["lang"] = lang
 
 
+SHARED = frozenset({"assets.file", "assets.favicon", "offline.worker"})  # the same for everyone, cached as they say
+
+
 @bp.after_app_request
 def _no_store(response: Response) -> Response:
     """Pages seen while logged in are never kept by the browser or a proxy (back button after logout)."""
-    if request.endpoint != "static" and (g.get("user") is not None or "user_id" in session):
+    if request.endpoint not in SHARED and (g.get("user") is not None or "user_id" in session):
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -131,7 +134,10 @@ def logout():
             if write_failure(exc) is None:
                 raise
             current_app.logger.error("logout of %s not recorded, its other sessions go on: %s", user.username, exc)
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The HTTP cache of this site (HTTPS or localhost only); not "storage": IndexedDB keeps unsent changes.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 @bp.route("/password", methods=["GET", "POST"])

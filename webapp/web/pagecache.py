@@ -6,7 +6,8 @@ server is one Python process: rendered once and reused, they cost about as much 
 What is cached is a page's own blocks (title, content, scripts), never the layout around
 them: the navigation with the user's name, the flash messages and the language switch are
 rendered on every request, and every CSRF token inside the cached blocks is a marker replaced
-with the requesting session's token. Access checks stay in the views, before the cache.
+with the requesting session's token (masked anew at each place, see ``csrf``). Access checks
+stay in the views, before the cache.
 
 The key holds the template, the view's key (route ids, query parameters, anything else the
 page depends on), the language, the user's role and jurisdiction, the script root, and the
@@ -27,11 +28,11 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 from flask import Flask, current_app, request
-from flask_wtf.csrf import generate_csrf
 from jinja2 import ChoiceLoader, DictLoader, Template, meta, nodes
 from markupsafe import Markup
 
 from .auth import current_user
+from .csrf import masked_csrf
 from .db import get_db
 from .formatting import _lang
 
@@ -130,11 +131,16 @@ def render(template: str, key: Hashable, build: Callable[[T], dict[str, Any]],
     if page is None:
         page = _render_parts(app, state, template, build(loaded))
         state.pages.put(full_key, page)
-    token = generate_csrf()
-    blocks = {name: Markup(html.replace(_CSRF, token)) for name, html in page.blocks.items()}
+    blocks = {name: Markup(_with_tokens(html)) for name, html in page.blocks.items()}
     context = {**page.layout, "page": blocks}
     app.update_template_context(context)
     return state.shell.render(context)
+
+
+def _with_tokens(html: str) -> str:
+    """``html`` with each CSRF marker replaced by the session's token, masked anew at each place."""
+    first, *rest = html.split(_CSRF)
+    return first + "".join(masked_csrf() + part for part in rest)
 
 
 def _render_parts(app: Flask, state: _State, template: str, context: dict[str, Any]) -> Page:
