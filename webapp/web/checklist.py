@@ -73,10 +73,11 @@ def outcome_notice(outcome: Outcome) -> dict[str, Any]:
     elif outcome.state == "conflict":
         user = current_user()
         mine = user is not None and outcome.by == user.username
-        out.update(theirs=outcome.theirs, rev=outcome.rev, same_user=mine, at=local_moment(outcome.at),
-                   message=_("Bạn đã sửa ô này ở một cửa sổ/thiết bị khác lúc %(at)s.", at=local_moment(outcome.at))
-                   if mine else _("%(name)s đã sửa ô này lúc %(at)s.", name=outcome.by_name or _("Người khác"),
-                                  at=local_moment(outcome.at)))
+        at = local_moment(outcome.at)
+        out.update(theirs=outcome.theirs, rev=outcome.rev, same_user=mine, at=at, message=(
+            _("Ô này có giá trị khác với giá trị trang của bạn đã hiện.") if outcome.by is None
+            else _("Bạn đã sửa ô này ở một cửa sổ/thiết bị khác lúc %(at)s.", at=at) if mine
+            else _("%(name)s đã sửa ô này lúc %(at)s.", name=outcome.by_name, at=at)))
     return out
 
 
