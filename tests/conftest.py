@@ -18,7 +18,7 @@ from flask import Flask
 import criteria
 import scoring
 from webapp.store import db as webdb
-from webapp.store import demo
+from webapp.store import demo, rounds, units
 from webapp.web.app import create_app
 
 from webhelpers import ClientAs, MakeApp, logged_in
@@ -174,3 +174,16 @@ def perfect_inputs(qd06: criteria.CriteriaSet) -> dict[str, Any]:
         survey_satisfied=93,
     )
     return inputs
+
+
+@pytest.fixture()
+def fresh_round(tmp_path: Path):
+    """A fresh database with one 2027 round of Cao Bằng's units since 2025 (all drafts): the database,
+    its attachments folder and one assessment's id."""
+    db = webdb.connect(tmp_path / "cfc.db")
+    units.load_cao_bang(db)
+    round_id = rounds.create_round(db, name="r", year=2027, cset=criteria.get("qd06-2019"),
+                                   unit_set=units.CAO_BANG_2025, actor="admin")
+    aid = db.execute("select id from assessments where round_id = ? limit 1", [round_id]).fetchone()[0]
+    yield db, tmp_path / "attachments", aid
+    db.conn.close()

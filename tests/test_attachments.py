@@ -2,32 +2,18 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-import criteria
-from webapp.store import attachments, limits, rounds, units, workflow
-from webapp.store import db as webdb
+from webapp.store import attachments, limits, workflow
 from webapp.store.errors import Locked
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-@pytest.fixture()
-def setup(tmp_path: Path):
-    db = webdb.connect(tmp_path / "cfc.db")
-    units.load_cao_bang(db)
-    round_id = rounds.create_round(db, name="r", year=2027, cset=criteria.get("qd06-2019"),
-                                   unit_set=units.CAO_BANG_2025, actor="admin")
-    aid = db.execute("select id from assessments where round_id = ? limit 1", [round_id]).fetchone()[0]
-    yield db, tmp_path / "attachments", aid
-    db.conn.close()
-
-
-def test_a_pdf_is_stored_outside_the_web_root_under_a_random_name(setup) -> None:
-    db, store, aid = setup
+def test_a_pdf_is_stored_outside_the_web_root_under_a_random_name(fresh_round) -> None:
+    db, store, aid = fresh_round
     row = attachments.add(db, store, aid, "7.1", "../../etc/Biên bản <họp>.pdf", PDF, "officer")
     assert row["content_type"] == "application/pdf"
     assert row["filename"] == "Biên bản _họp_.pdf"
@@ -42,8 +28,8 @@ def test_a_pdf_is_stored_outside_the_web_root_under_a_random_name(setup) -> None
     ("photo.jpg", b"GIF89a" + b"\x00" * 10, "only PDF, PNG and JPEG"),
     ("huge.png", PNG + b"\x00" * attachments.MAX_BYTES, "the limit is"),
 ])
-def test_disguised_empty_and_oversized_files_are_refused(setup, name: str, data: bytes, reason: str) -> None:
-    db, store, aid = setup
+def test_disguised_empty_and_oversized_files_are_refused(fresh_round, name: str, data: bytes, reason: str) -> None:
+    db, store, aid = fresh_round
     with pytest.raises(attachments.AttachmentRejected, match=reason):
         attachments.add(db, store, aid, None, name, data, "officer")
     assert db["attachments"].count == 0
@@ -54,10 +40,10 @@ def test_disguised_empty_and_oversized_files_are_refused(setup, name: str, data:
     ("ATTACHMENTS", 3, "already has 3 files; the limit is 3"),
     ("ATTACHMENT_BYTES", 3 * len(PNG), "would total"),
 ])
-def test_an_assessment_takes_files_up_to_its_quota_and_no_more(setup, monkeypatch, quota: str, value: int,
+def test_an_assessment_takes_files_up_to_its_quota_and_no_more(fresh_round, monkeypatch, quota: str, value: int,
                                                                reason: str) -> None:
     """Uploads cannot fill the disk: a quota of files and bytes per assessment (small here, to test it)."""
-    db, store, aid = setup
+    db, store, aid = fresh_round
     monkeypatch.setattr(limits, quota, value)
     for n in range(3):
         attachments.add(db, store, aid, None, f"{n}.png", PNG, "officer")
@@ -66,8 +52,8 @@ def test_an_assessment_takes_files_up_to_its_quota_and_no_more(setup, monkeypatc
     assert db["attachments"].count == 3 and len(list(store.iterdir())) == 3
 
 
-def test_a_submitted_assessment_takes_no_attachment(setup, perfect_inputs) -> None:
-    db, store, aid = setup
+def test_a_submitted_assessment_takes_no_attachment(fresh_round, perfect_inputs) -> None:
+    db, store, aid = fresh_round
     workflow.save_declared(db, aid, perfect_inputs, "officer")
     workflow.submit(db, aid, "officer")
     with pytest.raises(Locked, match="submitted"):

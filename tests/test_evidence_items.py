@@ -24,24 +24,12 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 # --- the store -------------------------------------------------------------------------------
 
-@pytest.fixture()
-def store_setup(tmp_path: Path):
-    """A fresh database with one 2027 round (all drafts) and its attachments folder."""
-    db = webdb.connect(tmp_path / "cfc.db")
-    units.load_cao_bang(db)
-    round_id = rounds.create_round(db, name="r", year=2027, cset=criteria.get("qd06-2019"),
-                                   unit_set=units.CAO_BANG_2025, actor="admin")
-    aid = db.execute("select id from assessments where round_id = ? limit 1", [round_id]).fetchone()[0]
-    yield db, tmp_path / "attachments", aid
-    db.conn.close()
-
-
 def _audit(db: Any, action: str) -> list[dict[str, Any]]:
     return list(db.query("select * from audit_log where action = ? order by id", [action]))
 
 
-def test_a_file_attached_to_an_item_is_listed_under_that_item(store_setup) -> None:
-    db, store, aid = store_setup
+def test_a_file_attached_to_an_item_is_listed_under_that_item(fresh_round) -> None:
+    db, store, aid = fresh_round
     row = attachments.add(db, store, aid, "7.1", "Biên bản.pdf", PDF, "officer")
     general = attachments.add(db, store, aid, None, "Kế hoạch.pdf", PDF, "officer")
     grouped = workflow.evidence(db, aid).files_by_item()
@@ -51,16 +39,16 @@ def test_a_file_attached_to_an_item_is_listed_under_that_item(store_setup) -> No
 
 
 @pytest.mark.parametrize("item_id", ["99.9", "criterion-3-above-zero", "7.1 ", ""])
-def test_an_item_outside_the_criteria_set_is_refused_and_nothing_is_written(store_setup, item_id: str) -> None:
-    db, store, aid = store_setup
+def test_an_item_outside_the_criteria_set_is_refused_and_nothing_is_written(fresh_round, item_id: str) -> None:
+    db, store, aid = fresh_round
     with pytest.raises(NotFound, match="no item"):
         attachments.add(db, store, aid, item_id, "a.pdf", PDF, "officer")
     assert db["attachments"].count == 0 and not _audit(db, "attach")
     assert not store.exists() or not any(store.iterdir())
 
 
-def test_deleting_marks_the_file_hides_it_keeps_its_bytes_and_is_audited(store_setup) -> None:
-    db, store, aid = store_setup
+def test_deleting_marks_the_file_hides_it_keeps_its_bytes_and_is_audited(fresh_round) -> None:
+    db, store, aid = fresh_round
     kept = attachments.add(db, store, aid, "7.1", "Đúng.pdf", PDF, "officer")
     wrong = attachments.add(db, store, aid, "7.1", "Nhầm.pdf", PDF + b"x", "officer")
     marked = attachments.delete(db, wrong["id"], "canbo.xa")
@@ -75,8 +63,8 @@ def test_deleting_marks_the_file_hides_it_keeps_its_bytes_and_is_audited(store_s
         ("canbo.xa", str(aid), "7.1", "Nhầm.pdf", None)
 
 
-def test_a_file_already_deleted_is_not_deleted_again(store_setup) -> None:
-    db, store, aid = store_setup
+def test_a_file_already_deleted_is_not_deleted_again(fresh_round) -> None:
+    db, store, aid = fresh_round
     row = attachments.add(db, store, aid, None, "a.pdf", PDF, "officer")
     first = attachments.delete(db, row["id"], "canbo.xa")
     with pytest.raises(NotFound, match="already deleted") as refused:
@@ -88,8 +76,8 @@ def test_a_file_already_deleted_is_not_deleted_again(store_setup) -> None:
         attachments.delete(db, 10**6, "canbo.xa")
 
 
-def test_a_submitted_assessment_keeps_its_files(store_setup, perfect_inputs) -> None:
-    db, store, aid = store_setup
+def test_a_submitted_assessment_keeps_its_files(fresh_round, perfect_inputs) -> None:
+    db, store, aid = fresh_round
     row = attachments.add(db, store, aid, "7.1", "a.pdf", PDF, "officer")
     workflow.save_declared(db, aid, perfect_inputs, "officer")
     workflow.submit(db, aid, "officer")
@@ -102,9 +90,9 @@ def test_a_submitted_assessment_keeps_its_files(store_setup, perfect_inputs) -> 
     assert workflow.evidence(db, aid).files == []
 
 
-def test_deleted_files_count_toward_the_quota(store_setup, monkeypatch) -> None:
+def test_deleted_files_count_toward_the_quota(fresh_round, monkeypatch) -> None:
     """Their bytes stay on disk, so uploading and deleting in turn must meet the limit as uploads do."""
-    db, store, aid = store_setup
+    db, store, aid = fresh_round
     monkeypatch.setattr(limits, "ATTACHMENTS", 3)
     for n in range(3):
         attachments.delete(db, attachments.add(db, store, aid, "7.1", f"{n}.pdf", PDF, "officer")["id"], "officer")
@@ -115,8 +103,8 @@ def test_deleted_files_count_toward_the_quota(store_setup, monkeypatch) -> None:
     assert len(list(store.iterdir())) == 3
 
 
-def test_deleted_bytes_count_toward_the_byte_quota(store_setup, monkeypatch) -> None:
-    db, store, aid = store_setup
+def test_deleted_bytes_count_toward_the_byte_quota(fresh_round, monkeypatch) -> None:
+    db, store, aid = fresh_round
     monkeypatch.setattr(limits, "ATTACHMENT_BYTES", 2 * len(PDF))
     for _ in range(2):
         attachments.delete(db, attachments.add(db, store, aid, None, "a.pdf", PDF, "officer")["id"], "officer")
@@ -124,8 +112,8 @@ def test_deleted_bytes_count_toward_the_byte_quota(store_setup, monkeypatch) -> 
         attachments.add(db, store, aid, None, "b.pdf", PDF, "officer")
 
 
-def test_the_report_lists_files_by_item_and_leaves_deleted_ones_out(store_setup) -> None:
-    db, store, aid = store_setup
+def test_the_report_lists_files_by_item_and_leaves_deleted_ones_out(fresh_round) -> None:
+    db, store, aid = fresh_round
     attachments.add(db, store, aid, "7.1", "Biên bản họp.pdf", PDF, "officer")
     gone = attachments.add(db, store, aid, "7.1", "Nhầm.pdf", PDF, "officer")
     attachments.delete(db, gone["id"], "officer")

@@ -21,6 +21,16 @@ PERFECT = {
 }
 
 
+def fill_perfect(officer) -> None:
+    """Answer «Có» everywhere and type the perfect values, then wait until the page says all is saved."""
+    for select in officer.locator("select[name]").all():
+        select.select_option("có")
+    for name, value in PERFECT.items():
+        officer.locator(f"#f-{name}").fill(str(value))
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
+
+
 def session(browser, base: str, username: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -37,12 +47,7 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
     officer.wait_for_url(re.compile(r"/assessments/\d+$"))
     checklist_url = officer.url
     unit_name = officer.locator("h1").inner_text()
-    for select in officer.locator("select[name]").all():
-        select.select_option("có")
-    for name, value in PERFECT.items():
-        officer.locator(f"#f-{name}").fill(str(value))
-    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
-    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
+    fill_perfect(officer)
     expect(officer.locator("#live-total")).to_have_text("1000")
     shots(officer, "officer-filled")
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()

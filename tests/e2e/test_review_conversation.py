@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from test_journey import PERFECT, session
+from test_journey import fill_perfect, session
 
 
 def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser, shots) -> None:
@@ -16,12 +16,7 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
     officer.wait_for_url(re.compile(r"/assessments/\d+$"))
     checklist_url = officer.url
     unit = officer.locator("h1").inner_text().split(",")[0]
-    for select in officer.locator("select[name]").all():
-        select.select_option("có")
-    for name, value in PERFECT.items():
-        officer.locator(f"#f-{name}").fill(str(value))
-    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
-    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
+    fill_perfect(officer)
     officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp")
