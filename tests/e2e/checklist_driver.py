@@ -140,13 +140,22 @@ class Checklist:
         return self.field(name).input_value()
 
 
+def _count(page: Page, store: str) -> Any:
+    return page.evaluate("""store => new Promise(resolve => {
+        const req = indexedDB.open('cfc-checklist', 1);
+        req.onsuccess = () => { const tx = req.result.transaction(store, 'readonly');
+          const all = tx.objectStore(store).getAll(); all.onsuccess = () => resolve(all.result.length); };
+        req.onerror = () => resolve(-1); })""", store)
+
+
 def queue_size(page: Page) -> Any:
     """The edits this browser keeps unsent (all tabs), read from IndexedDB."""
-    return page.evaluate("""() => new Promise(resolve => {
-        const req = indexedDB.open('cfc-checklist', 1);
-        req.onsuccess = () => { const tx = req.result.transaction('edits', 'readonly');
-          const all = tx.objectStore('edits').getAll(); all.onsuccess = () => resolve(all.result.length); };
-        req.onerror = () => resolve(-1); })""")
+    return _count(page, "edits")
+
+
+def snapshots(page: Page) -> Any:
+    """The checklists' last stored values this browser keeps (for a reload without network)."""
+    return _count(page, "snapshots")
 
 
 @dataclass

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from checklist_driver import Checklist, Fields, audit_trail, chaos, draft_of, login, queue_size, stored
+from checklist_driver import Checklist, Fields, audit_trail, chaos, draft_of, login, queue_size, snapshots, stored
 from playwright.sync_api import expect
 
 
@@ -145,6 +145,7 @@ def test_logging_out_keeps_the_queue_for_its_owner(browser, live_server, db_file
     page.unroute("**/edits")
     assert stored(db_file, aid)["children"] != "4444"
     assert queue_size(page) == 1  # kept on this computer for its owner
+    assert snapshots(page) == 0  # but not the values last seen: the next person must not read them
     login(page, live_server)
     tab.open().settled()
     assert stored(db_file, aid)["children"] == "4444"
@@ -242,7 +243,7 @@ def test_long_notes_queued_offline_are_sent_in_requests_the_server_accepts(offic
     notes = Fields.of(db_file, aid).notes
     tab.network(online=False)
     for n, name in enumerate(notes):
-        tab.set(name, (f"Biên bản số {n}: " + "trẻ em được chăm sóc đầy đủ; ")[:40] * 97)
+        tab.set(name, (f"Biên bản số {n}: " + "trẻ em được chăm sóc đầy đủ; ")[:40] * 97 + "Hết.")
     tab.pending(len(notes))
     tab.network(online=True)
     tab.settled(timeout=60_000)

@@ -98,11 +98,18 @@ def form_values(view: Assessment, notes: Mapping[str, str]) -> dict[str, str]:
     return fields
 
 
-def revisions(db: sqlite_utils.Database, assessment_id: int) -> dict[str, int]:
-    """Each field's revision: the id of the audit entry of its last change (fields never changed: absent)."""
+def revisions(db: sqlite_utils.Database, assessment_id: int, fields: Iterable[str]) -> dict[str, int]:
+    """Each of ``fields``' revision: the id of the audit entry of its last change, or of the last bulk write of
+    the whole assessment (``store.bulk`` audits one entry per assessment) if that came later; 0 for never."""
     rows = db.execute("select action, field, max(id) from audit_log where entity = 'assessment' and entity_id = ? "
-                      "and action in ('declare', 'evidence') group by action, field", [str(assessment_id)])
-    return {(NOTE_FIELD + field if action == "evidence" else field): rev for action, field, rev in rows}
+                      "and action in ('declare', 'evidence', 'bulk') group by action, field", [str(assessment_id)])
+    own, whole = {}, 0
+    for action, field, rev in rows:
+        if action == "bulk":
+            whole = max(whole, rev)
+        else:
+            own[NOTE_FIELD + field if action == "evidence" else field] = rev
+    return {name: max(own.get(name, 0), whole) for name in fields}
 
 
 def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], actor: str) -> Applied:
@@ -115,7 +122,8 @@ def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], 
         view = load(db, assessment_id)
         require_editable(view.row, "edit the declaration")
         notes = evidence_notes(db, assessment_id)
-        stored, revs = form_values(view, notes), revisions(db, assessment_id)
+        stored = form_values(view, notes)
+        revs = revisions(db, assessment_id, stored)
         pending: dict[str, str] = {}
         outcomes: dict[int, Outcome] = {}
         for index, edit in enumerate(edits):
@@ -125,11 +133,11 @@ def apply(db: sqlite_utils.Database, assessment_id: int, edits: Iterable[Edit], 
             current = pending.get(edit.field, stored[edit.field])
             if _same(view.cset, edit.field, edit.value, current):
                 outcomes[index] = Outcome(edit.field, "saved")
-            elif (edit.rev == revs.get(edit.field, 0) if edit.rev is not None
+            elif (edit.rev == revs[edit.field] if edit.rev is not None
                   else _same(view.cset, edit.field, edit.base, current) or shows(edit.base, current)):
                 pending[edit.field] = edit.value
             else:
-                outcomes[index] = _conflict(db, edit.field, current, revs.get(edit.field, 0))
+                outcomes[index] = _conflict(db, edit.field, current, revs[edit.field])
         refused = _refusals(db, view, pending)
         for index, edit in enumerate(edits):
             if index not in outcomes:
@@ -158,7 +166,7 @@ def _conflict(db: sqlite_utils.Database, field: str, current: str, rev: int) -> 
     last = next(db.query("select a.actor, a.at, u.display_name from audit_log a left join users u "
                          "on u.username = a.actor where a.id = ?", [rev]), None)
     return Outcome(field, "conflict", theirs=current, rev=rev, by=last["actor"] if last else None,
-                   by_name=(last["display_name"] or last["actor"]) if last else None, at=last["at"] if last else None)
+                   by_name=last["display_name"] if last else None, at=last["at"] if last else None)
 
 
 def _refusals(db: sqlite_utils.Database, view: Assessment,

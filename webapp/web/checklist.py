@@ -8,9 +8,10 @@ from typing import Any
 from flask import url_for
 from flask_babel import format_datetime, format_time
 from flask_babel import gettext as _
+from sqlite_utils import Database
 
 import scoring
-from webapp.store import edits
+from webapp.store import edits, workflow
 from webapp.store.edits import Applied, Edit, Outcome
 from webapp.store.rounds import MAX_ID
 from webapp.store.vietnamese import nfc
@@ -47,10 +48,11 @@ def live(view: Assessment) -> dict[str, Any]:
             "advice": [s.message(lang) for s in gap.suggestions[:5]]}
 
 
-def state(view: Assessment, notes: dict[str, str], revs: dict[str, int]) -> dict[str, Any]:
+def state(db: Database, view: Assessment) -> dict[str, Any]:
     """Everything the script needs to show the stored checklist: version, fields and their revisions, score,
     time of the last save."""
-    return {"version": view.row["version"], "values": edits.form_values(view, notes), "revs": revs,
+    values = edits.form_values(view, workflow.evidence_notes(db, view.id))
+    return {"version": view.row["version"], "values": values, "revs": edits.revisions(db, view.id, values),
             "live": live(view), "saved_at": local_time(view.row["updated_at"])}
 
 
@@ -77,13 +79,13 @@ def outcome_notice(outcome: Outcome) -> dict[str, Any]:
         out.update(theirs=outcome.theirs, rev=outcome.rev, same_user=mine, at=at, message=(
             _("Ô này có giá trị khác với giá trị trang của bạn đã hiện.") if outcome.by is None
             else _("Bạn đã sửa ô này ở một cửa sổ/thiết bị khác lúc %(at)s.", at=at) if mine
-            else _("%(name)s đã sửa ô này lúc %(at)s.", name=outcome.by_name, at=at)))
+            else _("%(name)s đã sửa ô này lúc %(at)s.", name=outcome.by_name or _("Người khác"), at=at)))
     return out
 
 
-def applied(result: Applied, notes: dict[str, str], revs: dict[str, int]) -> dict[str, Any]:
+def applied(db: Database, result: Applied) -> dict[str, Any]:
     """The answer to a batch of edits: each one's outcome, then the stored state."""
-    return {"results": [outcome_notice(o) for o in result.outcomes], **state(result.view, notes, revs)}
+    return {"results": [outcome_notice(o) for o in result.outcomes], **state(db, result.view)}
 
 
 def edits_from_json(payload: Any) -> list[Edit] | str:

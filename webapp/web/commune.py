@@ -43,8 +43,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
     """Everything the checklist template needs, generated from the pinned criteria set: the stored fields,
     or (``shown``) what a refused form held, with each field's notice (refused or in conflict)."""
     db, row, cset, unit = get_db(), view.row, view.cset, view.unit
-    notes = workflow.evidence_notes(db, view.id)
-    stored = checklist.state(view, notes, edits.revisions(db, view.id))
+    stored = checklist.state(db, view)
     values = {**stored["values"], **(shown or {})}
     bases = {**stored["values"], **{n["field"]: n["theirs"] for n in (notices or {}).values()
                                     if n["state"] == "conflict"}}
@@ -157,9 +156,7 @@ def save_edits(assessment_id: int):
     saved since; the answer carries the stored state (GET: the state alone, to merge other windows' changes)."""
     if request.method == "GET":
         view = assessment_for(assessment_id)
-        db = get_db()
-        return jsonify(checklist.state(view, workflow.evidence_notes(db, assessment_id),
-                                       edits.revisions(db, assessment_id)))
+        return jsonify(checklist.state(get_db(), view))
     view = assessment_for(assessment_id, act_as="officer")
     payload = request.get_json(silent=True)
     if isinstance(payload, dict) and payload.get("user") != current_user().id:
@@ -173,8 +170,7 @@ def save_edits(assessment_id: int):
         result = edits.apply(db, assessment_id, changes, current_user().username)
     except TransitionRefused as exc:
         return jsonify(message=refusal(exc), locked=True), 409
-    return jsonify(checklist.applied(result, workflow.evidence_notes(db, assessment_id),
-                                     edits.revisions(db, assessment_id)))
+    return jsonify(checklist.applied(db, result))
 
 
 @bp.route("/session/token")
