@@ -178,7 +178,8 @@ def test_a_note_over_its_limit_is_refused_naming_the_field_and_keeping_the_text(
     assert "«Ghi chú minh chứng»" in html.unescape(refused) and "vượt giới hạn 4.000 ký tự" in html.unescape(refused)
     assert any("1 ô chưa lưu" in m for m in flashes(response))
     page = page_of(response)
-    assert f'name="evidence-1.1" rows="1" maxlength="{limits.NOTE}"\n                  aria-describedby="e-evidence-1.1" >{long_note}</textarea>' in page
+    assert re.search(rf'name="evidence-1.1" rows="1" maxlength="{limits.NOTE}"\s+aria-describedby="e-evidence-1.1" >'
+                     rf"{long_note}</textarea>", page)
     assert ">Báo cáo số 7</textarea>" in page and 'value="1500"' in page
     assert one(db_path, "select count(*) from audit_log") == entries + 2  # children and note 1.2, not note 1.1
     assert one(db_path, "select group_concat(item_id) from evidence where assessment_id = ?", [aid]) == "1.2"
