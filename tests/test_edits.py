@@ -21,6 +21,8 @@ from webapp.store import db as webdb
 from webapp.store.edits import Edit
 from webapp.store.errors import TransitionRefused
 
+from webhelpers import same_value
+
 OFFICER, OFFICER_NAME = "canbo.xa", "Cán bộ văn hóa – xã hội"
 COLLEAGUE, COLLEAGUE_NAME = "canbo.xa2", "Phó chủ tịch UBND xã"
 QD06 = criteria.get("qd06-2019")
@@ -287,14 +289,6 @@ step = st.tuples(
 )
 
 
-def same(field: str, a: str, b: str) -> bool:
-    """Whether two texts of a field name the same value (as the engine reads them; notes trimmed)."""
-    if field.startswith("evidence-"):
-        return a.strip() == b.strip()
-    read = [scoring.validate_inputs({field: text}, QD06, partial=True) for text in (a, b)]
-    return not read[0][1] and not read[1][1] and read[0][0].get(field) == read[1][0].get(field) or a == b
-
-
 @settings(deadline=None, max_examples=100)
 @given(steps=st.lists(step, min_size=1, max_size=8))
 def test_no_saved_value_is_overwritten_by_an_edit_based_on_another_value(shared_db, steps) -> None:
@@ -314,9 +308,9 @@ def test_no_saved_value_is_overwritten_by_an_edit_based_on_another_value(shared_
             event(state)
         for edit, outcome in zip(batch, applied.outcomes, strict=True):
             based_on_stored = edits.shows(edit.base, before[edit.field]) or \
-                same(edit.field, edit.base, before[edit.field])
+                same_value(QD06, edit.field, edit.base, before[edit.field])
             if outcome.state == "saved":
-                assert same(edit.field, edit.value, after[edit.field]), (edit, after[edit.field])
+                assert same_value(QD06, edit.field, edit.value, after[edit.field]), (edit, after[edit.field])
                 assert based_on_stored or after[edit.field] == before[edit.field], edit
             else:
                 assert after[edit.field] == before[edit.field], (edit, outcome)
