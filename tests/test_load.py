@@ -170,7 +170,7 @@ _numbers = itertools.count(1)  # next() is atomic under the GIL: every write get
 def _values(note_field: str) -> dict[str, str]:
     """Valid values that differ from every other write's (so each accepted write changes data), and a note."""
     n = next(_numbers)
-    return {"children": str(5000 + n), "survey_respondents": str(300 + n), "survey_satisfied": str(300 + n - n % 7),
+    return {"children": str(5000 + n), "survey_respondents": str(300 + n), "survey_satisfied": str(299 + n),
             note_field: f"Biên bản số {n}/BB-UBND"}
 
 
