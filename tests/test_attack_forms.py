@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -163,18 +164,25 @@ def test_a_form_posted_after_the_session_ended_lists_what_was_typed_and_asks_to_
 # --- 3. bounded free text, bodies, writes and audit entries ------------------------------------------
 
 def test_a_note_over_its_limit_is_refused_naming_the_field_and_keeping_the_text(db_path, client_as) -> None:
+    """The note is refused beside its field with its text kept; the other fields of the form are saved."""
     aid = own_assessment(db_path)
+    client = client_as("canbo.xa")
+    bases = re.search(r'name="bases" value="([^"]*)"', client.get(f"/assessments/{aid}").get_data(as_text=True))
     entries = one(db_path, "select count(*) from audit_log")
     long_note = "Biên bản họp " + "x" * limits.NOTE
-    response = client_as("canbo.xa").post(f"/assessments/{aid}", data={
-        "version": "", "children": "1500", "evidence-1.1": long_note, "evidence-1.2": "Báo cáo số 7"})
+    response = client.post(f"/assessments/{aid}", data={
+        "bases": html.unescape(bases.group(1)), "children": "1500", "evidence-1.1": long_note,
+        "evidence-1.2": "Báo cáo số 7"})
     assert response.status_code == 422
-    assert any("«Ghi chú minh chứng»" in m and "vượt giới hạn 4.000 ký tự" in m for m in flashes(response))
+    refused = re.search(r'id="e-evidence-1.1" role="alert">([^<]*)<', response.get_data(as_text=True)).group(1)
+    assert "«Ghi chú minh chứng»" in html.unescape(refused) and "vượt giới hạn 4.000 ký tự" in html.unescape(refused)
+    assert any("1 ô chưa lưu" in m for m in flashes(response))
     page = page_of(response)
-    assert f'name="evidence-1.1" rows="1" maxlength="{limits.NOTE}"\n                >{long_note}</textarea>' in page
+    assert re.search(rf'name="evidence-1.1" rows="1" maxlength="{limits.NOTE}"\s+aria-describedby="e-evidence-1.1" >'
+                     rf"{long_note}</textarea>", page)
     assert ">Báo cáo số 7</textarea>" in page and 'value="1500"' in page
-    assert one(db_path, "select count(*) from audit_log") == entries
-    assert one(db_path, "select count(*) from evidence where assessment_id = ?", [aid]) == 0
+    assert one(db_path, "select count(*) from audit_log") == entries + 2  # children and note 1.2, not note 1.1
+    assert one(db_path, "select group_concat(item_id) from evidence where assessment_id = ?", [aid]) == "1.2"
 
 
 @pytest.mark.parametrize("write", [
@@ -210,7 +218,7 @@ def test_a_reviewer_comment_too_long_is_refused_on_the_page_with_the_text_kept(d
     assert status_of(db_path, aid) in ("submitted", "resubmitted")
 
 
-def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(db_path, client_as) -> None:
+def test_a_body_over_its_bound_is_refused_in_vietnamese_and_the_script_gets_json(db_path, client_as) -> None:
     aid = own_assessment(db_path)
     client = client_as("canbo.xa")
     body = {"version": "", "evidence-1.1": "x" * (limits.FORM_BODY + 1)}
@@ -219,9 +227,12 @@ def test_a_body_over_its_bound_is_refused_in_vietnamese_and_autosave_gets_json(d
     assert "Nội dung gửi lên quá lớn (tối đa 256 KB một lần lưu): chưa lưu gì" in page_of(response)
     as_multipart = client.post(f"/assessments/{aid}", data=body, content_type="multipart/form-data")
     assert as_multipart.status_code == 413  # the bound is the form's, however it is encoded
-    autosaved = client.post(f"/assessments/{aid}/autosave", json={"values": {"children": "1" * limits.FORM_BODY}})
-    assert autosaved.status_code == 413 and autosaved.get_json()["saved"] is False
-    assert "quá lớn" in autosaved.get_json()["message"]
+    edit = {"field": "children", "value": "1" * limits.FORM_BODY, "base": ""}
+    for sent in ({"json": {"user": 2, "edits": [edit]}},  # the script's edits, as JSON or whatever it is labelled
+                 {"data": json.dumps({"user": 2, "edits": [edit]}), "content_type": "text/plain"}):
+        refused = client.post(f"/assessments/{aid}/edits", **sent)
+        assert refused.status_code == 413 and refused.get_json()["saved"] is False
+        assert "quá lớn" in refused.get_json()["message"]
     upload = client.post(f"/assessments/{aid}/attachments", data={"file": (io.BytesIO(PDF), "a.pdf")},
                          content_type="multipart/form-data")
     assert upload.status_code == 302  # an upload keeps its own limit
@@ -270,24 +281,33 @@ def test_the_disk_filling_attack_is_refused(db_path, client_as) -> None:
 # --- 4. evidence under the version check ----------------------------------------------------------------
 
 def test_a_stale_form_does_not_erase_a_note_saved_since(db_path, client_as) -> None:
+    """Tab A's page showed no note 1.1; tab B saves one; A's «Lưu» saves what A changed, not the empty note."""
     aid = own_assessment(db_path)
     tab_a, tab_b = client_as("canbo.xa"), client_as("canbo.xa")
+    bases = html.unescape(re.search(r'name="bases" value="([^"]*)"',
+                                    tab_a.get(f"/assessments/{aid}").get_data(as_text=True)).group(1))
     version = str(one(db_path, "select version from assessments where id = ?", [aid]))
     saved = tab_b.post(f"/assessments/{aid}", data={"version": version, "evidence-1.1": "Quyết định 12/QĐ-UBND"})
     assert saved.status_code == 302
     assert one(db_path, "select version from assessments where id = ?", [aid]) == int(version) + 1
 
-    stale = tab_a.post(f"/assessments/{aid}", data={"version": version, "children": "1300", "evidence-1.1": "",
-                                                    "evidence-1.2": "Sổ đăng ký khai sinh"})
-    assert stale.status_code == 409
-    page = page_of(stale)
+    old_page = tab_a.post(f"/assessments/{aid}", data={"version": version, "children": "1300", "evidence-1.1": "",
+                                                       "evidence-1.2": "Sổ đăng ký khai sinh"})
+    assert old_page.status_code == 422  # a page without bases, from an older version: nothing it holds is a base
+    page = page_of(old_page)
     assert 'value="1300"' in page and ">Sổ đăng ký khai sinh</textarea>" in page  # A's typing is kept
+    with opened(db_path) as db:
+        assert workflow.get(db, aid)["declared"].get("children") != 1300
+
+    merged = tab_a.post(f"/assessments/{aid}", data={"bases": bases, "version": version, "children": "1300",
+                                                     "evidence-1.1": "", "evidence-1.2": "Sổ đăng ký khai sinh"})
+    assert merged.status_code == 302
     with opened(db_path) as db:
         notes = dict(db.execute("select item_id, note from evidence where assessment_id = ?", [aid]).fetchall())
         erased = db.execute("select count(*) from audit_log where entity_id = ? and action = 'evidence' "
                             "and new = ''", [str(aid)]).fetchone()[0]
-        assert workflow.get(db, aid)["declared"].get("children") != 1300
-    assert notes == {"1.1": "Quyết định 12/QĐ-UBND"} and erased == 0
+        assert workflow.get(db, aid)["declared"].get("children") == 1300
+    assert notes == {"1.1": "Quyết định 12/QĐ-UBND", "1.2": "Sổ đăng ký khai sinh"} and erased == 0
 
 
 def test_set_evidence_goes_through_the_version_check(db_path) -> None:

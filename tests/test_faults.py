@@ -364,7 +364,7 @@ def test_backup_and_restore_while_serving_and_being_written(work, tmp_path):
                               "where a.id = ?", (ids[0],))[0][0]
         stop, errors, saves = threading.Event(), [], [0]
 
-        def autosave() -> None:  # the commune form's autosave, through the workflow API
+        def autosave() -> None:  # a commune saving its declaration over and over, through the workflow API
             db = database.connect(path)
             try:
                 while not stop.is_set():
@@ -545,7 +545,8 @@ def test_web_save_and_upload_onto_a_full_disk_say_so_keep_the_input_and_write_no
         browser = Browser(url)
         assert browser.open("/login")[0] == 200
         assert browser.post("/login", {"username": "canbo.xa", "password": DEMO_PASSWORD})[0] == 200
-        assert browser.open(checklist)[0] == 200
+        status, opened_page = browser.open(checklist)
+        assert status == 200
         before = stored(path, assessment_id)
         limit = wal.stat().st_size  # the disk fills up: not one more page
         resource.prlimit(server.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
@@ -557,14 +558,17 @@ def test_web_save_and_upload_onto_a_full_disk_say_so_keep_the_input_and_write_no
         kept = {name: value for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
                 if name != "csrf_token"}
         assert kept == form and '<button type="submit">Gửi lại</button>' in page  # kept, to send again
-        body = json.dumps({"values": {"children": 1200}, "version": 1}).encode()
-        request = urllib.request.Request(f"{url}{checklist}/autosave", data=body, headers={
+        user = int(re.search(r'data-user="(\d+)"', opened_page).group(1))
+        shown = re.search(r'name="children"[^>]*value="([^"]*)"', opened_page).group(1)
+        body = json.dumps({"user": user, "edits": [{"field": "children", "value": "1200", "base": shown},
+                                                   {"field": "evidence-1.1", "value": "Sổ hộ tịch", "base": ""}]})
+        request = urllib.request.Request(f"{url}{checklist}/edits", data=body.encode(), headers={
             "Content-Type": "application/json", "X-CSRFToken": browser.token})
-        with pytest.raises(urllib.error.HTTPError) as answer:  # the checklist's autosave: JSON its script shows
+        with pytest.raises(urllib.error.HTTPError) as answer:  # the checklist's edits: JSON its script shows
             browser.opener.open(request, timeout=LIMIT)
-        autosaved = json.loads(answer.value.read())
-        assert answer.value.code == 503 and autosaved["saved"] is False and autosaved["storage"] == "disk-full"
-        assert autosaved["message"] == "Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."
+        edited = json.loads(answer.value.read())
+        assert answer.value.code == 503 and edited["saved"] is False and edited["storage"] == "disk-full"
+        assert edited["message"] == "Máy chủ không ghi được dữ liệu: ổ đĩa đã đầy hoặc bị lỗi ghi."
 
         browser.open(f"{checklist}?lang=en")
         for data in (pdf, pdf + b"0" * limit):  # the file fits but its row does not; the file does not fit

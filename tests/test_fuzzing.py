@@ -4,11 +4,12 @@
   documents, random text and bytes): it loads into a set the engine can score, or the loader
   raises its own errors (``CriteriaSyntaxError`` / ``CriteriaInvalid``), each naming the file
   and, where a key is involved, its path and line — never another exception.
-- The commune checklist (form save and JSON autosave) from the logged-in demo officer, with
-  random, huge, negative, unicode, NUL and very long values, unknown, missing and repeated
-  fields, and a current, stale, garbled or missing ``version``: never a 5xx; the outcome is
-  the one the scoring validator and the concurrency rule give; a refused edit shows each
-  problem beside its field and leaves the database as it was.
+- The commune checklist (plain form post and the script's JSON edits) from the logged-in demo
+  officer, with random, huge, negative, unicode, NUL and very long values, unknown, missing and
+  repeated fields, bases that are the stored value, stale, unknown or not text, and a current,
+  stale, garbled or missing ``version`` or ``bases``: never a 5xx; a field is saved only from the
+  stored value, anything else is refused or a conflict shown beside its field and changes
+  nothing; a refused body writes nothing; one audit entry per changed value.
 - The JSON API (``POST /api/score``, ``GET /api/rounds/<id>/units/<code>``) with random JSON,
   wrong types in every field, random bytes and content types, path- and SQL-like unit codes:
   never a 5xx, and every failure in the API's one error shape.
@@ -37,9 +38,9 @@ import criteria
 import scoring
 from criteria import CriteriaInvalid, CriteriaSyntaxError, Problem
 from webapp.store import db as webdb
-from webapp.store import limits
+from webapp.store import edits, limits, workflow
 
-from webhelpers import MakeApp, logged_in
+from webhelpers import MakeApp, logged_in, same_value
 
 SHIPPED_TEXT = (criteria.SHIPPED_DIR / "qd06-2019.yaml").read_text(encoding="utf-8")
 SHIPPED_DATA = yaml.safe_load(SHIPPED_TEXT)
@@ -257,11 +258,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path], i
             assessment = db.execute(
                 "select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                 "where u.username = 'canbo.xa' and a.round_id = ?", [round_id]).fetchone()[0]
+            officer_id = db.execute("select id from users where username = 'canbo.xa'").fetchone()[0]
         finally:
             db.conn.close()
         app = make_app(path, API_TOKEN=TOKEN, WRITE_BUDGET=10**12)  # one user posting far more than a person would
 
-        yield {"app": app, "path": path, "round": round_id, "assessment": assessment}
+        yield {"app": app, "path": path, "round": round_id, "assessment": assessment, "officer_id": officer_id}
 
 
 @pytest.fixture(scope="module")
@@ -315,14 +317,12 @@ garbled_version = st.one_of(
     st.integers(max_value=-1).map(str), st.integers(min_value=2**63).map(str),
     st.floats().map(str),
 )
-garbled_json_version = st.one_of(garbled_version, st.floats(), st.booleans(), st.integers(max_value=-1),
-                                st.integers(min_value=2**63, max_value=10**30), st.lists(st.integers(), max_size=2))
-MODES = ["current", "current", "stale", "missing", "garbled"]
-# (how the edit names its base version, the garbled value when it is garbled)
+# (how the form names what its page showed: its version, or its bases; the garbled value when garbled)
+MODES = ["current", "bases", "bases", "stale", "missing", "garbled", "garbled bases"]
 form_versions = st.sampled_from(MODES).flatmap(
-    lambda mode: st.tuples(st.just(mode), garbled_version if mode == "garbled" else st.none()))
-json_versions = st.sampled_from(MODES).flatmap(
-    lambda mode: st.tuples(st.just(mode), garbled_json_version if mode == "garbled" else st.none()))
+    lambda mode: st.tuples(st.just(mode), garbled_version if mode.startswith("garbled") else st.none()))
+NOTICE = re.compile(r'<span class="error" id="e-([^"]+)" role="alert">([^<]*)</span>|'
+                    r'<div class="conflict" id="c-([^"]+)" >\s*<p>(.*?)</p>', re.DOTALL)
 
 
 def shown_errors(page: str) -> dict[str, str]:
@@ -331,51 +331,74 @@ def shown_errors(page: str) -> dict[str, str]:
         r'<span class="error" id="e-([a-z0-9_]+)" role="alert">([^<]*)</span>', page) if text.strip()}
 
 
+def notices(page: str) -> dict[str, str]:
+    """Each field's notice on a checklist page: its refusal, or its conflict with what is stored."""
+    found = {}
+    for refused, why, conflict, box in NOTICE.findall(page):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", why or box)).split())
+        if text:
+            found[refused or conflict] = text
+    return found
+
+
+def stored_fields(sql: Any, aid: int) -> dict[str, str]:
+    """Every checklist field as stored, as the form shows it."""
+    return edits.form_values(workflow.load(sql, aid), workflow.evidence_notes(sql, aid))
+
+
+def assert_no_input_ids(text: str) -> None:
+    named = [name for name in INPUTS if re.search(rf"\b{name}\b", text)]
+    assert not named, (named, text)
+
+
 @WEB
 @given(pairs=st.lists(st.tuples(field_names, plausible_text | hostile_text), max_size=8), version=form_versions)
 @example(pairs=[("children", "2999"), ("evidence-1.1", "Biên bản\x00")], version=("stale", None))
 @example(pairs=[("children", "2998"), ("children", "x")], version=("current", None))
-def test_checklist_form_never_fails_and_a_refused_form_changes_nothing(
+@example(pairs=[("births", "0"), ("evidence-1.2", "x" * 4001)], version=("bases", None))
+def test_checklist_form_never_fails_and_saves_only_what_its_page_changed(
         site, sql, officer, pairs: list[tuple[str, str]], version: tuple[str, str | None]) -> None:
+    """A field is saved only when its page showed the stored value; anything else is shown again with its
+    notice (refused or in conflict) and the typed value, and leaves the stored value as it was."""
     aid = site["assessment"]
-    before = snapshot(sql, aid)
-    current = before["row"]["version"]
+    before, shown = snapshot(sql, aid), stored_fields(sql, aid)
     mode, garbled = version
-    form = MultiDict([(k, v) for k, v in pairs if k != "version"])
-    if mode != "missing":
-        form.add("version", {"current": str(current), "stale": str(current - 1)}.get(mode, garbled))
-    posted = {name: unicodedata.normalize("NFC", form[name]) for name in INPUTS if name in form}
-    typed, problems = expected(json.loads(before["row"]["declared"]), posted)
+    form = MultiDict([(k, v) for k, v in pairs if k not in ("version", "bases")])
+    form.add("version", {"current": str(before["row"]["version"]), "stale": str(before["row"]["version"] - 1),
+                         "missing": ""}.get(mode, garbled or ""))
+    if mode == "bases":
+        form.add("bases", json.dumps(edits.page_bases(shown)))
+    elif mode == "garbled bases":
+        form.add("bases", garbled)
+    known = mode in ("current", "bases")  # the page's values are known: they are the stored ones
+    posted = {name: unicodedata.normalize("NFC", form[name]) for name in shown if name in form}
+    changed = {name for name, text in posted.items() if not edits.shows(shown[name] if known else edits.UNKNOWN, text)}
     response = officer.post(f"/assessments/{aid}", data=form)
     page = response.get_data(as_text=True)
-    note(f"{response.status_code}: {[(p.field, p.code) for p in problems]}")
-    event(f"{mode} version → {response.status_code}")
-    assert response.status_code < 500 and "Traceback" not in page
-    notes = {name.removeprefix("evidence-"): unicodedata.normalize("NFC", form[name]).strip()
-             for name in EVIDENCE if name in form}
-    stored_notes = {e["item_id"]: e["note"] for e in before["evidence"]}
-    changed = (typed != json.loads(before["row"]["declared"])
-               or any(note != (stored_notes.get(item) or "") for item, note in notes.items()))
-    if mode == "garbled":
-        assert response.status_code == 409  # a garbled version never skips the concurrency check
-    elif problems:
-        assert response.status_code == 422
-        errors = shown_errors(page)
-        assert set(errors) == {p.field for p in problems}
-        for field, text in errors.items():
-            assert text in {p.message("vi") for p in problems if p.field == field}
-    elif any(len(note) > limits.NOTE for note in notes.values()):
-        assert response.status_code == 422 and "vượt giới hạn" in html.unescape(page)
-    elif mode == "stale" and changed:
-        assert response.status_code == 409
-        assert "người khác vừa cập nhật" in page
-    else:
-        assert response.status_code == 302
-        row = snapshot(sql, aid)["row"]
-        assert json.loads(row["declared"]) == typed
-        assert row["version"] == current + changed
-        return
-    assert snapshot(sql, aid) == before
+    after = stored_fields(sql, aid)
+    event(f"{mode} → {response.status_code}")
+    assert response.status_code in (302, 422) and "Traceback" not in page
+    assert {n for n in after if after[n] != shown[n]} <= changed  # untouched fields are never written
+    said = notices(page) if response.status_code == 422 else {}
+    note(f"{response.status_code}: {said}")
+    assert set(said) <= changed and (response.status_code == 422) is bool(said)
+    for name in changed:
+        if name in said:  # refused or in conflict: shown again as typed, the stored value as it was
+            assert after[name] == shown[name] and said[name]
+            assert_no_input_ids(said[name])
+        else:
+            assert same_value(QD06, name, posted[name], after[name]), (name, posted[name], after[name])
+            assert known or same_value(QD06, name, posted[name], shown[name])  # unknown pages overwrite nothing
+    for name, text in posted.items():
+        alone_invalid = name in QD06.inputs and scoring.validate_inputs({name: text}, QD06, partial=True)[1]
+        too_long = name.startswith("evidence-") and len(text.strip()) > limits.NOTE
+        if name in changed and (alone_invalid or too_long):
+            assert name in said, name
+    if not known:
+        assert snapshot(sql, aid) == before  # nothing it holds was based on the stored values
+    row = snapshot(sql, aid)
+    assert row["audit"] - before["audit"] == sum(after[n] != shown[n] for n in after)
+    assert row["row"]["version"] == before["row"]["version"] + (after != shown)
 
 
 def test_megabytes_in_a_field_and_beyond_the_size_limit_are_refused_without_a_change(site, sql, officer) -> None:
@@ -397,46 +420,66 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8,
 )
-autosave_values = st.dictionaries(st.sampled_from(INPUTS) | st.text(max_size=10), json_values, max_size=6)
+texts = plausible_text | hostile_text
+# what an edit names as its base: the stored value, another value (stale), a random text, or not a text at all
+BASES = ["stored", "stored", "stale", "unknown", "other"]
+edit_specs = st.dictionaries(
+    st.sampled_from(INPUTS) | st.sampled_from(EVIDENCE) | st.text(max_size=10),
+    st.tuples(texts | json_values, st.sampled_from(BASES), texts | json_values), max_size=6)
+users = st.sampled_from(["me", "me", "me", "other", "text", "missing"])
 
 
 @WEB
-@given(values=autosave_values, version=json_versions)
-@example(values={"children": 2997}, version=("stale", None))
-@example(values={"children": "2996"}, version=("current", None))
-def test_autosave_never_fails_and_a_refused_body_changes_nothing(
-        site, sql, officer, values: dict[str, Any], version: tuple[str, Any]) -> None:
+@given(specs=edit_specs, user=users)
+@example(specs={"children": ("2997", "stale", "")}, user="me")
+@example(specs={"children": ("2996", "stored", ""), "births": ("1", "stored", "")}, user="me")
+@example(specs={"children": ("2995", "stored", "")}, user="other")
+def test_edits_never_fail_and_a_refused_body_writes_nothing(
+        site, sql, officer, specs: dict[str, tuple[Any, str, Any]], user: str) -> None:
+    """Each edit is saved only from the stored value (or when it sets the stored value again); every
+    other edit is a conflict or refused and changes nothing; a refused body writes nothing at all."""
     aid = site["assessment"]
-    before = snapshot(sql, aid)
-    current = before["row"]["version"]
-    mode, garbled = version
-    body: dict[str, Any] = {"values": values}
-    if mode != "missing":
-        body["version"] = {"current": current, "stale": current - 1}.get(mode, garbled)
-    posted = {k: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
-              for k, v in values.items() if k in QD06.inputs}
-    typed, problems = expected(json.loads(before["row"]["declared"]), posted)
-    response = officer.post(f"/assessments/{aid}/autosave", json=body)
-    note(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
-    event(f"{mode} version → {response.status_code}")
-    assert response.status_code < 500 and response.is_json
+    before, shown = snapshot(sql, aid), stored_fields(sql, aid)
+    batch = [{"field": f, "value": value, "base": {"stored": shown.get(f, ""), "stale": "stale " + shown.get(f, ""),
+                                                     "unknown": edits.UNKNOWN}.get(kind, other)}
+             for f, (value, kind, other) in specs.items()]
+    body: dict[str, Any] = {"edits": batch}
+    if user != "missing":
+        body["user"] = {"me": site["officer_id"], "other": site["officer_id"] + 1,
+                        "text": str(site["officer_id"])}[user]
+    response = officer.post(f"/assessments/{aid}/edits", json=body)
     answer = response.get_json()
-    changed = typed != json.loads(before["row"]["declared"])
-    if mode == "garbled":
-        assert response.status_code == 409 and answer["stale"] is True and answer["version"] == current
-        assert "phiên bản" in answer["message"].lower()  # the interface's language: Vietnamese
-    elif problems:
-        assert response.status_code == 422 and answer["saved"] is False
-        assert {(p["field"], p["code"]) for p in answer["problems"]} == {(p.field, p.code) for p in problems}
-        assert all(p["field"] in QD06.inputs and p["message"] for p in answer["problems"])
-    elif mode == "stale" and changed:
-        assert response.status_code == 409 and answer["stale"] is True and answer["version"] == current
-    else:
-        assert response.status_code == 200 and answer["saved"] is True
-        row = snapshot(sql, aid)["row"]
-        assert json.loads(row["declared"]) == typed and answer["version"] == row["version"] == current + changed
+    note(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
+    event(f"user {user} → {response.status_code}")
+    assert response.status_code in (200, 400, 409) and response.is_json
+    wellformed = all(isinstance(e[k], str) for e in batch for k in ("field", "value", "base"))
+    if user != "me":
+        assert response.status_code == 409 and answer["other_user"] is True
+    elif not wellformed:
+        assert response.status_code == 400 and answer["message"].startswith("Yêu cầu không đúng dạng")
+    if response.status_code != 200:
+        assert snapshot(sql, aid) == before
         return
-    assert snapshot(sql, aid) == before
+    after = stored_fields(sql, aid)
+    assert [r["field"] for r in answer["results"]] == [e["field"] for e in batch]
+    assert {n for n in after if after[n] != shown[n]} <= {e["field"] for e in batch}
+    for edit, result in zip(batch, answer["results"], strict=True):
+        field, state = edit["field"], result["state"]
+        value = unicodedata.normalize("NFC", edit["value"])
+        from_stored = field in shown and (edits.shows(unicodedata.normalize("NFC", edit["base"]), shown[field])
+                                          or same_value(QD06, field, edit["base"], shown[field]))
+        if state == "saved":
+            assert same_value(QD06, field, value, after[field]), (edit, after[field])
+            assert from_stored or same_value(QD06, field, value, shown[field]), edit
+        else:
+            assert result["message"] and (field not in shown or after[field] == shown[field]), (edit, result)
+            assert_no_input_ids(result["message"])
+        if state == "conflict":
+            assert not from_stored and result["theirs"] == shown[field]
+    row = snapshot(sql, aid)
+    assert answer["values"] == after and answer["version"] == row["row"]["version"]
+    assert row["row"]["version"] == before["row"]["version"] + (after != shown)
+    assert row["audit"] - before["audit"] == sum(after[n] != shown[n] for n in after)  # one entry per change
 
 
 any_json = st.recursive(
@@ -450,21 +493,16 @@ content_types = st.sampled_from([None, "application/json", "text/plain", "applic
 
 @WEB
 @given(body=any_json.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=300)
-       | st.sampled_from([b"[" * 100_000, b'{"values":' * 50_000, b"\xff\xfe{}", b""]),
+       | st.sampled_from([b"[" * 100_000, b'{"edits":' * 50_000, b"\xff\xfe{}", b""]),
        content_type=content_types)
-def test_autosave_refuses_any_other_body_with_a_message(site, sql, officer, body: bytes,
-                                                        content_type: str | None) -> None:
+def test_edits_refuse_any_other_body_with_a_message(site, sql, officer, body: bytes,
+                                                    content_type: str | None) -> None:
     aid = site["assessment"]
     before = snapshot(sql, aid)
-    response = officer.post(f"/assessments/{aid}/autosave", data=body, content_type=content_type)
-    assert response.status_code < 500 and response.is_json
+    response = officer.post(f"/assessments/{aid}/edits", data=body, content_type=content_type)
+    assert response.is_json and response.status_code in ((413,) if len(body) > limits.FORM_BODY else (400, 409))
     answer = response.get_json()
-    if response.status_code == 200:
-        assert answer["saved"] is True
-        return
-    assert answer["saved"] is False and (answer.get("message") or answer.get("problems"))
-    if response.status_code == 400:
-        assert [p["field"] for p in answer["problems"]] == ["values"] and answer["message"]
+    assert answer["message"] and (answer.get("other_user") is True) is (response.status_code == 409)
     assert snapshot(sql, aid) == before
 
 

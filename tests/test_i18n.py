@@ -180,9 +180,9 @@ def checklists(app) -> dict[str, str]:
 def test_checklist_in_english_shows_english_interface(checklists) -> None:
     page = checklists["en"]
     assert '<html lang="en">' in page
-    for english in ("Status", '">Draft</strong>', "Criterion 1.", " points</legend>", "Evidence for item",
+    for english in ("Status", '">Draft</strong>', "Criterion 1.", " points</span>", "Evidence for item",
                     ">Save</button>", "Submit self-assessment…", "Provisional score", "Minimum", "Still needed",
-                    "Suggestions", "Upload", "Log out", "Self-assessment", 'data-saved="Saved automatically"'):
+                    "Suggestions", "Upload", "Log out", "Self-assessment", '"saved_at": "Saved at %(t)s"'):
         assert english in page, english
 
 
@@ -190,7 +190,7 @@ def test_checklist_in_english_has_no_vietnamese_interface_strings(checklists) ->
     page = checklists["en"]
     for vietnamese in ("Trạng thái", "Bản nháp", "Tiêu chí", "Hạn nộp", "Minh chứng cho mục", "Nộp bản tự đánh giá",
                        "Điểm tạm tính", "Mức tối thiểu", "Còn thiếu", "Gợi ý", "Tệp minh chứng", "Tải lên",
-                       "Đã lưu tự động", "Chưa lưu", "Đủ điều kiện công nhận", "Chưa đủ", "Đăng xuất",
+                       "Đã lưu lúc", "Đang lưu", "Chưa lưu", "Đủ điều kiện công nhận", "Chưa đủ", "Đăng xuất",
                        "Tự đánh giá", "Lưu ý:", "Tiêu chuẩn:", "Bỏ qua, đến nội dung chính", " điểm<"):
         assert vietnamese not in page, vietnamese
 
@@ -236,5 +236,8 @@ def test_a_workflow_refusal_is_shown_in_the_interface_language(make_app: MakeApp
     client.get("/?lang=en")
     en = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
     assert "Cannot edit the declaration: the assessment is «Submitted»; allowed only when: Draft, " in en
-    autosave = client.post(f"/assessments/{aid}/autosave", json={"values": {"children": 10}})
-    assert autosave.status_code == 409 and autosave.get_json()["message"].startswith("Cannot edit the declaration")
+    user = int(re.search(r'data-user="(\d+)"', client.get(f"/assessments/{aid}").get_data(as_text=True)).group(1))
+    edits = client.post(f"/assessments/{aid}/edits",
+                        json={"user": user, "edits": [{"field": "children", "value": "10", "base": ""}]})
+    assert edits.status_code == 409 and edits.get_json()["locked"] is True
+    assert edits.get_json()["message"].startswith("Cannot edit the declaration")

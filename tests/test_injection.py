@@ -172,10 +172,11 @@ def test_hostile_path_parameters_are_harmless(site, secrets_and_scopes, unchange
     for payload in PAYLOADS:
         assert_safe(anonymous.get(f"/verify/{quote(payload, safe='')}"), {404}, "", secrets_and_scopes)
     for number in ("99999999999999999999999", "9223372036854775808", "9" * 5000):
-        for path in (f"/assessments/{number}", f"/assessments/{number}/review", f"/rounds/{number}/impact",
+        for path in (f"/assessments/{number}", f"/assessments/{number}/edits", f"/assessments/{number}/review",
+                     f"/rounds/{number}/impact",
                      f"/rounds/{number}/period.xlsx"):
             assert_safe(reviewer.get(path), {403, 404}, "thamdinh.huyen", secrets_and_scopes)
-        assert_safe(reviewer.post(f"/assessments/{number}/autosave", json={}), {403, 404}, "thamdinh.huyen",
+        assert_safe(reviewer.post(f"/assessments/{number}/edits", json={}), {403, 404}, "thamdinh.huyen",
                     secrets_and_scopes)
 
 

@@ -2,12 +2,15 @@
 (``cfc serve --workers 2``: gunicorn, two processes writing to one SQLite file).
 
 The server runs on a free loopback port with its own demo database (one round). Officers
-autosave their own assessments, groups of officers edit the SAME assessment with the
-version they know (some edits must be refused as stale, with a clear message), some
-officers submit, and a reviewer reviews criteria of the submitted assessments. Every
-request and response is recorded; afterwards the database must hold exactly the accepted
-writes (values, versions, audit entries), no answer may be a 5xx, no request may fail, and
-the server's output must show no traceback (no "database is locked").
+send edits of their own assessments as the checklist's script does (each value with the value
+last seen stored: its base), groups of officers edit the SAME three values of one assessment
+(edits based on a value someone changed since are conflicts, with who and when) and each their
+own evidence note (merged), some officers submit, and a reviewer reviews criteria of the
+submitted assessments. Every request and response is recorded; afterwards the database must
+hold exactly the accepted writes (every saved value stored unless a later accepted write changed
+its field, one version per write that changed something, one audit entry per changed value),
+no answer may be a 5xx, no request may fail, and the server's output must show no traceback
+(no "database is locked").
 
 Duration: ``CFC_LOAD_SECONDS`` (default 60 — the minute the security issue asks for —, capped at 120).
 """
@@ -42,9 +45,11 @@ SHARED_GROUPS = (4, 3)     # clients editing the same assessment, per group
 SUBMITTERS = 4             # solo clients that submit part way through
 INVALID_EVERY = 8          # every n-th write of a solo client is invalid (→ 422)
 PROVINCE = "cao-bang-2022:04"
+NOTE_ITEMS = ("1.1", "1.2", "2.1", "3.1")  # each client of a shared group writes its own evidence note
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
+USER = re.compile(r'data-user="(\d+)"')
 FLASH = re.compile(r'<p class="flash (\w+)"[^>]*>(.*?)</p>', re.DOTALL)
 
 
@@ -106,6 +111,13 @@ class Client:
         answer = self.form("login", "/login", {"csrf_token": token, "username": username, "password": PASSWORD})
         assert answer["status"] == 302, f"login of {username} failed: {answer.get('status')} {answer.get('error')}"
 
+    def checklist(self, aid: int) -> tuple[str, int, dict[str, str]]:
+        """Open the checklist as its script starts: the CSRF token, the user id and the stored values."""
+        token, _version, record = self.page("checklist", f"/assessments/{aid}")
+        user = int(USER.search(record.get("text", "")).group(1))
+        state = self.request("checklist-state", "GET", f"/assessments/{aid}/edits", aid=None)
+        return token, user, dict(state["json"]["values"])
+
     def page(self, kind: str, path: str) -> tuple[str, int | None, dict[str, Any]]:
         """GET a page; its CSRF token and the version it shows."""
         record = self.request(kind, "GET", path)
@@ -139,10 +151,10 @@ def _build(work: Path) -> dict[str, Any]:
                 user = f"load.shared{g}.{j}"
                 accounts.create_user(db, user, PASSWORD, "officer", f"Cán bộ xã chung {g}.{j}", row["unit_id"],
                                      "load-setup")
-                plan["shared"].append({"user": user, "aid": row["id"], "group": g})
+                plan["shared"].append({"user": user, "aid": row["id"], "group": g, "note": NOTE_ITEMS[j]})
         accounts.create_user(db, plan["reviewer"], PASSWORD, "reviewer", "Thẩm định (tỉnh)", PROVINCE, "load-setup")
         plan["initial"] = {r["id"]: {"version": r["version"], "declared": json.loads(r["declared"]),
-                                     "status": r["status"]}
+                                     "status": r["status"], "notes": workflow.evidence_notes(db, r["id"])}
                            for r in db.query("select id, version, declared, status from assessments")}
         plan["audit_floor"] = db.execute("select coalesce(max(id), 0) from audit_log").fetchone()[0]
     finally:
@@ -155,29 +167,37 @@ def _build(work: Path) -> dict[str, Any]:
 _numbers = itertools.count(1)  # next() is atomic under the GIL: every write gets unique values
 
 
-def _values() -> dict[str, int]:
-    """Valid values that differ from every other write's (so each accepted write changes data)."""
+def _values(note_field: str) -> dict[str, str]:
+    """Valid values that differ from every other write's (so each accepted write changes data), and a note."""
     n = next(_numbers)
-    return {"children": 5000 + n, "survey_respondents": 300 + n, "survey_satisfied": 300 + n - n % 7}
+    return {"children": str(5000 + n), "survey_respondents": str(300 + n), "survey_satisfied": str(299 + n),
+            note_field: f"Biên bản số {n}/BB-UBND"}
 
 
-def _autosave(client: Client, aid: int, token: str, version: int, values: dict[str, Any], **meta: Any):
-    return client.request("autosave", "POST", f"/assessments/{aid}/autosave",
-                          json.dumps({"values": values, "version": version}),
-                          {"Content-Type": "application/json", "X-CSRFToken": token},
-                          aid=aid, values=values, base_version=version, **meta)
+def _edits(client: Client, aid: int, token: str, user: int, known: dict[str, str], values: dict[str, str],
+           **meta: Any) -> dict[str, Any]:
+    """Send the edits as the checklist's script does: each value with the value last seen stored (its base)."""
+    sent = [{"field": f, "value": v, "base": known.get(f, "")} for f, v in values.items()]
+    return client.request("edits", "POST", f"/assessments/{aid}/edits", json.dumps({"user": user, "edits": sent}),
+                          {"Content-Type": "application/json", "X-CSRFToken": token}, aid=aid, edits=sent, **meta)
+
+
+def _seen(answer: dict[str, Any], known: dict[str, str]) -> dict[str, str]:
+    """What the client knows is stored after an answer (the script merges the stored state it is sent)."""
+    body = answer.get("json") or {}
+    return dict(body["values"]) if answer.get("status") == 200 and "values" in body else known
 
 
 def _solo(client: Client, spec: dict[str, Any], stop: float, submit_at: float) -> None:
     client.login(spec["user"])
     aid = spec["aid"]
-    token, version, _r = client.page("checklist", f"/assessments/{aid}")
+    token, user, known = client.checklist(aid)
     writes, submitted, locked_tries = 0, False, 0
     while time.monotonic() < stop:
         if submitted:
             if locked_tries < 2:  # a locked assessment refuses edits, with the reason
                 locked_tries += 1
-                _autosave(client, aid, token, version, _values(), expect="locked")
+                _edits(client, aid, token, user, known, _values("evidence-1.1"), expect="locked")
             else:
                 client.page("checklist", f"/assessments/{aid}")  # read load
             continue
@@ -192,23 +212,19 @@ def _solo(client: Client, spec: dict[str, Any], stop: float, submit_at: float) -
             continue
         writes += 1
         if writes % INVALID_EVERY == 0:
-            _autosave(client, aid, token, version, {"children": "nhiều", "survey_satisfied": -3}, expect="invalid")
+            _edits(client, aid, token, user, known, {"children": "nhiều", "survey_satisfied": "-3"}, expect="invalid")
             continue
-        answer = _autosave(client, aid, token, version, _values())
-        body = answer.get("json") or {}
-        if answer.get("status") in (200, 409) and "version" in body:
-            version = body["version"]
+        known = _seen(_edits(client, aid, token, user, known, _values("evidence-1.1")), known)
 
 
 def _shared(client: Client, spec: dict[str, Any], stop: float) -> None:
+    """Officers of one commune typing the same three values (conflicts) and each their own note (merged)."""
     client.login(spec["user"])
     aid = spec["aid"]
-    token, version, _r = client.page("checklist", f"/assessments/{aid}")
+    token, user, known = client.checklist(aid)
     while time.monotonic() < stop:
-        answer = _autosave(client, aid, token, version, _values(), group=spec["group"])
-        body = answer.get("json") or {}
-        if answer.get("status") in (200, 409) and "version" in body:
-            version = body["version"]  # saved: the new version; stale: reload and apply again
+        answer = _edits(client, aid, token, user, known, _values(f"evidence-{spec['note']}"), group=spec["group"])
+        known = _seen(answer, known)  # saved or in conflict: the next edit is based on what is stored now
 
 
 def _reviewer(client: Client, user: str, stop: float) -> None:
@@ -338,7 +354,7 @@ def test_concurrent_edits_reviews_and_submissions(tmp_path: Path) -> None:
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     (tmp_path / "summary.json").write_text(text, encoding="utf-8")
     print(f"database and server log checked: {json.dumps(summary['database'])} {json.dumps(summary['server_log'])}")
-    assert summary["accepted_writes"] > 0 and summary["refused_stale"] > 0, summary
+    assert summary["saved_edits"] > 0 and summary["shared_saved"] > 0 and summary["shared_conflicts"] > 0, summary
     assert summary["reviews_accepted"] > 0 and summary["submits_accepted"] == SUBMITTERS, summary
 
 
@@ -347,80 +363,100 @@ def _brief(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_answers(records: list[dict[str, Any]]) -> None:
-    """Each kind of request got one of its expected answers; every refusal says why."""
-    expected = {"login-page": {200}, "login": {302}, "checklist": {200}, "autosave": {200, 409, 422},
+    """Each kind of request got one of its expected answers; every refusal and conflict says why."""
+    expected = {"login-page": {200}, "login": {302}, "checklist": {200}, "checklist-state": {200}, "edits": {200, 409},
                 "submit": {302}, "submit-result": {200}, "review-queue": {200}, "review-page": {200},
                 "review": {303, 409, 422}}
     for r in records:
         assert r["status"] in expected[r["kind"]], f"unexpected answer: {_brief(r)}"
         body = r.get("json") or {}
-        if r["kind"] == "autosave":
-            if r["status"] == 200:
-                assert body.get("saved") is True and isinstance(body.get("version"), int), _brief(r)
-                assert r.get("expect") is None, f"an edit that should have been refused was saved: {_brief(r)}"
-            elif r["status"] == 409:
-                assert body.get("saved") is False and (body.get("message") or "").strip(), _brief(r)
-                if body.get("stale"):
-                    assert f"phiên bản {body['version']}" in body["message"] and "chưa lưu gì" in body["message"], \
-                        _brief(r)
-                    assert r.get("group") is not None, f"a solo editor's edit was refused as stale: {_brief(r)}"
-                else:
-                    assert r.get("expect") == "locked", f"edit refused: {_brief(r)}"
-            else:
-                problems = body.get("problems") or []
-                assert body.get("saved") is False and problems, _brief(r)
-                assert all((p.get("message") or "").strip() for p in problems), _brief(r)
-                assert r.get("expect") == "invalid", f"a valid edit was refused as invalid: {_brief(r)}"
+        if r["kind"] == "edits":
+            if r["status"] == 409:
+                assert body.get("locked") is True and (body.get("message") or "").strip(), _brief(r)
+                assert r.get("expect") == "locked", f"edits refused: {_brief(r)}"
+                continue
+            results = body.get("results") or []
+            assert [x["field"] for x in results] == [e["field"] for e in r["edits"]], _brief(r)
+            assert isinstance(body.get("version"), int) and isinstance(body.get("values"), dict), _brief(r)
+            assert r.get("expect") != "locked", f"an edit of a locked assessment was answered: {_brief(r)}"
+            for edit, x in zip(r["edits"], results, strict=True):
+                assert x["state"] in ("saved", "conflict", "refused"), _brief(r)
+                if x["state"] != "saved":
+                    assert (x.get("message") or "").strip(), f"{x['state']} without a reason: {_brief(r)}"
+                if x["state"] == "refused":
+                    assert r.get("expect") == "invalid", f"a valid edit was refused: {_brief(r)}"
+                if x["state"] == "conflict":
+                    assert r.get("group") is not None, f"a solo editor's edit was in conflict: {_brief(r)}"
+                    assert x["theirs"] == body["values"][x["field"]] != edit["base"], _brief(r)
+            if r.get("expect") == "invalid":
+                assert {x["state"] for x in results} == {"refused"}, f"an invalid edit was saved: {_brief(r)}"
         if r["kind"] == "review" and r["status"] != 303:
             assert any(c == "error" and m for c, m in r.get("flashes", [])), f"refusal without reason: {_brief(r)}"
         if r["kind"] == "submit":
             assert r.get("accepted"), f"submission refused: {_brief(r)}"
 
 
+def _typed(field: str, text: str) -> Any:
+    """A value the load test sends, as stored (its notes as text, its counts as numbers)."""
+    return text if field.startswith("evidence-") else int(text)
+
+
 def _check_database(path: Path, records: list[dict[str, Any]], plan: dict[str, Any]) -> dict[str, int]:
-    """Every accepted write is stored: values, version count and one audit entry per changed field."""
+    """The database holds exactly the accepted writes: every saved value is stored unless a later accepted
+    write changed its field; the version moved once per write that changed something; one audit entry per
+    changed value, in order."""
     db = database.connect(path)
     try:
         problems = database.check(path)
         assert not problems, problems
         touched = {r["aid"] for r in records if r.get("aid") is not None}
-        counts = {"assessments_checked": len(touched), "declare_entries": 0, "status_entries": 0,
-                  "review_entries": 0}
+        counts = {"assessments_checked": len(touched), "declare_entries": 0, "evidence_entries": 0,
+                  "status_entries": 0, "review_entries": 0}
         for aid in sorted(touched):
             initial = plan["initial"][aid]
             row = workflow.get(db, aid)
-            writes = sorted((r for r in records if r["kind"] == "autosave" and r.get("aid") == aid
-                             and r["status"] == 200), key=lambda r: r["json"]["version"])
-            versions = [r["json"]["version"] for r in writes]
-            assert len(versions) == len(set(versions)), f"assessment {aid}: two accepted writes share a version"
+            answered = [r for r in records if r["kind"] == "edits" and r.get("aid") == aid and r["status"] == 200]
+            state: dict[str, Any] = {**{f: v for f, v in initial["declared"].items()},
+                                     **{f"evidence-{i}": n for i, n in initial["notes"].items()}}
+            changing, expected_audit = [], []
+            for r in sorted(answered, key=lambda r: r["json"]["version"]):
+                saved = [(e["field"], _typed(e["field"], e["value"])) for e, x in
+                         zip(r["edits"], r["json"]["results"], strict=True) if x["state"] == "saved"]
+                changes = [(f, v) for f, v in saved if state.get(f) != v]
+                for f, v in saved:
+                    shown = r["json"]["values"][f]
+                    assert _typed(f, shown) == v, f"assessment {aid}: saved {f}={v} but the answer shows {shown}"
+                if not changes:
+                    continue
+                changing.append(r["json"]["version"])
+                for f, v in changes:
+                    action, name = ("evidence", f.removeprefix("evidence-")) if f.startswith("evidence-") \
+                        else ("declare", f)
+                    expected_audit.append((r["client"], action, name, audit._text(state.get(f)), audit._text(v)))
+                    state[f] = v
+            writes = len(changing)
+            assert len(set(changing)) == writes, f"assessment {aid}: two accepted writes share a version"
             submits = sum(1 for r in records if r["kind"] == "submit" and r.get("aid") == aid and r.get("accepted"))
             reviews = sum(1 for r in records if r["kind"] == "review" and r.get("aid") == aid and r["status"] == 303)
-            assert row["version"] == initial["version"] + len(writes) + submits + reviews, \
-                (f"assessment {aid}: version {row['version']}, expected {initial['version']} + {len(writes)} writes "
+            assert row["version"] == initial["version"] + writes + submits + reviews, \
+                (f"assessment {aid}: version {row['version']}, expected {initial['version']} + {writes} writes "
                  f"+ {submits} submissions + {reviews} reviews")
-            state = dict(initial["declared"])
-            expected_audit = []
-            for r in writes:
-                changed = sorted(k for k, v in r["values"].items() if state.get(k) != v)
-                assert changed, f"assessment {aid}: an accepted write changed nothing: {_brief(r)}"
-                expected_audit += [(r["client"], f, audit._text(state.get(f)), audit._text(r["values"][f]))
-                                   for f in changed]
-                state.update(r["values"])
-            assert row["declared"] == state, f"assessment {aid}: stored declaration differs from the accepted writes"
-            if writes:
-                last = writes[-1]["values"]
-                assert {k: row["declared"].get(k) for k in last} == last, f"assessment {aid}: last write lost"
+            notes = {f"evidence-{i}": n for i, n in workflow.evidence_notes(db, aid).items()}
+            stored = {**row["declared"], **notes}
+            assert stored == state, f"assessment {aid}: the stored values differ from the accepted writes"
             entries = list(db.query(
                 "select actor, action, field, old, new from audit_log where id > ? and entity = 'assessment' "
                 "and entity_id = ? order by id", [plan["audit_floor"], str(aid)]))
-            declared_audit = [(e["actor"], e["field"], e["old"], e["new"]) for e in entries if e["action"] == "declare"]
-            assert declared_audit == expected_audit, \
-                f"assessment {aid}: {len(declared_audit)} 'declare' audit entries, expected {len(expected_audit)}"
+            written = [(e["actor"], e["action"], e["field"], e["old"], e["new"]) for e in entries
+                       if e["action"] in ("declare", "evidence")]
+            assert written == expected_audit, \
+                f"assessment {aid}: {len(written)} value audit entries, expected {len(expected_audit)}"
             assert sum(e["action"] == "status" for e in entries) == submits, f"assessment {aid}: status entries"
             assert sum(e["action"] == "review" for e in entries) == reviews, f"assessment {aid}: review entries"
             if submits:
                 assert row["status"] in ("submitted", "resubmitted"), f"assessment {aid}: {row['status']}"
-            counts["declare_entries"] += len(declared_audit)
+            counts["declare_entries"] += sum(e[1] == "declare" for e in written)
+            counts["evidence_entries"] += sum(e[1] == "evidence" for e in written)
             counts["status_entries"] += submits
             counts["review_entries"] += reviews
         return counts
@@ -435,18 +471,21 @@ def _summary(records: list[dict[str, Any]], plan: dict[str, Any], wall: float) -
                 "p95_ms": round(_percentile(ms, 0.95), 1) if ms else None,
                 "max_ms": round(max(ms), 1) if ms else None}
 
-    autosaves = [r for r in records if r["kind"] == "autosave"]
+    def results(rs: list[dict[str, Any]], state: str) -> int:
+        return sum(x["state"] == state for r in rs for x in (r.get("json") or {}).get("results", []))
+
+    sent = [r for r in records if r["kind"] == "edits"]
     by_kind = {k: stats([r for r in records if r["kind"] == k]) for k in sorted({r["kind"] for r in records})}
-    shared = [r for r in autosaves if r.get("group") is not None]
+    shared = [r for r in sent if r.get("group") is not None]
     return {
         "seconds": SECONDS, "wall_seconds": round(wall, 1), "clients": 20,
         "requests": len(records), "requests_per_second": round(len(records) / wall, 1) if wall else None,
         **{k: v for k, v in stats(records).items() if k != "requests"},
-        "accepted_writes": sum(r["status"] == 200 for r in autosaves),
-        "refused_stale": sum(r["status"] == 409 and (r.get("json") or {}).get("stale", False) for r in autosaves),
-        "refused_locked": sum(r["status"] == 409 and not (r.get("json") or {}).get("stale") for r in autosaves),
-        "refused_invalid": sum(r["status"] == 422 for r in autosaves),
-        "shared_writes": len(shared), "shared_accepted": sum(r["status"] == 200 for r in shared),
+        "edit_requests": len(sent), "saved_edits": results(sent, "saved"),
+        "conflicting_edits": results(sent, "conflict"), "refused_edits": results(sent, "refused"),
+        "refused_locked": sum(r["status"] == 409 for r in sent),
+        "shared_requests": len(shared), "shared_saved": results(shared, "saved"),
+        "shared_conflicts": results(shared, "conflict"),
         "submits_accepted": sum(bool(r.get("accepted")) for r in records if r["kind"] == "submit"),
         "reviews_accepted": sum(r["status"] == 303 for r in records if r["kind"] == "review"),
         "reviews_refused": sum(r["status"] in (409, 422) for r in records if r["kind"] == "review"),

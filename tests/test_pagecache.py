@@ -100,8 +100,10 @@ def test_the_checklist_shows_a_saved_value_evidence_and_attachment_at_once(ids, 
     after = page(officer.get(url))
     assert re.search(r'name="children"[^>]*value="1234"', after)
     assert "Sổ theo dõi 2024" in after and f'name="version" value="{version + 1}"' in after
-    saved = officer.post(f"{url}/autosave", json={"values": {"children": 2345}, "version": version + 1})
-    assert saved.get_json()["saved"] is True
+    user = int(re.search(r'data-user="(\d+)"', after).group(1))
+    saved = officer.post(f"{url}/edits", json={"user": user, "edits": [
+        {"field": "children", "value": "2345", "base": "1234"}]})
+    assert saved.get_json()["results"] == [{"field": "children", "state": "saved"}]
     assert re.search(r'name="children"[^>]*value="2345"', page(officer.get(url)))
     upload = officer.post(f"{url}/attachments", data={"file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "bien-ban-hop.pdf")},
                           content_type="multipart/form-data")
@@ -146,8 +148,8 @@ def test_each_role_gets_its_own_checklist(ids, client_as):
     url = f"/assessments/{ids['own']}"
     officer = content(client_as("canbo.xa").get(url))
     viewer = content(client_as("xem.xa").get(url))
-    assert 'data-autosave="/assessments/' in officer and ">Lưu</button>" in officer
-    assert 'data-autosave=""' in viewer and ">Lưu</button>" not in viewer
+    assert 'data-edits="/assessments/' in officer and ">Lưu</button>" in officer
+    assert 'data-edits=""' in viewer and ">Lưu</button>" not in viewer
 
 
 def test_each_jurisdiction_gets_its_own_dashboard(ids, db_path, client_as):

@@ -17,6 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+import scoring
+from criteria import CriteriaSet
 from webapp.store import db as webdb
 from webapp.store.demo import DEMO_PASSWORD
 
@@ -43,6 +45,15 @@ def opened(path: Path, migrate: bool = True) -> Iterator[Any]:
         yield db
     finally:
         db.conn.close()
+
+
+def same_value(cset: CriteriaSet, field: str, a: str, b: str) -> bool:
+    """Whether two texts of a checklist field name the same value: as the engine reads them (both valid),
+    trimmed for evidence notes; the tests' own reading, to judge what the save path stored."""
+    if field.startswith("evidence-"):
+        return a.strip() == b.strip()
+    read = [scoring.validate_inputs({field: text}, cset, partial=True) for text in (a, b)]
+    return a == b or (not read[0][1] and not read[1][1] and read[0][0].get(field) == read[1][0].get(field))
 
 
 def logged_in(app: Flask, who: str, password: str = DEMO_PASSWORD, lang: str | None = None,

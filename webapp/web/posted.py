@@ -144,7 +144,7 @@ def refused(exc: RequestEntityTooLarge | TooManyRequests):
         message = _("Nội dung gửi lên quá lớn (tối đa %(kb)s KB một lần lưu): chưa lưu gì. Hãy quay lại trang "
                     "trước, rút ngắn các ghi chú dài rồi lưu lại.",
                     kb=limits.FORM_BODY // 1024)
-    if wants_json():  # the checklist's script shows the message
+    if wants_json() or request.endpoint == "commune.edits":  # the checklist's script shows the message
         return jsonify(saved=False, message=message), exc.code
     return error_page(exc.code, title, message, fields=fields)
 
