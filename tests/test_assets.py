@@ -21,11 +21,18 @@ from webapp.store import attachments
 from webapp.web import assets
 from webapp.web.csrf import PREFIX, mask, unmask
 
-from webhelpers import CSRF_TOKEN, MakeApp, logged_in, opened
+from webhelpers import CSRF_TOKEN, MakeApp, logged_in, opened, send, user_id
 
 TEMPLATES = Path(assets.__file__).parent / "templates"
 ASSET_URL = re.compile(r'(?:href|src)="(/assets/[^"]+)"')
 PDF = b"%PDF-1.4\n" + b"1 0 obj <<>> endobj\n" * 200 + b"%%EOF\n"
+
+
+def _children(db_path: Path, aid: int) -> str:
+    """The stored number of children, as the checklist shows it (an edit's base)."""
+    with opened(db_path) as db:
+        return str(json.loads(db.execute("select declared from assessments where id = ?", [aid]).fetchone()[0])
+                   .get("children", ""))
 
 
 def own_assessment(db_path: Path) -> int:
@@ -101,10 +108,10 @@ def test_pages_styles_scripts_and_json_are_compressed(client_as, db_path: Path, 
         data = assets.Assets(assets.STATIC).hashed[url.removeprefix("/assets/")].data
         if len(data) >= 500:
             assert response.headers["Content-Encoding"] == encoding and decompress(response.data) == data
-    scored = officer.post(f"/assessments/{aid}/autosave", json={"values": {"children": 1300}},
-                          headers={"Accept-Encoding": encoding})
+    scored = send(officer, aid, user_id(page), ("children", "1300", _children(db_path, aid)),
+                  **{"Accept-Encoding": encoding})
     assert scored.headers["Content-Encoding"] == encoding
-    assert json.loads(decompress(scored.data))["saved"] is True
+    assert json.loads(decompress(scored.data))["results"][0]["state"] == "saved"
 
 
 def test_downloads_are_neither_compressed_nor_buffered(app: Flask, client_as, db_path: Path) -> None:
@@ -148,13 +155,13 @@ def _version(db_path: Path, aid: int) -> str:
 def test_a_masked_token_posts_as_a_form_field_and_as_the_header(guarded: Flask, db_path: Path) -> None:
     officer = logged_in(guarded, "canbo.xa")  # the login form itself posted a masked token
     aid = own_assessment(db_path)
-    token = CSRF_TOKEN.search(officer.get(f"/assessments/{aid}").get_data(as_text=True)).group(1)
+    page = officer.get(f"/assessments/{aid}").get_data(as_text=True)
+    token = CSRF_TOKEN.search(page).group(1)
     saved = officer.post(f"/assessments/{aid}", data={"csrf_token": token, "version": _version(db_path, aid),
                                                       "children": "1300"})
     assert saved.status_code == 302
-    autosaved = officer.post(f"/assessments/{aid}/autosave", json={"values": {"children": 1400}},
-                             headers={"X-CSRFToken": token})
-    assert autosaved.status_code == 200 and autosaved.get_json()["saved"] is True
+    sent = send(officer, aid, user_id(page), ("children", "1400", "1300"), **{"X-CSRFToken": token})
+    assert sent.status_code == 200 and sent.get_json()["results"][0]["state"] == "saved"
     with opened(db_path) as db:
         assert json.loads(db.execute("select declared from assessments where id = ?", [aid]).fetchone()[0])[
             "children"] == 1400
@@ -169,15 +176,16 @@ def _garbled(token: str) -> str:
 def test_a_garbled_masked_token_is_refused_as_today(guarded: Flask, db_path: Path) -> None:
     officer = logged_in(guarded, "canbo.xa")
     aid = own_assessment(db_path)
-    token = CSRF_TOKEN.search(officer.get(f"/assessments/{aid}").get_data(as_text=True)).group(1)
+    page = officer.get(f"/assessments/{aid}").get_data(as_text=True)
+    token = CSRF_TOKEN.search(page).group(1)
     with opened(db_path) as db:
         before = db.execute("select declared from assessments where id = ?", [aid]).fetchone()[0]
     for bad in (_garbled(token), token[:-4], PREFIX + "not-base64!", "het-han"):
         refused = officer.post(f"/assessments/{aid}", data={"csrf_token": bad, "version": _version(db_path, aid),
                                                             "children": "1300"}, headers={"Origin": "http://localhost"})
         assert refused.status_code == 400 and "Phiên làm việc đã hết hạn" in refused.get_data(as_text=True)
-        header = officer.post(f"/assessments/{aid}/autosave", json={"values": {"children": 1400}},
-                              headers={"X-CSRFToken": bad})
+        header = send(officer, aid, user_id(page), ("children", "1400", _children(db_path, aid)),
+                      **{"X-CSRFToken": bad})
         assert header.status_code == 400
     with opened(db_path) as db:
         assert db.execute("select declared from assessments where id = ?", [aid]).fetchone()[0] == before

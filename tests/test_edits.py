@@ -321,3 +321,36 @@ def test_no_saved_value_is_overwritten_by_an_edit_based_on_another_value(shared_
                 assert any(e.field == name for e in batch), name
         seen[window] = {**seen[window], **{e.field: after[e.field] for e, o in zip(batch, applied.outcomes,
                                                                                  strict=True) if o.state == "saved"}}
+
+
+def revs_of(db: Any, aid: int) -> dict[str, int]:
+    return edits.revisions(db, aid, fields(db, aid))
+
+
+def test_a_field_changed_and_changed_back_since_is_still_a_conflict_by_its_revision(db) -> None:
+    """Values alone cannot tell: «có» → «không» → «có» in another window leaves the stored value as the
+    stale tab saw it. The revision (the field's last audit entry) tells, and nothing is overwritten."""
+    aid = own(db)
+    seen_value, seen_rev = fields(db, aid)["play_area"], revs_of(db, aid)["play_area"]
+    other = "không" if seen_value == "có" else "có"
+    edits.apply(db, aid, [Edit("play_area", other, seen_value, seen_rev)], COLLEAGUE)
+    now = revs_of(db, aid)["play_area"]
+    edits.apply(db, aid, [Edit("play_area", seen_value, other, now)], COLLEAGUE)
+    assert fields(db, aid)["play_area"] == seen_value and revs_of(db, aid)["play_area"] > seen_rev
+    stale = edits.apply(db, aid, [Edit("play_area", other, seen_value, seen_rev)], OFFICER).outcomes[0]
+    assert (stale.state, stale.theirs, stale.by, stale.by_name) == ("conflict", seen_value, COLLEAGUE, COLLEAGUE_NAME)
+    assert fields(db, aid)["play_area"] == seen_value
+    kept = edits.apply(db, aid, [Edit("play_area", other, seen_value, stale.rev)], OFFICER).outcomes[0]
+    assert kept.state == "saved" and fields(db, aid)["play_area"] == other  # the officer chose, knowing
+
+
+def test_a_revision_moves_with_a_bulk_write_of_the_whole_assessment(db) -> None:
+    aid = own(db)
+    before = revs_of(db, aid)
+    db.execute("insert into audit_log (at, actor, action, entity, entity_id) values ('2026-12-03', 'import', "
+               "'bulk', 'assessment', ?)", [str(aid)])
+    bulk = db.execute("select max(id) from audit_log").fetchone()[0]
+    assert set(revs_of(db, aid).values()) == {bulk} and max(before.values()) < bulk
+    answer = edits.apply(db, aid, [Edit("children", "9999", fields(db, aid)["children"], before["children"])],
+                         OFFICER).outcomes[0]
+    assert answer.state == "conflict"  # the page predates the bulk write

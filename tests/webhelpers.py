@@ -114,3 +114,13 @@ def serve(database: Path, folder: Path, env: dict[str, str] | None = None) -> It
             proc.kill()
             proc.wait()
         proc.stdout.close()
+
+
+def user_id(page: str) -> int:
+    return int(re.search(r'data-user="(\d+)"', page).group(1))
+
+
+def send(client: FlaskClient, aid: int, user: int, *changes: tuple[str, str, str], **headers: str):
+    """The checklist script's request: the edits (field, value, base) queued under ``user``."""
+    return client.post(f"/assessments/{aid}/edits", headers=headers,
+                       json={"user": user, "edits": [{"field": f, "value": v, "base": b} for f, v, b in changes]})
