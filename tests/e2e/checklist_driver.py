@@ -97,11 +97,22 @@ class Checklist:
         expect(self.page.locator(READY)).to_have_count(1, timeout=15_000)
         return self
 
-    def network(self, online: bool, kbps: int | None = None, latency_ms: int = 0) -> None:
-        """Cut or restore this tab's network (or slow it: ``kbps``, ``latency_ms``), as DevTools does."""
+    def network(self, online: bool, kbps: int | None = None, latency_ms: int = 0, saves: bool = True) -> None:
+        """Cut or restore this tab's network (or slow it: ``kbps``, ``latency_ms``), as DevTools does;
+        ``saves`` False: online, but the checklist's save requests still fail (a flaky server).
+
+        Found while testing: once the service worker controls the page, Chromium's emulation of the page
+        alone no longer cuts the page's own requests that the worker lets through (they are fetched on the
+        worker's side), so a tab cut off here also has its save requests fail, as they would offline.
+        (``context.set_offline`` cuts everything, but for every tab of the context at once.)"""
         rate = -1 if kbps is None else kbps * 1000 / 8
         self.cdp.send("Network.emulateNetworkConditions", {
             "offline": not online, "latency": latency_ms, "downloadThroughput": rate, "uploadThroughput": rate})
+        for path in ("**/edits", "**/session/token"):
+            self.page.unroute(path)
+            if online and saves:
+                continue
+            self.page.route(path, lambda route: route.abort("internetdisconnected"))
 
     def field(self, name: str):
         return self.page.locator(f"[name='{name}']").first

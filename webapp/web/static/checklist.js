@@ -290,8 +290,10 @@
       .then(function (d) { token = d.token; form.querySelector("input[name=csrf_token]").value = token; });
   }
 
+  var inflight = Promise.resolve();  // the request on its way, if any
   function flush() {
-    if (sending || otherUser) { return Promise.resolve(); }
+    if (sending) { return inflight; }
+    if (otherUser) { return Promise.resolve(); }
     var batch = Object.keys(entries).map(function (f) { return entries[f]; })
       .filter(function (e) { return e.state === "queued"; });
     if (!batch.length) { showStatus(); return Promise.resolve(); }
@@ -307,7 +309,7 @@
       if (typeof e.rev === "number") { edit.rev = e.rev; }  // edits queued by an older page carry only a base
       return edit;
     });
-    return post(form.dataset.edits, {user: user, edits: body})
+    inflight = post(form.dataset.edits, {user: user, edits: body})
       .then(function (res) {
         sending = false;
         if (res.status === 200) { failures = 0; sessionEnded = false; answered(sent, res.data); return; }
@@ -321,6 +323,7 @@
         retryLater();  // 413, 429, 5xx, a proxy's error page: the edits stay queued
       }, function () { sending = false; retryLater(); })
       .then(showStatus);
+    return inflight;
   }
 
   function refuse(s, message) {
@@ -383,7 +386,7 @@
     if (!c.queued && !c.refused && !c.conflict && !sending) { return; }
     ev.preventDefault();
     failures = 0;
-    flush().then(function () {
+    flush().then(flush).then(function () {  // what is on its way, then what was queued meanwhile
       var left = counts(), n = left.queued + left.refused + left.conflict;
       if (!n) { window.location = ev.target.href; return; }
       statusEl.textContent = fmt(words.submit_wait, n);
