@@ -19,12 +19,21 @@ def db_file(live_server: str, tmp_path: Path) -> Path:
     return tmp_path / "instance" / "cfc.db"
 
 
+def officer_context(browser, base: str, service_worker: bool = False):
+    """A logged-in officer's browser (one context: its tabs share the cookies and the queue).
+
+    Without the service worker unless asked: once a worker controls a page, Chromium's emulation of that
+    page (and Playwright's routes of it) no longer reach the requests the worker fetches, so one tab of
+    two could not be cut off alone. The worker's own journeys cut the whole context instead."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900},
+                                  service_workers="allow" if service_worker else "block")
+    login(context.new_page(), base)
+    return context
+
+
 @pytest.fixture()
 def officer(browser, live_server: str, db_file: Path):
-    """A logged-in officer's browser (one context: its tabs share the cookies and the queue)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    login(page, live_server)
+    context = officer_context(browser, live_server)
     yield context
     context.close()
 
@@ -50,7 +59,8 @@ def test_every_kind_of_field_autosaves_and_a_note_survives_a_reload(officer, liv
     assert tab.shown("children") == "1500"
 
 
-def test_twenty_edits_offline_survive_a_reload_and_are_saved_in_order(officer, live_server, db_file) -> None:
+def test_twenty_edits_offline_survive_a_reload_and_are_saved_in_order(browser, live_server, db_file) -> None:
+    officer = officer_context(browser, live_server, service_worker=True)
     tab = checklist(officer, live_server, db_file)
     aid = draft_of(db_file)
     fields = Fields.of(db_file, aid)
@@ -60,25 +70,28 @@ def test_twenty_edits_offline_survive_a_reload_and_are_saved_in_order(officer, l
     original = {f: v for f, v in stored(db_file, aid).items() if f in chosen}
     changed = [f for f in chosen if original[f] != values[f]]
     before = len(audit_trail(db_file, aid))
-    tab.network(online=False)
+    tab.page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # the worker keeps a copy
+    tab.page.wait_for_function("""() => caches.keys().then((names) => Promise.all(names
+        .filter((name) => name.startsWith("cfc-pages-")).map((name) => caches.open(name)
+        .then((cache) => cache.match(location.href))))).then((found) => found.some(Boolean))""")
+    officer.set_offline(True)
     for field in chosen:
         tab.set(field, values[field])
         tab.page.wait_for_timeout(350)  # each edit queued before the next (their order is the audit's order)
     tab.pending(len(changed))
-    tab.page.context.set_offline(True)  # a reload without network: the service worker's copy of the page
-    tab.page.reload()
+    tab.page.reload()  # without network: the service worker's copy of the page
     tab.ready()
     expect(tab.page.locator("#offline-note")).to_be_visible()
     assert {f: tab.shown(f) for f in chosen} == values  # the queued edits applied to the copy
     assert {f: stored(db_file, aid)[f] for f in chosen} == original  # nothing reached the server yet
-    tab.page.context.set_offline(False)
-    tab.network(online=True)
+    officer.set_offline(False)
     tab.settled()
     assert {f: stored(db_file, aid)[f] for f in chosen} == values
     trail = [field if action == "declare" else f"evidence-{field}"
              for action, field, _new in audit_trail(db_file, aid)[before:]]
     assert trail == changed  # one entry per changed field, in the order they were typed
     assert queue_size(tab.page) == 0
+    officer.close()
 
 
 def test_a_save_cut_off_midway_and_a_closed_tab_lose_nothing(officer, live_server, db_file) -> None:
@@ -132,7 +145,7 @@ def test_an_expired_session_keeps_the_queue_until_the_officer_logs_in_again(offi
 def test_logging_out_keeps_the_queue_for_its_owner(browser, live_server, db_file) -> None:
     """A shared office computer: logging out keeps the account's unsent edits on the computer, for that
     account only (the server refuses them under another: tests/test_checklist_edits.py)."""
-    context = browser.new_context()
+    context = browser.new_context(service_workers="block")
     page = context.new_page()
     login(page, live_server)
     aid = draft_of(db_file)

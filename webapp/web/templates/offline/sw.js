@@ -19,6 +19,7 @@ const PRECACHE = {{ precache|tojson }};
 const OFFLINE = {{ offline|tojson }};
 const ENDS_USER = {{ ends_user|tojson }};
 const CHECKLIST = /^\/assessments\/\d+$/;
+const SAVES = /^\/(assessments\/\d+\/edits|session\/token)$/;  // the checklist script's requests
 let forgotten = 0;  // times the pages were forgotten: a copy fetched before is not kept after
 
 self.addEventListener("install", (event) => {
@@ -71,6 +72,8 @@ self.addEventListener("fetch", (event) => {
     }
   } else if (request.method === "GET" && url.pathname.startsWith("/assets/")) {
     event.respondWith(cacheFirst(request));
+  } else if (SAVES.test(url.pathname)) {
+    event.respondWith(fetch(request));  // never cached; fetched here so that the worker's network state applies
   }
 });
 
