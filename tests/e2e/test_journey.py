@@ -31,6 +31,16 @@ def fill_perfect(officer) -> None:
     expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
 
 
+def resubmit_with_health_checks(officer, count: str) -> None:
+    """The returned commune's fix: the children checked, saved, then resubmitted."""
+    officer.locator("#f-health_checked").fill(count)
+    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
+    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
+    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    officer.get_by_role("button", name="Xác nhận nộp").click()
+    expect(officer.locator(".status")).to_have_text("Đã nộp lại")
+
+
 def session(browser, base: str, username: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -67,12 +77,7 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
     officer.goto(checklist_url)
     expect(officer.locator(".status")).to_have_text("Trả lại để bổ sung")
     expect(officer.locator("#return-banner")).to_contain_text("Đề nghị gửi danh sách")
-    officer.locator("#f-health_checked").fill("490")
-    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
-    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
-    officer.get_by_role("button", name="Xác nhận nộp").click()
-    expect(officer.locator(".status")).to_have_text("Đã nộp lại")
+    resubmit_with_health_checks(officer, "490")
     shots(officer, "officer-resubmitted")
 
     reviewer.goto(f"{live_server}/review")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
-from test_journey import fill_perfect, session
+from test_journey import fill_perfect, resubmit_with_health_checks, session
 
 
 def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser, shots) -> None:
@@ -62,12 +62,7 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
     officer.locator("#fix-9").get_by_role("button", name="Trả lời").click()
     expect(officer.locator("#thread-9")).to_contain_text("Đã bổ sung danh sách 490 trẻ được khám.")
     shots(officer, "officer-answered")
-    officer.locator("#f-health_checked").fill("490")
-    officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
-    expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
-    officer.get_by_role("button", name="Xác nhận nộp").click()
-    expect(officer.locator(".status")).to_have_text("Đã nộp lại")
+    resubmit_with_health_checks(officer, "490")
 
     reviewer.goto(review_url)
     expect(reviewer.locator("#changes-9 .changed-value")).to_contain_text("480 → 490")
