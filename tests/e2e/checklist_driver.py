@@ -20,6 +20,7 @@ from webhelpers import opened
 
 OFFICER = "canbo.xa"
 READY = "html[data-checklist-ready='1']"  # set by the checklist's script once it has started
+SAVES = ("**/edits", "**/session/token")  # the checklist script's requests
 
 
 def login(page: Page, base: str, username: str = OFFICER) -> None:
@@ -88,6 +89,7 @@ class Checklist:
         self.page, self.url = page, f"{base}/assessments/{assessment_id}"
         self.cdp = page.context.new_cdp_session(page)
         self.cdp.send("Network.enable")
+        self.blocked = False
 
     def open(self) -> Checklist:
         self.page.goto(self.url)
@@ -106,13 +108,16 @@ class Checklist:
         worker's side), so a tab cut off here also has its save requests fail, as they would offline.
         (``context.set_offline`` cuts everything, but for every tab of the context at once.)"""
         rate = -1 if kbps is None else kbps * 1000 / 8
+        blocked = not (online and saves)
+        if blocked and not self.blocked:  # before the network returns: no save may slip through meanwhile
+            for path in SAVES:
+                self.page.route(path, lambda route: route.abort("internetdisconnected"))
         self.cdp.send("Network.emulateNetworkConditions", {
             "offline": not online, "latency": latency_ms, "downloadThroughput": rate, "uploadThroughput": rate})
-        for path in ("**/edits", "**/session/token"):
-            self.page.unroute(path)
-            if online and saves:
-                continue
-            self.page.route(path, lambda route: route.abort("internetdisconnected"))
+        if self.blocked and not blocked:
+            for path in SAVES:
+                self.page.unroute(path)
+        self.blocked = blocked
 
     def field(self, name: str):
         return self.page.locator(f"[name='{name}']").first
