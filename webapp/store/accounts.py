@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import audit, limits
 from .db import transaction, write_failure
 from .errors import N_, Msg, NotFound, StorageError
-from .units import get_unit
+from .units import full_name, get_unit
 from .vietnamese import fold, nfc
 
 ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
@@ -255,6 +255,17 @@ def set_active(db: sqlite_utils.Database, user_id: int, active: bool, actor: str
 def within(db: sqlite_utils.Database, unit_id: str | None, scope_id: str | None) -> bool:
     """Whether ``unit_id`` is ``scope_id`` or lies under it (commune → district → province)."""
     return unit_id is not None and (unit_id == scope_id or unit_within(db, get_unit(db, unit_id), scope_id))
+
+
+def named_within(db: sqlite_utils.Database, rows: list[dict[str, Any]], scope_id: str | None) -> list[dict[str, Any]]:
+    """The ``rows`` (each naming a ``unit_id``) whose unit lies within ``scope_id``, each given its unit's full
+    name (``full_name``): the lists of assessments a reviewer or an authority works through; each unit read once."""
+    kept = []
+    for row in rows:
+        unit = get_unit(db, row["unit_id"])
+        if unit_within(db, unit, scope_id):
+            kept.append({**row, "full_name": full_name(db, unit)})
+    return kept
 
 
 def unit_within(db: sqlite_utils.Database, unit: dict[str, Any], scope_id: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import accounts, inbox, units, workflow
+from webapp.store import accounts, inbox, workflow
 from webapp.store.errors import TransitionRefused
 from webapp.store.limits import TextTooLong
 from webapp.store.rounds import criteria_for, is_recognising_authority
@@ -57,12 +57,9 @@ def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         f"where a.status in ({', '.join('?' * len(statuses))}) "
         f"order by r.year desc, r.id desc, u.sort_key", list(statuses)))
     rows = []
-    for row in candidates:
-        if not accounts.within(db, row["unit_id"], user.scope_unit_id):
-            continue
+    for row in accounts.named_within(db, candidates, user.scope_unit_id):
         summary = json.loads(row["result"] or "{}")
         cset = criteria_for(db, row["criteria_hash"])
-        row["full_name"] = units.full_name(db, units.get_unit(db, row["unit_id"]))
         row["failed"] = [{"id": cid, "label": condition_label(cid, summary, cset)}
                          for cid in summary.get("failed_conditions", [])]
         row["complete"] = summary.get("complete", True)

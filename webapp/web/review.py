@@ -81,12 +81,7 @@ def queue():
         f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
         f"where a.status in ({', '.join('?' * len(statuses))}) "
         f"order by u.sort_key, r.year desc, r.id desc", list(statuses)))
-    rows = []
-    for row in candidates:
-        if not accounts.within(db, row["unit_id"], user.scope_unit_id):
-            continue
-        row["full_name"] = units.full_name(db, units.get_unit(db, row["unit_id"]))
-        rows.append(row)
+    rows = accounts.named_within(db, candidates, user.scope_unit_id)
     return render_template("review/queue.html", rows=rows, chosen=chosen, filters=filter_names(),
                            waiting=inbox.waiting(db, user),
                            status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
