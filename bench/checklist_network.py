@@ -28,18 +28,19 @@ import json
 import os
 import platform
 import re
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from webapp.store import db as database
-from webapp.store import demo
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from webapp.store import db as database  # noqa: E402
+from webapp.store import demo  # noqa: E402
+
+from webhelpers import serve  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "checklist_network.json"
 CHROMIUM = os.environ.get("CFC_CHROMIUM", "/usr/bin/chromium")
@@ -52,12 +53,6 @@ READY = """() => document.readyState === "complete"
   && (!("checklistReady" in document.documentElement.dataset) || document.documentElement.dataset.checklistReady === "1")"""
 QUIET = 1.0  # seconds without a request in flight (page or service worker): the visit's downloads are over
 TARGETS = {"first": 1.5, "repeat": 1.0}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_model() -> str:
@@ -172,32 +167,16 @@ def main() -> None:
     parser.add_argument("--source", type=Path, help="serve the code of this checkout instead of this one")
     parser.add_argument("--label", default="", help="a name for this measurement in the results file")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="cfc-bench-"))
-    db_path = work / "cfc.db"
-    db = database.connect(db_path)
-    demo.build_demo(db)
-    aid = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
-                     "where u.username = 'canbo.xa' order by a.round_id desc limit 1").fetchone()[0]
-    db.conn.close()
-    port = _free_port()
-    env = {**os.environ, "CFC_DB": str(db_path), "CFC_INSTANCE": str(work)}
-    if args.source:
-        env["PYTHONPATH"] = str(args.source.resolve())
-    cfc = Path(sys.executable).with_name("cfc")
-    server = subprocess.Popen([str(cfc), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        results = measure(f"http://127.0.0.1:{port}", f"/assessments/{aid}", args.runs)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="cfc-bench-") as tmp:
+        work = Path(tmp)
+        db = database.connect(work / "demo.db")
+        demo.build_demo(db)
+        aid = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                         "where u.username = 'canbo.xa' order by a.round_id desc limit 1").fetchone()[0]
+        db.conn.close()
+        env = {**os.environ, "PYTHONPATH": str(args.source.resolve())} if args.source else None
+        with serve(work / "demo.db", work, env) as base:  # the suite's real server (tests/webhelpers.py)
+            results = measure(base, f"/assessments/{aid}", args.runs)
     machine = f"{_cpu_model()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
     print(f"checklist at {KBPS} kbit/s down and up, {CONDITIONS['latency']} ms round trip; "
           f"median of {args.runs}; {machine}; source {args.source or 'this checkout'}")
