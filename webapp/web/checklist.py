@@ -118,6 +118,7 @@ def edits_from_form(form: Any, stored: dict[str, str], bases: dict[str, str], re
 
 
 def urls(view: Assessment) -> dict[str, str]:
+    """Where the checklist's script sends edits, renews its token, and sends the officer to log in again."""
     return {"edits": url_for("commune.edits", assessment_id=view.id), "login": url_for(
         "auth.login", next=url_for("commune.checklist", assessment_id=view.id)),
         "token": url_for("commune.token")}
