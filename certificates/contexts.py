@@ -17,8 +17,9 @@ from webapp.store import audit, threads, urban, vietnamese, workflow
 from webapp.store.accounts import ROLE_NAMES
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_status
+from webapp.store.profiles import Profile, profiles
 from webapp.store.rounds import criteria_for, get_round
-from webapp.store.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit, profiles
+from webapp.store.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit
 
 from . import records, vn
 
@@ -41,10 +42,20 @@ def provisional_note(cset: CriteriaSet) -> str:
             f"chính thức; văn bản này không có giá trị pháp lý.")
 
 
-def doc_flags(cset: CriteriaSet, specimen: bool | None = None) -> dict[str, Any]:
+UNCONFIRMED_NOTE = ("các căn cứ và cơ quan đề nghị đánh dấu (*) là thẩm quyền sau sắp xếp đơn vị hành chính hai "
+                    "cấp chưa được xác nhận bằng văn bản chính thức; văn bản này không có giá trị pháp lý.")
+
+
+def doc_flags(cset: CriteriaSet, specimen: bool | None = None, profile: Profile | None = None) -> dict[str, Any]:
+    """Whether a document is a specimen and why: provisional criteria values, or (for the decision and its
+    certificates, given the round's ``profile``) an authority or reviewing body not yet confirmed."""
     provisional = cset.has_provisional_values
-    return {"specimen": provisional if specimen is None else bool(specimen) or provisional,
-            "provisional": provisional, "provisional_note": provisional_note(cset)}
+    unconfirmed = profile is not None and not profile.confirmed
+    notes = [provisional_note(cset)] if provisional else []
+    notes += [UNCONFIRMED_NOTE] if unconfirmed else []
+    return {"specimen": bool(specimen) or provisional or unconfirmed, "provisional": provisional,
+            "unconfirmed": unconfirmed, "provisional_note": " ".join(n[:1].upper() + n[1:] if i else n
+                                                                     for i, n in enumerate(notes))}
 
 
 def issuer_of(db: sqlite_utils.Database, unit: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +200,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
               units: list[tuple[dict[str, Any], int | None]]) -> dict[str, Any]:
     round_row = get_round(db, round_id)
     cset = criteria_for(db, round_row["criteria_hash"])
+    profile = profiles()[round_row["profile"]]
     issuer_unit = get_unit(db, issuer_id)
     issuer = issuer_of(db, issuer_unit)
     texts = standard_texts(cset, round_row["year"])
@@ -201,7 +213,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         recipients.append(f"{issuer['parent_name']} (để báo cáo);")
     recipients.append("Lưu: VT.")
     return {
-        "doc": doc_flags(cset, document["specimen"] if document else None),
+        "doc": doc_flags(cset, document["specimen"] if document else None, profile),
         "draft": document is None,
         "issuer": issuer,
         "number": number,
@@ -210,8 +222,14 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         "date": document["signed_on"] if document else None,
         "year": round_row["year"],
         **texts,
-        "legal_bases": [legal_basis(ref) for ref in cset.legal_basis],
-        "considerations": [f"Xét kết quả thẩm định hồ sơ đánh giá {words} phù hợp với trẻ em năm {round_row['year']}"],
+        "legal_bases": [{"text": f"Căn cứ {b.text}", "unconfirmed": not b.verified}
+                        for b in profile.recognising_authority.legal_basis]
+                       + [{"text": legal_basis(ref), "unconfirmed": False} for ref in cset.legal_basis],
+        "considerations": [
+            {"text": f"Xét kết quả thẩm định hồ sơ đánh giá {words} phù hợp với trẻ em năm {round_row['year']}",
+             "unconfirmed": False},
+            {"text": f"Theo đề nghị của {profile.reviewing_body.proposer}",
+             "unconfirmed": not profile.reviewing_body.verified}],
         "unit_words": words,
         "valid_until": document["valid_until"] if document else None,
         "executors": (f"Thủ trưởng các cơ quan, đơn vị có liên quan và Chủ tịch Ủy ban nhân dân các {words} "
@@ -235,7 +253,8 @@ def certificate_contexts(db: sqlite_utils.Database, document_id: int, public_url
     issuer = issuer_of(db, get_unit(db, document["issuer_unit_id"]))
     texts = standard_texts(cset, round_row["year"])
     shared = {
-        "doc": doc_flags(cset, document["specimen"]), "issuer": issuer, "place": issuer["place"],
+        "doc": doc_flags(cset, document["specimen"], profiles()[round_row["profile"]]), "issuer": issuer,
+        "place": issuer["place"],
         "year": round_row["year"], **texts, "signer": signer_of(document),
         "decision": {"number": document["number"], "date": document["signed_on"]},
         "valid_until": document["valid_until"],

@@ -18,8 +18,9 @@ import sqlite_utils
 from webapp.store import accounts, audit, vietnamese
 from webapp.store.db import transaction
 from webapp.store.errors import N_, NotFound, StorageError
+from webapp.store.profiles import profiles
 from webapp.store.rounds import criteria_for, get_round, is_recognising_authority
-from webapp.store.units import get_unit, profiles
+from webapp.store.units import get_unit
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed without doubt
 CODE_LENGTH = 10  # 31^10 ≈ 8·10^14 (49.5 bits): not guessable at any request rate
@@ -139,11 +140,12 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
                                 N_("Số quyết định %(number)s năm %(year)s đã được dùng."), number=number,
                                 year=signed.year)
         cset = criteria_for(db, round_row["criteria_hash"])
+        specimen = cset.has_provisional_values or not profiles()[round_row["profile"]].confirmed
         doc_id = db["recognition_documents"].insert({
             "round_id": round_id, "issuer_unit_id": issuer_unit_id, "number": number, "year": signed.year,
             "signed_on": signed.isoformat(), "valid_until": until.isoformat(), "signer_title": title,
             "signer_name": name, "criteria_hash": round_row["criteria_hash"],
-            "specimen": int(cset.has_provisional_values), "issued_by": actor, "issued_at": audit.now(),
+            "specimen": int(specimen), "issued_by": actor, "issued_at": audit.now(),
         }).last_pk
         for serial, unit in enumerate(units, start=1):
             code = new_code()

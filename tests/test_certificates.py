@@ -35,6 +35,7 @@ from certificates import contexts, pool, records, render, vn
 from webapp.cli.main import cfc
 from webapp.store import accounts, threads, units, vietnamese, workflow
 from webapp.store import db as webdb
+from webapp.store.profiles import profiles
 from webapp.store.rounds import create_round
 
 from webhelpers import ClientAs, needs_tools, opened
@@ -218,15 +219,42 @@ def test_certificate_says_who_what_when_and_by_whom(docs: dict[str, bytes], worl
     assert (round(width), round(height)) == (842, 595)  # A4 landscape
 
 
-def test_two_tier_certificate_has_no_district_and_no_specimen(docs: dict[str, bytes]) -> None:
-    text = pdf_text(docs["certificate25"])
+def test_two_tier_certificate_has_no_district_and_is_a_specimen_while_the_authority_is_unconfirmed(
+        docs: dict[str, bytes]) -> None:
+    """The criteria are verified here; what keeps «BẢN MẪU» is the post-reform authority, which no text confirms."""
+    text = " ".join(pdf_text(docs["certificate25"]).split())
     assert "Xã Đức Long, tỉnh Cao Bằng" in text and "huyện" not in text.lower()
     assert "CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH CAO BẰNG" in text
     assert "Cao Bằng, ngày 05 tháng 12 năm 2025" in text
-    assert "BẢN MẪU" not in text and "giá trị tạm" not in text
-    assert "BẢN MẪU" not in pdf_text(docs["decision25"])
+    assert "giá trị tạm" not in text
+    assert "BẢN MẪU" in text and "hai cấp chưa được xác nhận bằng văn bản chính thức" in text
+    decision = " ".join(pdf_text(docs["decision25"]).split())
+    assert "BẢN MẪU" in decision
+    assert "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025 (*);" in decision
+    assert "Theo đề nghị của Giám đốc Sở Y tế (*)." in decision
+    assert "ngày 19 tháng 6 năm 2015" not in decision  # the three-tier law is not the basis after the reform
     report = pdf_text(docs["report25"])
     assert "giá trị tạm" not in report and "2019.1-test" in report
+
+
+def test_three_tier_decision_cites_the_2015_law_and_the_district_proposer(docs: dict[str, bytes]) -> None:
+    decision = " ".join(pdf_text(docs["decision"]).split())
+    assert "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;" in decision
+    assert decision.index("ngày 19 tháng 6 năm 2015") < decision.index("Căn cứ Quyết định số 06/QĐ-TTg")
+    assert "Theo đề nghị của Trưởng phòng Lao động – Thương binh và Xã hội huyện (*)." in decision
+
+
+def test_a_confirmed_authority_and_verified_criteria_make_no_specimen() -> None:
+    profile = profiles()["two-tier"]
+    confirmed = profile.model_copy(update={
+        "reviewing_body": profile.reviewing_body.model_copy(update={"verified": True}),
+        "recognising_authority": profile.recognising_authority.model_copy(update={"legal_basis": [
+            b.model_copy(update={"verified": True}) for b in profile.recognising_authority.legal_basis]})})
+    cset = verified_qd06()
+    assert not cset.has_provisional_values
+    assert contexts.doc_flags(cset, None, confirmed)["specimen"] is False
+    flags = contexts.doc_flags(cset, None, profile)
+    assert flags["specimen"] is True and flags["unconfirmed"] is True and flags["provisional"] is False
 
 
 def test_decision_layout_bases_articles_and_annex(docs: dict[str, bytes]) -> None:
@@ -520,7 +548,8 @@ def test_verification_states(world: dict[str, Any], db_copy: Path) -> None:
         assert records.verify(db, "<script>")["status"] == "unknown"
         code25 = world["codes"][world["duc_long25"]]
         found = records.verify(db, code25)
-        assert (found["code"], found["status"], found["specimen"]) == (code25, "valid", False)
+        # verified criteria, but the authority after the 2025 reform is unconfirmed: still a specimen
+        assert (found["code"], found["status"], found["specimen"]) == (code25, "valid", True)
         # a revoked certificate is no longer printed
         printed = [c["unit"]["id"] for c in contexts.certificate_contexts(db, world["decision"], PUBLIC)]
         assert KIM_DONG not in printed and DUC_LONG in printed
@@ -555,6 +584,10 @@ def test_verify_page_says_the_state_and_never_the_score(app, world: dict[str, An
     assert (status, state) == (200, "revoked") and "ĐÃ BỊ THU HỒI" in body
     status, state, body = page("ZZZZZ-ZZZZZ")
     assert (status, state) == (404, "unknown") and "KHÔNG TÌM THẤY" in body
+    status, state, body = page(world["codes"][world["duc_long25"]])  # verified criteria, unconfirmed authority
+    assert state == "valid" and "BẢN MẪU" in body
+    with opened(db_copy) as db:  # as once the authority is confirmed: the decision is no specimen
+        db.execute("update recognition_documents set specimen = 0 where id = ?", [world["decision25"]])
     status, state, body = page(world["codes"][world["duc_long25"]])
     assert state == "valid" and "BẢN MẪU" not in body
     assert client.get("/verify?code=" + code.lower()).headers["Location"].endswith(f"/verify/{code}")

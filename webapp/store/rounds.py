@@ -15,7 +15,8 @@ from criteria import CriteriaSet
 from . import audit, limits
 from .db import transaction
 from .errors import NotFound, StorageError
-from .units import COMMUNE_TYPES, TIER_TYPES, get_unit, profiles
+from .profiles import profiles
+from .units import COMMUNE_TYPES, TIER_TYPES, get_unit
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a larger id names no row (and would not bind)
 

@@ -1,19 +1,16 @@
-"""Administrative units, their hierarchy profiles, and their history across the 2025 reform.
+"""Administrative units and their history across the 2025 reform.
 
 Units of one period form a *unit set* with a hierarchy profile ("three-tier" before 1 July
-2025, "two-tier" after). A unit's id is ``<unit set>:<code>`` because codes were reused
+2025, "two-tier" after; see :mod:`.profiles`). A unit's id is ``<unit set>:<code>`` because codes were reused
 after the merger; ``unit_lineage`` follows each commune into the unit it merged into.
 """
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-import yaml
 
 from .db import transaction
 from .errors import NotFound
@@ -26,29 +23,6 @@ COMMUNE_TYPES = ("xa", "phuong", "thi_tran", "dac_khu")
 TIER_TYPES = {"district": ("huyen", "thanh_pho"), "province": ("tinh",)}  # a profile's tier → its unit types
 PROVINCE_CODE = "04"
 CAO_BANG_2022, CAO_BANG_2025 = "cao-bang-2022", "cao-bang-2025"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Who reviews and who recognises in a hierarchy (three-tier or two-tier)."""
-
-    id: str
-    name_vi: str
-    name_en: str
-    levels: tuple[str, ...]
-    review_tier: str
-    recognising_tier: str
-    recognising_title_vi: str
-
-
-@lru_cache(maxsize=1)
-def profiles() -> dict[str, Profile]:
-    data = yaml.safe_load((DATA / "profiles.yaml").read_text(encoding="utf-8"))
-    return {
-        pid: Profile(pid, p["name"]["vi"], p["name"]["en"], tuple(p["levels"]), p["review_tier"],
-                     p["recognising_authority"]["tier"], p["recognising_authority"]["title_vi"])
-        for pid, p in data.items()
-    }
 
 
 def default_category(unit_type: str) -> str:

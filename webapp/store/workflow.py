@@ -21,8 +21,9 @@ from . import audit, changes, limits, threads
 from .accounts import within
 from .db import transaction
 from .errors import N_, Locked, Msg, NotFound, StaleEdit, TransitionRefused
+from .profiles import profiles
 from .rounds import MAX_ID, criteria_for, get_round, is_recognising_authority
-from .units import get_unit, profiles
+from .units import get_unit
 
 COMMUNE_EDITABLE = ("draft", "returned")
 UNDER_REVIEW = ("submitted", "resubmitted")

@@ -20,8 +20,8 @@ from scoring import InvalidInputs
 from webapp.store import accounts, changes, edits, inbox, threads, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import TextTooLong
+from webapp.store.profiles import profiles
 from webapp.store.rounds import criteria_for
-from webapp.store.units import profiles
 from webapp.store.vietnamese import nfc
 from webapp.store.workflow import Assessment
 
