@@ -65,21 +65,35 @@ def test_round_create_pins_the_criteria_hash(run) -> None:
     assert "no unit set 'nowhere'" in unknown.stderr
 
 
-def test_demo_round_has_varied_outcomes(run) -> None:
+def test_demo_is_today_first_with_the_old_rounds_as_history(run) -> None:
     out = run("demo", "--years", "2024").output
-    assert out.startswith("round 1 (2024): 161 units;")
-    assert "demo accounts: admin, canbo.xa" in out
+    current, history = out.splitlines()[:2]
+    assert current.startswith("round 2 (2027): 56 units;")
+    assert history.startswith("round 1 (2024): 161 units; not_recognised: ")  # closed: every file decided
+    assert "demo accounts: admin, canbo.bachdang, canbo.baolac, chutich.tinh, thamdinh.tinh, theodoi.tinh" in out
     assert run("demo").output.endswith("already has rounds: demo data not added\n")
     conn = sqlite3.connect(run.db_path)
-    assert conn.execute("select count(*) from rounds").fetchone()[0] == 1
-    counts = dict(conn.execute("select status, count(*) from assessments group by status").fetchall())
+    assert conn.execute("select profile, unit_set from rounds where id = 2").fetchone() == ("two-tier", "cao-bang-2025")
+    counts = dict(conn.execute("select status, count(*) from assessments where round_id = 2 group by status").fetchall())
+    assert {"draft", "submitted", "returned", "verified", "recognised"} <= counts.keys()
+    assert set(dict(conn.execute("select status, count(*) from assessments where round_id = 1 group by status")
+                    .fetchall())) == {"recognised", "not_recognised"}
     zero_failures = conn.execute(
         "select count(*) from assessments where status = 'not_recognised' "
         "and result like '%\"failed_conditions\":[\"criterion-%-above-zero%'").fetchone()[0]
-    conn.close()
-    assert counts["recognised"] > counts["not_recognised"] > 0
-    assert {"draft", "submitted", "returned", "verified"} <= counts.keys()
     assert zero_failures > 0
+    officers = conn.execute(
+        "select u.username, a.status, (select count(*) from unit_lineage l where l.to_id = u.scope_unit_id) "
+        "from users u join assessments a on a.unit_id = u.scope_unit_id and a.round_id = 2 "
+        "where u.role = 'officer' order by u.username").fetchall()
+    assert officers == [("canbo.bachdang", "draft", 3), ("canbo.baolac", "returned", 3)]
+    province = conn.execute("select role, scope_unit_id from users where username in ('thamdinh.tinh', 'chutich.tinh') "
+                            "order by username").fetchall()
+    assert province == [("authority", "cao-bang-2025:04"), ("reviewer", "cao-bang-2025:04")]
+    decided_by = {r[0] for r in conn.execute("select decided_by from decisions d join assessments a "
+                                             "on a.id = d.assessment_id where a.round_id = 2")}
+    conn.close()
+    assert decided_by == {"chutich.tinh"}
 
 
 def test_backup_restore_and_check(run, tmp_path: Path) -> None:

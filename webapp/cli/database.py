@@ -65,11 +65,13 @@ def units_list(unit_set: str, db_path: str | None) -> None:
 @click.command("demo")
 @db_option
 @click.option("--years", default="2020,2022,2024", show_default=True,
-              help="Comma-separated years, one round each; the last one is still in progress.")
+              help="Comma-separated years of the closed rounds before the 2025 reform (161 units, districts).")
 def demo_command(db_path: str | None, years: str) -> None:
-    """Create Cao Bằng demo rounds with varied, realistic (synthetic) data and demo accounts.
+    """Create Cao Bằng demo data: the 2027 round in progress on the 56 communes since the reform
+    (the province reviews and recognises) and, as history, closed rounds on the 161 units before it.
 
-    Does nothing when the database already has rounds (safe to run twice).
+    Figures are synthetic, on the real units. Does nothing when the database already has rounds
+    (safe to run twice).
 
     Example: cfc demo --db instance/demo.db --years 2022,2024
     """
@@ -81,7 +83,8 @@ def demo_command(db_path: str | None, years: str) -> None:
         wanted = tuple(int(y) for y in years.split(",") if y.strip())
     except ValueError:
         fail(f"--years takes years separated by commas, not {years!r}", EXIT_USAGE)
-    for round_id in demo.build_demo_years(db, wanted):
+    built = demo.build_demo_years(db, wanted, last_open=False) if wanted else []
+    for round_id in [demo.build_current_round(db), *reversed(built)]:
         summary = rounds.round_summary(db, round_id)
         click.echo(f"round {round_id} ({summary['round']['year']}): {summary['units']} units; " +
                    ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))

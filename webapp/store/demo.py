@@ -1,8 +1,11 @@
-"""Demo data for Cao Bằng: a 2024 round on the real units with realistic, varied values.
+"""Demo data for Cao Bằng on the real units, with realistic, varied (synthetic) values.
 
-Most communes are recognised; some fail on a criterion at zero (an abuse case, a child
-drowning); some fall below their threshold; a few are still in review or in draft.
-Figures are synthetic but plausible for a mountain commune; nothing here is real data.
+Two kinds of round: rounds on the 161 units before the July 2025 reform, reviewed and
+recognised by the districts (:func:`build_demo`, :func:`build_demo_years`), and the current
+round on the 56 communes since, where the province reviews and recognises
+(:func:`build_current_round`). Most communes are recognised; some fail on a criterion at zero
+(an abuse case, a child drowning); some fall below their threshold; some are still in review
+or in draft. Figures are plausible for a mountain commune; nothing here is real data.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import sqlite_utils
 
 import criteria
 
-from . import accounts, rounds, units, urban, workflow
+from . import accounts, rounds, units, urban, vietnamese, workflow
 
 REVIEWER, AUTHORITY = "demo-reviewer", "demo-authority"
 DEMO_PASSWORD = "demo-2024-cfc"  # demo accounts only; real accounts are made with `cfc users add`
@@ -72,6 +75,8 @@ PROFILE_WEIGHTS = (0.8, 0.08, 0.12)
 STAGES = ("draft", "submitted", "returned", "verified", "decided")
 STAGE_WEIGHTS = (3, 6, 3, 8, 80)
 CLOSED_ROUND = (0, 0, 0, 0, 1)  # a past round: every assessment decided
+MID_ROUND = (40, 25, 10, 15, 10)  # the current round: many still drafting, the province reviewing
+CURRENT_YEAR = 2027  # QĐ 06: November of the 2nd and 4th year of the plan (2026–2030: 2027 and 2029)
 
 
 def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) -> int:
@@ -81,12 +86,15 @@ def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) ->
     return round_id
 
 
-def build_demo_years(db: sqlite_utils.Database, years: tuple[int, ...] = (2020, 2022, 2024)) -> list[int]:
+def build_demo_years(db: sqlite_utils.Database, years: tuple[int, ...] = (2020, 2022, 2024),
+                     *, last_open: bool = True) -> list[int]:
     """One demo round per year on the same 2022 units, each better than the one before.
 
-    The latest year is the round :func:`build_demo` makes for it (still in progress, seed =
-    year); earlier rounds are closed (every assessment decided) and have more weak and
-    zero-criterion communes the further back they are. Returns the round ids, oldest first.
+    With ``last_open`` the latest year is the round :func:`build_demo` makes for it (still in
+    progress, seed = year) and gets the district's demo accounts; otherwise every round is
+    closed (history before the reform). Earlier rounds are closed (every assessment decided)
+    and have more weak and zero-criterion communes the further back they are. Returns the
+    round ids, oldest first.
     """
     ordered = sorted(set(years))
     if not ordered:
@@ -98,33 +106,57 @@ def build_demo_years(db: sqlite_utils.Database, years: tuple[int, ...] = (2020, 
         good = PROFILE_WEIGHTS[0] if back == 0 else max(0.3, 0.58 - 0.1 * (back - 1))
         zero = PROFILE_WEIGHTS[1] + 0.02 * back
         profiles = (good, zero, max(0.0, 1 - good - zero))
-        stages = STAGE_WEIGHTS if back == 0 else CLOSED_ROUND
+        stages = STAGE_WEIGHTS if back == 0 and last_open else CLOSED_ROUND
         round_ids.append(_build_round(db, year, year, profiles, stages))
-    _accounts(db, round_ids[-1])
+    if last_open:
+        _accounts(db, round_ids[-1])
     return round_ids
 
 
-def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tuple[float, ...],
-                 stages: tuple[float, ...]) -> int:
+def build_current_round(db: sqlite_utils.Database, year: int = CURRENT_YEAR) -> int:
+    """The round in progress on the 56 communes since the reform, with the province's accounts.
+
+    The province's health department reviews (``thamdinh.tinh``) and the provincial chair
+    recognises (``chutich.tinh``); officers of two new communes formed from three old ones log
+    in as ``canbo.<commune>``: one still drafting, one whose file was returned for more evidence.
+    """
     units.load_cao_bang(db)
-    round_id = rounds.create_round(
-        db, name=f"Đánh giá xã, phường, thị trấn phù hợp với trẻ em năm {year}", year=year,
-        cset=criteria.get("qd06-2019"), unit_set=units.CAO_BANG_2022, actor="demo-setup",
-        submission_deadline=f"{year}-11-15", review_deadline=f"{year}-11-30")
-    rng = random.Random(seed)
-    ids = [r["id"] for r in db.query("select a.id from assessments a join units u on u.id = a.unit_id "
-                                     "where a.round_id = ? order by u.sort_key", [round_id])]
-    for aid in ids:
-        profile = rng.choices(PROFILES, profiles)[0]
-        stage = rng.choices(STAGES, stages)[0]
-        _work(db, aid, rng, profile, stage)
-    _urban_statuses(db, year, random.Random(seed + 1))
+    drafting, returned = _merged_from_three(db)[:2]
+    round_id = _build_round(db, year, year, PROFILE_WEIGHTS, MID_ROUND, units.CAO_BANG_2025,
+                            fixed={drafting["id"]: "draft", returned["id"]: "returned"},
+                            people=("thamdinh.tinh", "chutich.tinh"))
+    _current_accounts(db, drafting, returned)
     return round_id
 
 
-def _urban_statuses(db: sqlite_utils.Database, year: int, rng: random.Random) -> None:
+def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tuple[float, ...],
+                 stages: tuple[float, ...], unit_set: str = units.CAO_BANG_2022, *,
+                 fixed: dict[str, str] | None = None, people: tuple[str, str] = (REVIEWER, AUTHORITY)) -> int:
+    """A round on ``unit_set`` whose files are drawn at random stages (``fixed``: unit → stage, a good
+    declaration), reviewed and decided by ``people`` (reviewer, authority)."""
+    units.load_cao_bang(db)
+    kinds = "xã, phường, thị trấn" if unit_set == units.CAO_BANG_2022 else "xã, phường"
+    round_id = rounds.create_round(
+        db, name=f"Đánh giá {kinds} phù hợp với trẻ em năm {year}", year=year,
+        cset=criteria.get("qd06-2019"), unit_set=unit_set, actor="demo-setup",
+        submission_deadline=f"{year}-11-15", review_deadline=f"{year}-11-30")
+    rng = random.Random(seed)
+    files = list(db.query("select a.id, a.unit_id from assessments a join units u on u.id = a.unit_id "
+                          "where a.round_id = ? order by u.sort_key", [round_id]))
+    for file in files:
+        profile = rng.choices(PROFILES, profiles)[0]
+        stage = rng.choices(STAGES, stages)[0]
+        if fixed and file["unit_id"] in fixed:
+            profile, stage = "good", fixed[file["unit_id"]]
+        _work(db, file["id"], rng, profile, stage, *people)
+    # the civilised-urban ratings of the year (of the year before, for a round not yet at its November)
+    _urban_statuses(db, unit_set, year if unit_set == units.CAO_BANG_2022 else year - 1, random.Random(seed + 1))
+    return round_id
+
+
+def _urban_statuses(db: sqlite_utils.Database, unit_set: str, year: int, rng: random.Random) -> None:
     """The province's civilised-urban ratings of the year: most wards and townships đạt, some not, a few unrated."""
-    for number, unit in enumerate(urban.urban_units(db, units.CAO_BANG_2022), start=1):
+    for number, unit in enumerate(urban.urban_units(db, unit_set), start=1):
         status = rng.choices(("dat", "chua_dat", None), (0.7, 0.2, 0.1))[0]
         if status:
             urban.record(db, unit["id"], {"year": year, "status": status, "decided_on": f"{year}-12-{10 + number % 15}",
@@ -149,7 +181,39 @@ def _accounts(db: sqlite_utils.Database, round_id: int) -> None:
             accounts.create_user(db, username, DEMO_PASSWORD, role, name, scope, "demo-setup")
 
 
-def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str, stage: str) -> None:
+def _merged_from_three(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The communes since the reform formed from three or more old ones, in Vietnamese order."""
+    return list(db.query(
+        "select u.id, u.name, u.type from units u where u.unit_set = ? "
+        "and (select count(*) from unit_lineage l where l.to_id = u.id) >= 3 order by u.sort_key",
+        [units.CAO_BANG_2025]))
+
+
+def _current_accounts(db: sqlite_utils.Database, drafting: dict[str, Any], returned: dict[str, Any]) -> None:
+    """The province's reviewer, chair and viewer, an administrator, and the officers of two communes
+    formed from three old ones (one drafting, one whose file was returned)."""
+    province = next(db.query("select id from units where unit_set = ? and type = 'tinh'", [units.CAO_BANG_2025]))
+    people = [
+        ("admin", "admin", "Quản trị hệ thống", None),
+        *((officer_name(unit["name"]), "officer",
+           f"Cán bộ văn hóa – xã hội {units.TYPE_NAMES[unit['type']].lower()} {unit['name']}", unit["id"])
+          for unit in (drafting, returned)),
+        ("thamdinh.tinh", "reviewer", "Sở Y tế tỉnh Cao Bằng", province["id"]),
+        ("chutich.tinh", "authority", "Chủ tịch UBND tỉnh Cao Bằng", province["id"]),
+        ("theodoi.tinh", "viewer", "Văn phòng UBND tỉnh Cao Bằng", province["id"]),
+    ]
+    for username, role, name, scope in people:
+        if not db["users"].count_where("username = ?", [username]):
+            accounts.create_user(db, username, DEMO_PASSWORD, role, name, scope, "demo-setup")
+
+
+def officer_name(commune: str) -> str:
+    """``canbo.baolam``: the demo officer's user name for a commune."""
+    return "canbo." + vietnamese.slug(commune).replace("-", "")
+
+
+def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str, stage: str,
+          reviewer: str = REVIEWER, authority: str = AUTHORITY) -> None:
     officer = f"demo-officer-{aid}"
     workflow.save_declared(db, aid, declared_values(rng, profile), officer)
     if stage == "draft":
@@ -158,17 +222,17 @@ def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str,
     if stage == "submitted":
         return
     if stage == "returned":
-        workflow.review_criterion(db, aid, 9, "needs_clarification", REVIEWER,
+        workflow.review_criterion(db, aid, 9, "needs_clarification", reviewer,
                                   "Đề nghị bổ sung danh sách trẻ em được khám sức khỏe định kỳ.")
-        workflow.return_for_clarification(db, aid, REVIEWER, "Bổ sung minh chứng tiêu chí 9.")
+        workflow.return_for_clarification(db, aid, reviewer, "Bổ sung minh chứng tiêu chí 9.")
         return
     for number in range(1, 14):
-        workflow.review_criterion(db, aid, number, "accepted", REVIEWER)
-    workflow.verify(db, aid, REVIEWER)
+        workflow.review_criterion(db, aid, number, "accepted", reviewer)
+    workflow.verify(db, aid, reviewer)
     if stage == "verified":
         return
     row = workflow.get(db, aid)
     if row["recognised"]:
-        workflow.decide(db, aid, AUTHORITY, True)
+        workflow.decide(db, aid, authority, True)
     else:
-        workflow.decide(db, aid, AUTHORITY, False, "Chưa đạt điều kiện công nhận theo kết quả thẩm định.")
+        workflow.decide(db, aid, authority, False, "Chưa đạt điều kiện công nhận theo kết quả thẩm định.")
