@@ -68,7 +68,7 @@ def test_round_create_pins_the_criteria_hash(run) -> None:
 def test_demo_is_today_first_with_the_old_rounds_as_history(run) -> None:
     out = run("demo", "--years", "2024").output
     current, history = out.splitlines()[:2]
-    assert current.startswith("round 2 (2027): 56 units;")
+    assert current.startswith("round 2 (2026): 56 units;")
     assert history.startswith("round 1 (2024): 161 units; not_recognised: ")  # closed: every file decided
     assert "demo accounts: admin, canbo.bachdang, canbo.baolac, chutich.tinh, thamdinh.tinh, theodoi.tinh" in out
     assert run("demo").output.endswith("already has rounds: demo data not added\n")

@@ -67,7 +67,7 @@ def units_list(unit_set: str, db_path: str | None) -> None:
 @click.option("--years", default="2020,2022,2024", show_default=True,
               help="Comma-separated years of the closed rounds before the 2025 reform (161 units, districts).")
 def demo_command(db_path: str | None, years: str) -> None:
-    """Create Cao Bằng demo data: the 2027 round in progress on the 56 communes since the reform
+    """Create Cao Bằng demo data: the 2026 round in progress on the 56 communes since the reform
     (the province reviews and recognises) and, as history, closed rounds on the 161 units before it.
 
     Figures are synthetic, on the real units. Does nothing when the database already has rounds

@@ -76,7 +76,9 @@ STAGES = ("draft", "submitted", "returned", "verified", "decided")
 STAGE_WEIGHTS = (3, 6, 3, 8, 80)
 CLOSED_ROUND = (0, 0, 0, 0, 1)  # a past round: every assessment decided
 MID_ROUND = (40, 25, 10, 15, 10)  # the current round: many still drafting, the province reviewing
-CURRENT_YEAR = 2027  # QĐ 06: November of the 2nd and 4th year of the plan (2026–2030: 2027 and 2029)
+# The demo's current round: 2026, late in its review, so that every step down to a signed decision can be
+# played today. (QĐ 06's own rounds in the 2026–2030 plan fall in November 2027 and 2029.)
+CURRENT_YEAR = 2026
 
 
 def build_demo(db: sqlite_utils.Database, year: int = 2024, seed: int = 2024) -> int:
@@ -136,10 +138,11 @@ def _build_round(db: sqlite_utils.Database, year: int, seed: int, profiles: tupl
     declaration), reviewed and decided by ``people`` (reviewer, authority)."""
     units.load_cao_bang(db)
     kinds = "xã, phường, thị trấn" if unit_set == units.CAO_BANG_2022 else "xã, phường"
+    review_until = f"{year}-11-30" if year < CURRENT_YEAR else f"{year}-12-15"  # the current round: still reviewing
     round_id = rounds.create_round(
         db, name=f"Đánh giá {kinds} phù hợp với trẻ em năm {year}", year=year,
         cset=criteria.get("qd06-2019"), unit_set=unit_set, actor="demo-setup",
-        submission_deadline=f"{year}-11-15", review_deadline=f"{year}-11-30")
+        submission_deadline=f"{year}-11-15", review_deadline=review_until)
     rng = random.Random(seed)
     files = list(db.query("select a.id, a.unit_id from assessments a join units u on u.id = a.unit_id "
                           "where a.round_id = ? order by u.sort_key", [round_id]))
