@@ -222,14 +222,10 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         "date": document["signed_on"] if document else None,
         "year": round_row["year"],
         **texts,
-        "legal_bases": [{"text": f"Căn cứ {b.text}", "unconfirmed": not b.verified}
-                        for b in profile.recognising_authority.legal_basis]
-                       + [{"text": legal_basis(ref), "unconfirmed": False} for ref in cset.legal_basis],
-        "considerations": [
-            {"text": f"Xét kết quả thẩm định hồ sơ đánh giá {words} phù hợp với trẻ em năm {round_row['year']}",
-             "unconfirmed": False},
-            {"text": f"Theo đề nghị của {profile.reviewing_body.proposer}",
-             "unconfirmed": not profile.reviewing_body.verified}],
+        "grounds": [{"text": text, "unconfirmed": not verified} for text, verified in [
+            *profile.bases(), *((legal_basis(ref), True) for ref in cset.legal_basis),
+            (f"Xét kết quả thẩm định hồ sơ đánh giá {words} phù hợp với trẻ em năm {round_row['year']}", True),
+            profile.proposal()]],
         "unit_words": words,
         "valid_until": document["valid_until"] if document else None,
         "executors": (f"Thủ trưởng các cơ quan, đơn vị có liên quan và Chủ tịch Ủy ban nhân dân các {words} "

@@ -46,3 +46,13 @@ def test_an_unverified_basis_needs_its_flag(tmp_path: Path) -> None:
     path = broken(tmp_path, "        verified: false\n        source: Luật số 72", "        source: Luật số 72")
     with pytest.raises(ProfileInvalid, match=r"two-tier\.recognising_authority\.legal_basis\[0\]\.verified"):
         load(path)
+
+
+def test_what_a_two_tier_decision_cites_without_confirmation() -> None:
+    assert profiles()["two-tier"].unconfirmed() == [
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025",
+        "Căn cứ Nghị định của Chính phủ quy định phân định thẩm quyền của chính quyền địa phương hai cấp "
+        "trong lĩnh vực trẻ em",
+        "Theo đề nghị của Giám đốc Sở Y tế"]
+    assert profiles()["three-tier"].unconfirmed() == [
+        "Theo đề nghị của Trưởng phòng Lao động – Thương binh và Xã hội huyện"]

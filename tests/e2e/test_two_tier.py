@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-
 from test_journey import fill_perfect, session
+
 from webhelpers import serve
 
 PUBLIC = "https://xacminh.caobang.example"

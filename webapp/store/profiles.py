@@ -82,10 +82,22 @@ class Profile(_Strict):
     def recognising_title_vi(self) -> str:
         return self.recognising_authority.title_vi
 
+    def bases(self) -> list[tuple[str, bool]]:
+        """«Căn cứ <law>» for each law giving the authority its power, with whether it is confirmed."""
+        return [(f"Căn cứ {b.text}", b.verified) for b in self.recognising_authority.legal_basis]
+
+    def proposal(self) -> tuple[str, bool]:
+        """«Theo đề nghị của <proposer>», the decision's last ground, with whether it is confirmed."""
+        return f"Theo đề nghị của {self.reviewing_body.proposer}", self.reviewing_body.verified
+
+    def unconfirmed(self) -> list[str]:
+        """What a decision of this profile would cite that no official text confirms yet."""
+        return [text for text, verified in (*self.bases(), self.proposal()) if not verified]
+
     @property
     def confirmed(self) -> bool:
         """Whether every basis and the reviewing body are confirmed against the official text."""
-        return self.reviewing_body.verified and all(b.verified for b in self.recognising_authority.legal_basis)
+        return not self.unconfirmed()
 
 
 _FILE = TypeAdapter(dict[str, Profile])

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from certificates import bundle, contexts, pool, records
 from webapp.store import vietnamese
 from webapp.store.errors import NotFound
+from webapp.store.profiles import profiles
 from webapp.store.rounds import get_round
 from webapp.store.units import full_name, get_unit
 
@@ -113,7 +114,8 @@ def issue(round_id: int):
                for r in records.pending(db, round_id, user.scope_unit_id)]
     issued = records.documents(db, round_id, user.scope_unit_id)
     return render_template("documents/issue.html", round=round_row, waiting=waiting, issued=issued, form=form,
-                           counts={d["id"]: len(records.certificates_of(db, d["id"])) for d in issued}), status
+                           counts={d["id"]: len(records.certificates_of(db, d["id"])) for d in issued},
+                           unconfirmed=profiles()[round_row["profile"]].unconfirmed()), status
 
 
 # ---- downloads -----------------------------------------------------------------------------
