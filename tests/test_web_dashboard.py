@@ -237,13 +237,25 @@ def test_a_district_user_sees_only_its_district(site, sql, username: str, client
     assert all(row[1] == str(n) for row in trend)  # the trend too is the district's
 
 
-def test_a_scope_outside_the_rounds_unit_set_sees_no_unit(sql, client_as) -> None:
-    """Jurisdictions are unit ids: a viewer of the 2025 province sees nothing of a round held
-    on the 2022 units (the lineage between the two is not followed)."""
+def test_the_province_since_the_reform_reads_the_rounds_before_it_as_history(site, sql, client_as) -> None:
+    """A viewer of the 2025 province sees the round held on the 161 units of 2022: they are the units
+    its 56 communes were formed from (``unit_lineage``)."""
     accounts.create_user(sql, "theodoi.2025", PASSWORD, "viewer", "Theo dõi 2025", "cao-bang-2025:04", "test")
+    recognised = sql.execute("select count(*) from assessments where round_id = ? and status = 'recognised'",
+                             [site["new"]]).fetchone()[0]
     html = client_as("theodoi.2025").get("/dashboard").get_data(as_text=True)
-    assert stat(html, "units") == "0" and stat(html, "share") == "—"
-    assert "Không có đơn vị nào thuộc phạm vi của bạn" in html and unit_rows(html) == []
+    assert stat(html, "units") == "161" and stat(html, "recognised") == str(recognised)
+
+
+def test_a_new_communes_scope_reads_only_its_own_predecessors(sql, client_as) -> None:
+    """A viewer of one 2025 ward (Thục Phán, formed from five old units) reads those five in the 2024
+    round, and nothing else."""
+    accounts.create_user(sql, "thucphan", PASSWORD, "viewer", "Theo dõi", "cao-bang-2025:01273", "test")
+    html = client_as("thucphan").get("/dashboard").get_data(as_text=True)
+    assert stat(html, "units") == "5"
+    names = " | ".join(r[0] for r in unit_rows(html))
+    for name in ("Phường Hợp Giang", "Phường Sông Hiến", "Phường Đề Thám", "Xã Hoàng Tung", "Xã Hưng Đạo"):
+        assert name in names
 
 
 def test_an_empty_database_says_there_is_no_round(make_app: MakeApp, tmp_path: Path) -> None:

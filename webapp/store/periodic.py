@@ -31,7 +31,7 @@ import sqlite_utils
 
 from scoring.cells import append_row
 
-from . import units, vietnamese, workflow
+from . import scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc, upper
@@ -79,11 +79,6 @@ def due_dates(kind: str, year: int, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 _ROWS_SQL = """
-    with recursive under(id, depth) as (
-        select ?, 0
-        union all
-        select u.id, under.depth + 1 from units u join under on u.parent_id = under.id where under.depth < 4
-    )
     select a.id, a.unit_id, a.status, a.declared, a.verified, a.result,
            u.code, u.name, u.type, u.sort_key, u.khu_vuc, p.name as parent_name, p.type as parent_type
     from assessments a join units u on u.id = a.unit_id left join units p on p.id = u.parent_id
@@ -93,7 +88,7 @@ _ROWS_SQL = """
 
 
 def _rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    query = _ROWS_SQL.format(scoped="" if scope is None else "and a.unit_id in (select id from under)")
+    query = scopes.covered_sql(_ROWS_SQL, scope is not None)
     out = []
     for row in db.query(query, [scope or "", round_id]):
         row["summary"] = json.loads(row["result"]) if row["result"] else None

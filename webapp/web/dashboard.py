@@ -22,7 +22,7 @@ import sqlite_utils
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import periodic, units, urban, vietnamese, workflow
+from webapp.store import periodic, scopes, units, urban, vietnamese, workflow
 from webapp.store.accounts import User
 from webapp.store.errors import NotFound
 from webapp.store.rounds import criteria_for, get_round
@@ -49,17 +49,11 @@ def scope_of(user: User) -> str | None:
 
 def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, columns: str) -> Iterator[dict[str, Any]]:
     """``columns`` of the round's assessments within ``scope`` (``a`` assessment, ``u`` unit, ``p`` its parent)."""
-    sql = f"""
-        with recursive under(id, depth) as (
-            select ?, 0
-            union all
-            select u.id, under.depth + 1 from units u join under on u.parent_id = under.id
-            where under.depth < 4
-        )
+    sql = scopes.covered_sql(f"""
         select {columns}
         from assessments a join units u on u.id = a.unit_id left join units p on p.id = u.parent_id
-        where a.round_id = ? {"" if scope is None else "and a.unit_id in (select id from under)"}
-    """
+        where a.round_id = ? {{scoped}}
+    """, scope is not None)
     return db.query(sql, [scope or "", round_id])
 
 
