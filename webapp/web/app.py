@@ -25,6 +25,7 @@ from werkzeug.routing import IntegerConverter
 from certificates.native import MissingLibrary
 from webapp.store import db as database
 from webapp.store import private
+from webapp.store.profiles import profiles
 from webapp.store.rounds import MAX_ID
 
 from . import (
@@ -116,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_translations(Path(app.instance_path)))
+    profiles()  # a broken profiles file stops the start with its file, line and key path, not a later page
 
     app.json = _JSONProvider(app)
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
