@@ -180,13 +180,15 @@ def test_the_returned_checklist_opens_with_what_to_fix(aid, client_as) -> None:
     assert 'id="fix-1"' not in banner  # accepted: nothing to do
 
 
-def test_an_answer_is_stored_and_shown_in_the_criterion(db_path, aid, client_as) -> None:
+def test_an_answer_is_stored_and_shown_once_in_the_return_banner(db_path, aid, client_as) -> None:
     officer = client_as("officer")
     response = officer.post(f"/assessments/{aid}/answers", data={"criterion": "9", "body": " Đã bổ sung <b>490</b> "})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/assessments/{aid}#fix-9")
     page = officer.get(f"/assessments/{aid}").get_data(as_text=True)
-    thread = page[page.index('id="thread-9"'):]
-    assert "Đã bổ sung &lt;b&gt;490&lt;/b&gt;" in thread and "<b>490</b>" not in page  # HTML shown as text
+    banner = page[page.index('id="fix-9"'):page.index('id="thread-9"')]
+    assert "Đã bổ sung &lt;b&gt;490&lt;/b&gt;" in banner and "<b>490</b>" not in page  # HTML shown as text
+    assert page.count("Đã bổ sung &lt;b&gt;490&lt;/b&gt;") == 1  # the criterion links to the banner, no copy
+    assert 'href="#fix-9"' in page[page.index('id="thread-9"'):]
     with opened(db_path) as db:
         assert threads.of(db, aid)[9][-1]["body"] == "Đã bổ sung <b>490</b>"
 
