@@ -340,3 +340,13 @@ def test_an_older_database_gets_its_submissions_and_earlier_comments_on_upgrade(
         assert [(m["kind"], m["body"]) for m in conversation[9]] == [
             ("review", "Đề nghị bổ sung danh sách trẻ em được khám sức khỏe định kỳ.")]
         assert [(m["kind"], m["body"]) for m in conversation[None]] == [("return", "Bổ sung minh chứng tiêu chí 9.")]
+
+
+def test_authors_are_shown_by_their_names_never_by_internal_ones(db_path, aid) -> None:
+    with opened(db_path) as db:
+        assert accounts.names_of(db, {"thamdinh.huyen", "demo-officer-7", "cli:root", "gone.user"}) == {
+            "thamdinh.huyen": "Phòng Văn hóa – Xã hội huyện", "demo-officer-7": "Dữ liệu mẫu",
+            "cli:root": "Quản trị hệ thống (dòng lệnh)", "gone.user": "gone.user"}
+        with db.conn:
+            threads.post(db, aid, 9, "thamdinh.huyen", "reviewer", "review", "Thiếu danh sách.")
+        assert threads.of(db, aid)[9][-1]["author_name"] == "Phòng Văn hóa – Xã hội huyện"

@@ -330,8 +330,9 @@ def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_rep
     criterion = checklist[checklist.index('id="thread-9"'):]
     assert re.search(r'<p class="review review-needs_clarification">Thẩm định:\s*<strong>Cần giải trình, bổ sung</strong>',
                      criterion)
-    assert '<span class="review-needs_clarification">Cần giải trình, bổ sung</span>' in criterion  # its note's status
-    assert "Thiếu danh sách trẻ." in criterion
+    banner = checklist[checklist.index('id="fix-9"'):checklist.index('id="thread-9"')]  # the note, shown once
+    assert '<span class="review-needs_clarification">Cần giải trình, bổ sung</span>' in banner  # its note's status
+    assert "Thiếu danh sách trẻ." in banner
     assert [c["review"]["status"] for c in report["criteria"] if c["number"] == 9] == ["Cần giải trình, bổ sung"]
 
 

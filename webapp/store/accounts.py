@@ -55,6 +55,26 @@ class User:
         return ROLE_NAMES[self.role]
 
 
+def shown_name(actor: str, display_name: str | None) -> str:
+    """How an actor of the audit log or a thread is named to people: the account's name; for the set-up
+    code, what it is («Dữ liệu mẫu», the command line), never its internal name."""
+    if display_name:
+        return display_name
+    if actor.startswith("demo-"):
+        return "Dữ liệu mẫu"
+    if actor.startswith("cli:"):
+        return "Quản trị hệ thống (dòng lệnh)"
+    return actor  # an account deleted since: its login name is all there is
+
+
+def names_of(db: sqlite_utils.Database, actors: set[str]) -> dict[str, str]:
+    """Each actor as people are shown (:func:`shown_name`), the accounts read at once."""
+    wanted = sorted(actors)
+    found = {r["username"]: r["display_name"] for r in db.query(
+        f"select username, display_name from users where username in ({', '.join('?' * len(wanted))})", wanted)}
+    return {actor: shown_name(actor, found.get(actor)) for actor in wanted}
+
+
 def _user(row: dict[str, Any]) -> User:
     return User(row["id"], row["username"], row["display_name"], row["role"], row["scope_unit_id"],
                 row["session_generation"])

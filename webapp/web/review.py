@@ -99,6 +99,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
     declared, verified = view.declared, view.verified
     shown = verified or declared
     done = workflow.reviews(db, row["id"])
+    reviewers = accounts.names_of(db, {r["reviewer"] for r in done.values()})
     evidence = workflow.evidence(db, row["id"])
     files_by_item = evidence.files_by_item()
     lang = _lang()
@@ -129,7 +130,8 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
                 "files": files_by_item.get(item.id, []),
             })
         sections.append({
-            "criterion": crit, "fields": fields, "item_rows": items, "review": review,
+            "criterion": crit, "fields": fields, "item_rows": items,
+            "review": {**review, "reviewer": reviewers[review["reviewer"]]} if review else None,
             "declared_points": declared.criteria[crit.number].points,
             "verified_points": verified.criteria[crit.number].points if verified else None,
             "status": mine["status"] if mine else (review["status"] if review else ""),
