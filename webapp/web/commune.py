@@ -20,7 +20,7 @@ from webapp.store.workflow import Assessment
 from . import checklist, pagecache
 from .auth import assessment_for, current_user, login_required, roles_required
 from .db import get_db
-from .refusals import refusal
+from .refusals import invalid_values, refusal
 
 bp = Blueprint("commune", __name__)
 
@@ -187,10 +187,11 @@ def submit(assessment_id: int):
     if request.method == "POST":
         try:
             workflow.submit(get_db(), assessment_id, current_user().username)
-        except (InvalidInputs, TransitionRefused) as exc:
-            message = "; ".join(f"{p.field}: {p.message('vi')}" for p in exc.problems) \
-                if isinstance(exc, InvalidInputs) else refusal(exc)
-            flash(_("Chưa nộp được: %(m)s", m=message), "error")
+        except InvalidInputs as exc:
+            flash(_("Chưa nộp được: %(m)s", m=invalid_values(exc, view.cset)), "error")
+            return redirect(url_for("commune.checklist", assessment_id=assessment_id))
+        except TransitionRefused as exc:
+            flash(refusal(exc), "error")  # a whole sentence saying what could not be done and why
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
         flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
         return redirect(url_for("commune.checklist", assessment_id=assessment_id))
