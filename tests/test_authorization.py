@@ -18,9 +18,8 @@ from flask import Flask
 import criteria
 from webapp.store import accounts, attachments, lineage, rounds, units
 from webapp.store import db as database
-from webapp.web.assets import STATIC, Assets
-
 from webapp.store.demo import DEMO_PASSWORD
+from webapp.web.assets import STATIC, Assets
 
 from webhelpers import ClientAs, MakeApp, logged_in
 
