@@ -5,6 +5,7 @@ its due date, the pages that show the history, and ``cfc db init`` refusing brok
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,8 +184,19 @@ def test_dashboard_compares_through_the_lineage(app: Flask) -> None:
             "(có xã được công nhận, có xã chưa), 53 chưa có xã nào được công nhận.") in html
     assert "53 đơn vị có xã chưa được đánh giá năm 2024." in html
     assert 'id="trend-reform"' in html and "Từ năm 2027, các đơn vị là 56 xã, phường mới" in html
+    assert re.search(r'<tr><th scope="row"><a href="[^"]*round=1">2024</a></th><td class="num">161</td>', html)
     old = logged_in(app, REVIEWER).get("/dashboard?round=1").get_data(as_text=True)
     assert 'id="lineage"' not in old  # a round on the old units has nothing before the reform to compare
+    assert 'id="stat-units">161<' in old  # the new province's reviewer sees the communes it was formed from
+
+
+def test_period_report_of_a_new_scope_reaches_back(world: dict[str, Any]) -> None:
+    """A report on the 2024 round for the new province (or a new commune) covers the communes merged into it."""
+    db, a = world["db"], world["units"]["A"]
+    province = lineage.successors(db, lineage.predecessors(db, a)[0]["id"])[0]["parent_id"]
+    assert periodic.period_report(db, world["old"], province).units == 161
+    report = periodic.period_report(db, world["old"], a)
+    assert report.units == len(lineage.predecessors(db, a)) == report.recognised
 
 
 # ---- bad lineage data -----------------------------------------------------------------------------

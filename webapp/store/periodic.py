@@ -94,7 +94,9 @@ _ROWS_SQL = """
 
 
 def _rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    query = _ROWS_SQL.format(scoped="" if scope is None else "and a.unit_id in (select id from under)")
+    # a scope of the new units reaches back to the units that merged into them (a round before the reform)
+    query = _ROWS_SQL.format(scoped="" if scope is None else "and (a.unit_id in (select id from under) or a.unit_id in "
+                             "(select from_id from unit_lineage where to_id in (select id from under)))")
     out = []
     for row in db.query(query, [scope or "", round_id]):
         row["summary"] = json.loads(row["result"]) if row["result"] else None

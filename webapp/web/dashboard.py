@@ -50,8 +50,13 @@ def scope_of(user: User) -> str | None:
     return None if user.role == "admin" else user.scope_unit_id or ""
 
 
-def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, columns: str) -> Iterator[dict[str, Any]]:
-    """``columns`` of the round's assessments within ``scope`` (``a`` assessment, ``u`` unit, ``p`` its parent)."""
+def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, columns: str,
+              past: bool = False) -> Iterator[dict[str, Any]]:
+    """``columns`` of the round's assessments within ``scope`` (``a`` assessment, ``u`` unit, ``p`` its parent);
+    with ``past``, also those of the units that merged into units within it (the scope's past across a reform)."""
+    within = "a.unit_id in (select id from under)"
+    if past:
+        within = f"({within} or a.unit_id in (select from_id from unit_lineage where to_id in (select id from under)))"
     sql = f"""
         with recursive under(id, depth) as (
             select ?, 0
@@ -61,18 +66,19 @@ def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, colum
         )
         select {columns}
         from assessments a join units u on u.id = a.unit_id left join units p on p.id = u.parent_id
-        where a.round_id = ? {"" if scope is None else "and a.unit_id in (select id from under)"}
+        where a.round_id = ? {"" if scope is None else "and " + within}
     """
     return db.query(sql, [scope or "", round_id])
 
 
 def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    """The round's assessments within ``scope`` with their unit, district and parsed summary."""
+    """The round's assessments within ``scope`` (or, for a round before the reform, of the units that merged
+    into units within it) with their unit, district and parsed summary."""
     rows = []
     for row in _in_scope(db, round_id, scope, """
             a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result,
             u.code, u.name, u.type, u.sort_key, u.category,
-            p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort"""):
+            p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort""", past=True):
         row["summary"] = json.loads(row["result"]) if row["result"] else None
         row["total"] = row["summary"]["total"] if row["summary"] else None
         row["display_name"] = f"{units.TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
@@ -121,12 +127,13 @@ def by_district(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def trend(db: sqlite_utils.Database, scope: str | None) -> list[dict[str, Any]]:
     """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries.
-    ``reform`` marks the first year on another unit set than the year before (other units: not comparable)."""
+    A scope of the new units reaches back to the communes they were formed from; ``reform`` marks the first
+    year on another unit set than the year before (other units: shares not of the same units)."""
     latest = {r["year"]: r for r in db.query("select id, year, unit_set from rounds order by year, id")}
     years, before = [], None
     for year, rnd in sorted(latest.items()):
         years.append({"year": year, "round_id": rnd["id"], "reform": before is not None and rnd["unit_set"] != before,
-                      **counts(list(_in_scope(db, rnd["id"], scope, "a.status")))})
+                      **counts(list(_in_scope(db, rnd["id"], scope, "a.status", past=True)))})
         before = rnd["unit_set"]
     return years
 
