@@ -81,12 +81,11 @@ class BrokenLineage(StorageError):
                          N_("Dữ liệu sắp xếp đơn vị hành chính có %(n)s lỗi; chưa ghi dữ liệu nào."), n=len(problems))
 
 
-def cao_bang_data(folder: Path | None = None) -> ShippedUnits:
+def cao_bang_data() -> ShippedUnits:
     """The shipped Cao Bằng units of 2022 (161 under 10 districts) and 2025 (56) and their lineage,
     checked (:func:`check_lineage`) before anything is installed."""
-    folder = folder or DATA
-    rows22 = _read(folder / "cao-bang-2022.csv")
-    rows25 = _read(folder / "cao-bang-2025.csv")
+    rows22 = _read(DATA / "cao-bang-2022.csv")
+    rows25 = _read(DATA / "cao-bang-2025.csv")
     prov22 = _unit(CAO_BANG_2022, PROVINCE_CODE, "Cao Bằng", "tinh", None)
     prov25 = _unit(CAO_BANG_2025, PROVINCE_CODE, "Cao Bằng", "tinh", None)
     found: list[dict[str, Any]] = [prov22, prov25]
@@ -130,7 +129,7 @@ def check_lineage(rows: list[dict[str, Any]], links: list[dict[str, str]], old_s
 
 
 def _named(by_id: dict[str, dict[str, Any]], unit_id: str) -> str:
-    """``Xã Sông Hiến (mã 01267)``, or the id itself for a unit that is not in the data."""
+    """``Phường Sông Hiến (mã 01267)``; a unit that is not in the data is named by its id, saying so."""
     unit = by_id.get(unit_id)
     if unit is None:
         return f"đơn vị không có trong dữ liệu «{unit_id}»"

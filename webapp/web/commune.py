@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -81,7 +82,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
     }
 
 
-def _merged_into(db: Any, user: accounts.User, unit: dict[str, Any]) -> list[str]:
+def _merged_into(db: sqlite_utils.Database, user: accounts.User, unit: dict[str, Any]) -> list[str]:
     """For a commune of before the reform read through the lineage (outside the user's own jurisdiction):
     the names of the units it became, to say why the page is read only; else nothing."""
     if user.role == "admin" or accounts.unit_within(db, unit, user.scope_unit_id):
