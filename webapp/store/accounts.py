@@ -18,7 +18,7 @@ from typing import Any
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, limits
+from . import audit, limits, lineage
 from .db import transaction, write_failure
 from .errors import N_, Msg, NotFound, StorageError
 from .units import full_name, get_unit
@@ -303,8 +303,10 @@ def unit_within(db: sqlite_utils.Database, unit: dict[str, Any], scope_id: str |
 
 
 def may_view(db: sqlite_utils.Database, user: User, unit: dict[str, Any]) -> bool:
-    """Read access to a unit's assessments: admins everywhere, others in their jurisdiction."""
-    return user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
+    """Read access to a unit's assessments: admins everywhere, others in their jurisdiction and, across a
+    reform, the past of the units in it (the communes a new commune was formed from; reading only, see may_act)."""
+    return (user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
+            or any(unit_within(db, later, user.scope_unit_id) for later in lineage.later_units(db, unit["id"])))
 
 
 def may_act(db: sqlite_utils.Database, user: User, unit: dict[str, Any], role: str) -> bool:

@@ -12,8 +12,9 @@ computed only from the stored assessments, with the dashboard's rules:
   (a criterion passes with points > 0);
 - NTM child-related indicators are computed with :func:`scoring.ntm.evaluate_ntm` from each
   evaluated unit's stored values (verified if any, else declared);
-- the change is measured against the latest round of an earlier year, on the same units or
-  the units they descend from (``unit_lineage``);
+- the change is measured against the latest round of an earlier year on the same units; against a
+  round on the units before the 2025 reform, each unit is classified instead by what the units it was
+  formed from achieved (``lineage.cross_reform``), never by subtracting counts of different units;
 - not submitted: the units still in draft.
 
 Pure functions: ``period_report`` reads the database; ``period_xlsx`` turns the report into
@@ -31,7 +32,7 @@ import sqlite_utils
 
 from scoring.cells import append_row
 
-from . import scopes, units, vietnamese, workflow
+from . import lineage, scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .rounds import criteria_for, get_round
 from .vietnamese import nfc, upper
@@ -111,26 +112,43 @@ def _verdict(row: dict[str, Any]) -> str:
 
 def _previous(db: sqlite_utils.Database, rnd: dict[str, Any], current: list[dict[str, Any]],
               recognised: int) -> dict[str, Any] | None:
-    """The latest round of an earlier year, on the same units or their predecessors."""
-    earlier = list(db.query("select id, year, name from rounds where year < ? order by year desc, id desc limit 1",
-                            [rnd["year"]]))
-    if not earlier:
+    """The latest round of an earlier year: on the same units, the change in recognised units; on the units
+    before a reform, each current unit classified by what the units it was formed from achieved
+    (``lineage.cross_reform``), since subtracting counts of different units says nothing."""
+    prev = next(db.query("select id, year, name, unit_set from rounds where year < ? order by year desc, id desc "
+                         "limit 1", [rnd["year"]]), None)
+    if prev is None:
         return None
-    prev = earlier[0]
+    if prev["unit_set"] != rnd["unit_set"]:
+        cross = lineage.cross_reform(db, rnd, [r["unit_id"] for r in current], prev)
+        if cross is None:
+            return None
+        return {"round_id": prev["id"], "year": prev["year"], "name": prev["name"], "same_units": False,
+                "units": cross.earlier_units, "recognised": cross.earlier_recognised,
+                "share": _share(cross.earlier_recognised, cross.earlier_units), "cross": cross,
+                "sentence": cross.sentence()}
     ids = {r["unit_id"] for r in current}
-    ids |= {r["from_id"] for r in db.query(
-        f"select from_id from unit_lineage where to_id in ({', '.join('?' * len(ids))})", list(ids))} if ids else set()
     rows = [r for r in db.query("select unit_id, status from assessments where round_id = ?", [prev["id"]])
             if r["unit_id"] in ids]
     prev_recognised = sum(1 for r in rows if r["status"] == "recognised")
     share_now, share_then = _share(recognised, len(current)), _share(prev_recognised, len(rows))
     return {
-        "round_id": prev["id"], "year": prev["year"], "name": prev["name"], "units": len(rows),
+        "round_id": prev["id"], "year": prev["year"], "name": prev["name"], "same_units": True, "units": len(rows),
         "recognised": prev_recognised, "share": share_then,
         "recognised_change": recognised - prev_recognised,
         "recognised_change_pct": ((recognised - prev_recognised) * 100 / prev_recognised) if prev_recognised else None,
         "share_change_points": (share_now - share_then) if share_now is not None and share_then is not None else None,
     }
+
+
+def due_text(report: PeriodReport) -> str:
+    """``20/11/2024 (đã quá hạn; kỳ tiếp theo: 20/11/2025)``: the round's due date, said to be past when it
+    is, and the next due date only when it is another day."""
+    text = vietnamese.short_date(report.due)
+    notes = ["đã quá hạn"] if report.today > report.due else []
+    if report.next_due != report.due:
+        notes.append(f"kỳ tiếp theo: {vietnamese.short_date(report.next_due)}")
+    return f"{text} ({'; '.join(notes)})" if notes else text
 
 
 def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -251,8 +269,11 @@ def period_xlsx(report: PeriodReport) -> bytes:
         ["Đợt so sánh (năm trước)", prev["name"] if prev else "Không có", None],
         ["Số đơn vị được công nhận năm trước", prev["recognised"] if prev else None, INT],
         ["Tỷ lệ được công nhận năm trước (%)", prev["share"] if prev else None, PCT],
-        ["Thay đổi số đơn vị được công nhận", prev["recognised_change"] if prev else None, "+#,##0;-#,##0;0"],
-        ["Thay đổi tỷ lệ (điểm %)", prev["share_change_points"] if prev else None, "+0.0;-0.0;0.0"],
+        *([["Thay đổi số đơn vị được công nhận", prev["recognised_change"] if prev else None, "+#,##0;-#,##0;0"],
+           ["Thay đổi tỷ lệ (điểm %)", prev["share_change_points"] if prev else None, "+0.0;-0.0;0.0"]]
+          if not prev or prev["same_units"] else
+          [["Số đơn vị trước sắp xếp trong đợt so sánh", prev["units"], INT],
+           ["So sánh qua sắp xếp đơn vị hành chính", prev["sentence"], None]]),
     ]
     ws = _sheet(wb, "Tổng hợp", ["Chỉ tiêu", "Giá trị"], [], {}, {1: 40, 2: 60})
     for label, value, fmt in general:
@@ -282,7 +303,8 @@ def period_xlsx(report: PeriodReport) -> bytes:
 
 def period_context(report: PeriodReport) -> dict[str, Any]:
     """Plain data for the ``period`` document (``certificates.render``: ``period.html``)."""
-    return {"r": report, "issuer": {"lines": report.issuer_lines}, "place": "Cao Bằng", "date": report.today}
+    return {"r": report, "issuer": {"lines": report.issuer_lines}, "place": "Cao Bằng", "date": report.today,
+            "due": due_text(report)}
 
 
 def issuer_lines(db: sqlite_utils.Database, scope_unit_id: str | None) -> list[str]:

@@ -9,7 +9,10 @@ computed from the stored assessments (status and compact result summary) of one 
   65% of communes by 2025 and 75% by 2030;
 - failing criteria, the distribution of totals and below-threshold counts use the evaluated
   units' summaries (a draft's total is still partial);
-- the trend takes, for every year, the latest round of that year.
+- the trend takes, for every year, the latest round of that year, and marks the year the units changed
+  (the 2025 reform): shares before and after it are of different units;
+- a round on the units since the reform is set beside the latest earlier round on the units before it
+  through the lineage (``store.lineage.cross_reform``), never by subtracting counts of units.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import sqlite_utils
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 
-from webapp.store import periodic, scopes, units, urban, vietnamese, workflow
+from webapp.store import lineage, periodic, scopes, units, urban, vietnamese, workflow
 from webapp.store.accounts import User
 from webapp.store.errors import NotFound
 from webapp.store.rounds import criteria_for, get_round
@@ -58,7 +61,8 @@ def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, colum
 
 
 def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    """The round's assessments within ``scope`` with their unit, district and parsed summary."""
+    """The round's assessments within ``scope`` (or, for a round before the reform, of the units that merged
+    into units within it) with their unit, district and parsed summary."""
     rows = []
     for row in _in_scope(db, round_id, scope, """
             a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result,
@@ -111,10 +115,16 @@ def by_district(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def trend(db: sqlite_utils.Database, scope: str | None) -> list[dict[str, Any]]:
-    """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries."""
-    latest = {r["year"]: r["id"] for r in db.query("select id, year from rounds order by year, id")}
-    return [{"year": year, "round_id": rid, **counts(list(_in_scope(db, rid, scope, "a.status")))}
-            for year, rid in sorted(latest.items())]
+    """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries.
+    A scope of the new units reaches back to the communes they were formed from; ``reform`` marks the first
+    year on another unit set than the year before (other units: shares not of the same units)."""
+    latest = {r["year"]: r for r in db.query("select id, year, unit_set from rounds order by year, id")}
+    years, before = [], None
+    for year, rnd in sorted(latest.items()):
+        years.append({"year": year, "round_id": rnd["id"], "reform": before is not None and rnd["unit_set"] != before,
+                      **counts(list(_in_scope(db, rnd["id"], scope, "a.status")))})
+        before = rnd["unit_set"]
+    return years
 
 
 def _fold(text: str, strip_marks: bool) -> str:
@@ -238,6 +248,7 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
         {"kind": kind, "due": periodic.due_dates(kind, rnd["year"], today)[1]} for kind in ("six-month", "annual")]
     context["not_submitted"] = [r for r in rows if r["status"] == "draft"]
     context["urban_rows"] = urban_rows(db, rows, rnd["year"])
+    context["cross"] = lineage.cross_reform(db, rnd, [r["unit_id"] for r in rows])
     return context
 
 
