@@ -151,6 +151,6 @@ def test_english_interface(site, sql, client_as):
     client = client_as("admin")
     html = client.get(f"/assessments/{row['id']}/ntm?lang=en").get_data(as_text=True)
     assert "UNCONFIRMED" in html and "Result of each indicator" in html
-    impact = client.get(f"/rounds/{site['round']}/impact?set=qd06-2019").get_data(as_text=True)
+    impact = client.get(f"/rounds/{site['round']}/impact").get_data(as_text=True)
     assert "Units whose verdict changes" in impact and 'id="impact-none"' in impact
     client.get("/?lang=vi")
