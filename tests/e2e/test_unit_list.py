@@ -3,6 +3,7 @@ diacritics, then «Tải Excel» downloads exactly the rows on screen."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 
@@ -33,7 +34,7 @@ def test_filter_and_excel_on_a_phone(live_server, browser, shots) -> None:
         page.get_by_role("link", name="Tải Excel").click()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
-    ws = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    ws = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     sheet = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     assert [r[1] for r in sheet] == names and {r[2] for r in sheet} == {"Huyện Hà Quảng"}
     context.close()
