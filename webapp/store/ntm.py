@@ -20,7 +20,7 @@ from criteria.ntm.schema import AllYes, CountZero, Indicator, NtmSet
 from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm
 
 from .rounds import criteria_for, get_round
-from .units import CAO_BANG_2022, CAO_BANG_2025, TYPE_NAMES
+from .units import CAO_BANG_2022, CAO_BANG_2025, TIER_TYPES, TYPE_NAMES
 from .workflow import Assessment
 
 NTM_SET_OF_UNIT_SET = {CAO_BANG_2022: "ntm-qd318-2022", CAO_BANG_2025: "ntm-qd51-2025"}
@@ -116,8 +116,9 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
     unplaced: list[str] = []
     provisional = any(t.provisional for t in table)
     for row in db.query(
-            "select a.id, a.unit_id, a.declared, a.verified, u.name, u.type, u.unit_set, u.khu_vuc "
-            "from assessments a join units u on u.id = a.unit_id where a.round_id = ? order by u.sort_key, u.id",
+            "select a.id, a.unit_id, a.declared, a.verified, u.name, u.type, u.unit_set, u.khu_vuc, "
+            "p.name as parent_name, p.type as parent_type from assessments a join units u on u.id = a.unit_id "
+            "left join units p on p.id = u.parent_id where a.round_id = ? order by u.sort_key, u.id",
             [round_id]):
         if include is not None and not include(row["unit_id"]):
             continue
@@ -125,6 +126,8 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
         row["declared"], row["verified"] = json.loads(row["declared"] or "{}"), json.loads(row["verified"] or "{}")
         verified += bool(row["verified"])
         name = f"{TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
+        if row["parent_type"] in TIER_TYPES["district"]:  # communes of two districts may share a name
+            name += f" ({TYPE_NAMES[row['parent_type']].lower()} {row['parent_name']})"
         values = values_of(row)
         try:
             ctx = context_of(row, row)
