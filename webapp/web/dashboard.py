@@ -9,7 +9,10 @@ computed from the stored assessments (status and compact result summary) of one 
   65% of communes by 2025 and 75% by 2030;
 - failing criteria, the distribution of totals and below-threshold counts use the evaluated
   units' summaries (a draft's total is still partial);
-- the trend takes, for every year, the latest round of that year.
+- the trend takes, for every year, the latest round of that year;
+- the unit list filters by status, by district (in a two-tier round: by the former districts the
+  communes were formed from, `unit_groups`) and by text, and `/dashboard/units.xlsx` gives exactly
+  the list on screen.
 """
 from __future__ import annotations
 
@@ -74,6 +77,7 @@ def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> l
             p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort"""):
         row["summary"] = json.loads(row["result"]) if row["result"] else None
         row["total"] = row["summary"]["total"] if row["summary"] else None
+        row["zero_criteria"] = zero_criteria(row["summary"] or {})
         row["display_name"] = f"{units.TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
         rows.append(row)
     groups = unit_groups.groups_of(db, [r["unit_id"] for r in rows])
@@ -298,7 +302,7 @@ def units_xlsx():
         summary = r["summary"] or {}
         line: list[Any] = [i, r["display_name"]] + ([r["group_names"]] if groups else [])
         line += [_(workflow.STATUS_NAMES[r["status"]]), r["total"], thresholds.get(summary.get("category")),
-                 zero_criteria(summary)]
+                 r["zero_criteria"]]
         lines.append(line)
     total = len(headers) - 2  # the total and the threshold: numbers, as the list's last columns but one
     data = sheets.one_sheet(_("Danh sách đơn vị"), headers, lines, {1: "0", total: "#,##0", total + 1: "#,##0"},
