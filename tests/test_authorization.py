@@ -63,6 +63,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "decisions.decide": {"POST": ("own", {"authority"})},
     "decisions.revoke": {"POST": ("own", {"authority"})},
     "dashboard.index": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+    "dashboard.units_xlsx": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "documents.verify_form": {"GET": "public"},
     "documents.verify": {"GET": "public"},
     "documents.issue": {"GET": {"authority"}, "POST": {"authority"}},
@@ -73,6 +74,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "period.period_pdf": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "impact.index": {"GET": {"authority", "viewer", "admin"}},
     "ntm.unit": {"GET": ("own", VIEW)},
+    "ntm.province": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
 }
 
@@ -173,6 +175,7 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "review.verify": f"/assessments/{target}/verify", "review.reopen": f"/assessments/{target}/reopen",
         "decisions.index": "/decisions", "decisions.decide": f"/assessments/{target}/decide",
         "decisions.revoke": f"/assessments/{target}/revoke", "dashboard.index": "/dashboard",
+        "dashboard.units_xlsx": "/dashboard/units.xlsx?round=1", "ntm.province": "/rounds/1/ntm",
         "documents.verify_form": "/verify", "documents.verify": "/verify/ZZZZZ-ZZZZZ",
         "documents.issue": "/rounds/1/decision", "documents.decision_pdf": "/rounds/1/decision.pdf",
         "documents.certificates_zip": "/rounds/1/certificates.zip",

@@ -35,6 +35,7 @@ from scoring.cells import append_row
 from . import lineage, scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .rounds import criteria_for, get_round
+from .sheets import add_sheet as _sheet
 from .vietnamese import nfc, upper
 
 KINDS = {"annual": (11, 20), "six-month": (5, 25)}
@@ -220,27 +221,6 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
 PCT = "0.0"  # percent values are stored as numbers 0–100
 INT = "#,##0"
 DATE = "dd/mm/yyyy"
-
-
-def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str],
-           widths: dict[int, int] | None = None) -> Any:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    append_row(ws, headers)
-    fill = PatternFill("solid", fgColor="DDDDDD")
-    for cell in ws[1]:
-        cell.font, cell.fill = Font(bold=True), fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for values in rows:
-        append_row(ws, values)
-        for col, fmt in formats.items():
-            ws.cell(ws.max_row, col).number_format = fmt
-    ws.freeze_panes = "A2"
-    for col, width in (widths or {}).items():
-        ws.column_dimensions[get_column_letter(col)].width = width
-    return ws
 
 
 def period_xlsx(report: PeriodReport) -> bytes:
