@@ -6,6 +6,7 @@ district in the three-tier profile, or the province's in the two-tier one), ``vi
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 import sqlite3
@@ -359,9 +360,13 @@ def overview(db: sqlite_utils.Database, user_id: int | None = None) -> list[dict
         rows.append({"id": row["id"], "username": row["username"], "display_name": row["display_name"],
                      "role": row["role"], "role_name": ROLE_NAMES[row["role"]], "scope_unit_id": row["scope_unit_id"],
                      "scope_name": full_name(db, scope) if scope else None, "active": bool(row["active"]),
-                     "must_change": bool(row["must_change_password"]), "last_login": row["last_login"],
+                     "must_change": bool(row["must_change_password"]), "last_login": _moment(row["last_login"]),
                      "throttled": throttled(db, row["username"])})
     return rows
+
+
+def _moment(stamp: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
 
 
 def account(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
