@@ -226,7 +226,7 @@ def test_without_javascript_a_search_lists_radio_choices_and_creating_keeps_them
     assert notes[0] == "Đã tạo tài khoản «thamdinh.hq». Người dùng phải đổi mật khẩu khi đăng nhập lần đầu."
     assert notes[1].startswith("Lưu ý: «Huyện Hà Quảng, tỉnh Cao Bằng» thuộc bộ đơn vị «Cao Bằng (trước 01/7/2025)»")
     assert re.search(r"<tr><td>thamdinh.hq</td><td>Phòng Văn hóa huyện</td><td>Cán bộ thẩm định</td>\s*"
-                     r"<td>Huyện Hà Quảng, tỉnh Cao Bằng</td>", listing)
+                     r"<td data-label=\"Phạm vi\">Huyện Hà Quảng, tỉnh Cao Bằng</td>", listing)
     assert "huyen-ha-quang" not in re.sub(r'value="[^"]*"', "", listing)
 
 
