@@ -9,9 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 import criteria
+from webapp.cli.main import cfc
 from webapp.store import accounts, audit, jurisdictions, rounds, units, urban
 from webapp.store import db as webdb
 from webapp.store.accounts import AccountError, TooManyAttempts
@@ -192,6 +194,19 @@ def test_a_role_and_jurisdiction_change_ends_the_sessions_and_is_audited(db) -> 
     assert entry["action"] == "change_role" and "huyen-ha-quang" in entry["old"] and PROVINCE_2025 in entry["new"]
     with pytest.raises(AccountError):
         accounts.change_role(db, user.id, "officer", PROVINCE_2025, "quantri")
+
+
+def test_cfc_users_add_takes_the_jurisdiction_by_name_and_lists_full_names(db, tmp_path: Path) -> None:
+    path = str(tmp_path / "cfc.db")
+    added = CliRunner().invoke(cfc, ["users", "add", "thamdinh.hq", "--role", "reviewer", "--name", "Phòng VH-XH",
+                                     "--unit", "huyen ha quang", "--password", PASSWORD, "--db", path])
+    assert added.exit_code == 0, added.output
+    assert db.execute("select scope_unit_id from users where username = 'thamdinh.hq'").fetchone()[0] == HA_QUANG
+    refused = CliRunner().invoke(cfc, ["users", "add", "thamdinh.x", "--role", "reviewer", "--name", "X",
+                                       "--unit", "ha qang", "--password", PASSWORD, "--db", path])
+    assert refused.exit_code == 2 and "closest: Huyện Hà Quảng, tỉnh Cao Bằng (Cao Bằng (trước 01/7/2025))" in refused.output
+    listed = CliRunner().invoke(cfc, ["users", "list", "--db", path])
+    assert "thamdinh.hq\treviewer\tHuyện Hà Quảng, tỉnh Cao Bằng\tactive" in listed.output
 
 
 # --- the pages without JavaScript ---------------------------------------------------------------------------
