@@ -96,6 +96,12 @@ def test_an_unknown_name_is_refused_with_what_was_typed_and_the_closest_names(db
     assert info.value.suggestions[0].full_name == "Huyện Hà Quảng, tỉnh Cao Bằng"
 
 
+def test_part_of_a_name_is_confirmed_by_choosing_it(db) -> None:
+    with pytest.raises(ScopeRefused, match="not a whole name") as info:
+        jurisdictions.resolve(db, "ha quan", "reviewer")
+    assert [m.id for m in info.value.suggestions] == [HA_QUANG]
+
+
 def test_a_name_of_several_units_asks_to_choose_among_them(db) -> None:
     with pytest.raises(ScopeRefused) as info:
         jurisdictions.resolve(db, "Cao Bằng", "viewer")

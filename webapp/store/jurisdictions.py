@@ -147,6 +147,16 @@ def grouped(matches: list[Match]) -> list[Group]:
     return groups
 
 
+ROLE_REFUSALS = {
+    "officer": N_("«%(name)s» không phải xã, phường hoặc thị trấn: tài khoản cán bộ xã thuộc về một xã, phường "
+                  "hoặc thị trấn."),
+    "reviewer": N_("«%(name)s» không dùng được: cán bộ thẩm định phụ trách một huyện, thành phố hoặc cả tỉnh."),
+    "authority": N_("«%(name)s» không dùng được: người có thẩm quyền công nhận phụ trách một huyện, thành phố "
+                    "hoặc cả tỉnh."),
+}
+NO_SCOPE = N_("Tài khoản quản trị hệ thống không có phạm vi phụ trách (xem được toàn bộ).")
+
+
 def choose(db: sqlite_utils.Database, unit_id: str, role: str) -> Match:
     """The unit chosen as ``role``'s jurisdiction; ScopeRefused if it is unknown or not of the role's levels."""
     try:
@@ -161,16 +171,6 @@ def choose(db: sqlite_utils.Database, unit_id: str, role: str) -> Match:
     return _match(db, unit)
 
 
-ROLE_REFUSALS = {
-    "officer": N_("«%(name)s» không phải xã, phường hoặc thị trấn: tài khoản cán bộ xã thuộc về một xã, phường "
-                  "hoặc thị trấn."),
-    "reviewer": N_("«%(name)s» không dùng được: cán bộ thẩm định phụ trách một huyện, thành phố hoặc cả tỉnh."),
-    "authority": N_("«%(name)s» không dùng được: người có thẩm quyền công nhận phụ trách một huyện, thành phố "
-                    "hoặc cả tỉnh."),
-}
-NO_SCOPE = N_("Tài khoản quản trị hệ thống không có phạm vi phụ trách (xem được toàn bộ).")
-
-
 def resolve(db: sqlite_utils.Database, query: str, role: str) -> Match:
     """The one unit a typed name stands for (its whole name, marks optional); ScopeRefused naming what was
     typed, with the closest names, if it names none or several of the levels ``role`` may hold."""
@@ -181,9 +181,12 @@ def resolve(db: sqlite_utils.Database, query: str, role: str) -> Match:
                                             " ".join(_words(get_unit(db, m.id))))]
     if len(exact) == 1:
         return exact[0]
-    if exact or found:
+    if len(exact or found) > 1:
         raise ScopeRefused(f"{typed!r} names several units", N_("«%(typed)s» khớp với nhiều đơn vị: hãy chọn một "
                                                                 "đơn vị trong danh sách."), exact or found, typed=typed)
+    if found:  # one unit, but not by its whole name: the administrator confirms it by choosing it
+        raise ScopeRefused(f"{typed!r} is not a whole name", N_("«%(typed)s» chưa phải tên đầy đủ của một đơn vị: hãy "
+                                                                "chọn đơn vị trong danh sách."), found, typed=typed)
     raise ScopeRefused(f"no unit is named {typed!r}", N_("Không tìm thấy đơn vị nào tên «%(typed)s» phù hợp với vai "
                                                          "trò «%(role)s»."),
                        suggestions(db, typed, role), typed=typed, role=Msg(ROLE_NAMES[role]))
