@@ -41,6 +41,11 @@ ACCESS: dict[str, dict[str, object]] = {
     "auth.password": {"GET": VIEW, "POST": VIEW},
     "admin.users": {"GET": {"admin"}, "POST": {"admin"}},
     "admin.set_active": {"POST": {"admin"}},
+    "admin.user": {"GET": {"admin"}},
+    "admin.change_role": {"POST": {"admin"}},
+    "admin.reset_password": {"POST": {"admin"}},
+    "admin.unlock": {"POST": {"admin"}},
+    "admin.unit_search": {"GET": {"admin"}},
     "api.score": {"POST": "public"},
     "api.unit_result": {"GET": "token"},
     "commune.mine": {"GET": {"officer"}},
@@ -76,6 +81,8 @@ ACCESS: dict[str, dict[str, object]] = {
     "ntm.unit": {"GET": ("own", VIEW)},
     "ntm.province": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
+    "urban.import_file": {"POST": {"admin"}},
+    "urban.template": {"GET": {"admin"}},
 }
 
 
@@ -160,7 +167,10 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "index": "/", "healthz": "/healthz", "assets.file": f"/assets/{STYLE}", "assets.favicon": "/favicon.ico",
         "offline.worker": "/sw.js", "offline.page": "/offline", "auth.login": "/login",
         "auth.logout": "/logout", "auth.password": "/password", "admin.users": "/admin/users",
-        "admin.set_active": "/admin/users/99999/active", "api.score": "/api/score",
+        "admin.set_active": "/admin/users/99999/active", "admin.user": "/admin/users/99999",
+        "admin.change_role": "/admin/users/99999/role", "admin.reset_password": "/admin/users/99999/password",
+        "admin.unlock": "/admin/users/99999/unlock", "admin.unit_search": "/admin/units?q=ha+quang",
+        "api.score": "/api/score",
         "api.unit_result": "/api/rounds/1/units/00001", "commune.mine": "/mine",
         "commune.checklist": f"/assessments/{target}", "commune.edits": f"/assessments/{target}/edits",
         "commune.token": "/session/token", "commune.submit": f"/assessments/{target}/submit",
@@ -182,7 +192,7 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "documents.report_pdf": f"/assessments/{target}/report.pdf",
         "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
         "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
-        "urban.index": "/urban",
+        "urban.index": "/urban", "urban.import_file": "/urban/import", "urban.template": "/urban/template.xlsx",
     }
     return paths[endpoint]
 
