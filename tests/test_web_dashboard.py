@@ -237,13 +237,13 @@ def test_a_district_user_sees_only_its_district(site, sql, username: str, client
     assert all(row[1] == str(n) for row in trend)  # the trend too is the district's
 
 
-def test_a_scope_outside_the_rounds_unit_set_sees_no_unit(sql, client_as) -> None:
-    """Jurisdictions are unit ids: a viewer of the 2025 province sees nothing of a round held
-    on the 2022 units (the lineage between the two is not followed)."""
+def test_a_scope_of_the_new_units_sees_the_communes_they_were_formed_from(sql, client_as) -> None:
+    """Jurisdictions are unit ids, and reading follows the lineage: a viewer of the 2025 province sees, in a round
+    held on the 2022 units, the communes merged into its units (all 161)."""
     accounts.create_user(sql, "theodoi.2025", PASSWORD, "viewer", "Theo dõi 2025", "cao-bang-2025:04", "test")
     html = client_as("theodoi.2025").get("/dashboard").get_data(as_text=True)
-    assert stat(html, "units") == "0" and stat(html, "share") == "—"
-    assert "Không có đơn vị nào thuộc phạm vi của bạn" in html and unit_rows(html) == []
+    assert stat(html, "units") == "161" and len(unit_rows(html)) == 161
+    assert "Không có đơn vị nào thuộc phạm vi của bạn" not in html
 
 
 def test_an_empty_database_says_there_is_no_round(make_app: MakeApp, tmp_path: Path) -> None:
