@@ -245,6 +245,7 @@ def test_the_province_since_the_reform_reads_the_rounds_before_it_as_history(sit
                              [site["new"]]).fetchone()[0]
     html = client_as("theodoi.2025").get("/dashboard").get_data(as_text=True)
     assert stat(html, "units") == "161" and stat(html, "recognised") == str(recognised)
+    assert len(unit_rows(html)) == 161 and "Không có đơn vị nào thuộc phạm vi của bạn" not in html
 
 
 def test_a_new_communes_scope_reads_only_its_own_predecessors(sql, client_as) -> None:
