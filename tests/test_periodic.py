@@ -109,7 +109,7 @@ def test_ntm_counts_recomputed(world: dict[str, Any], report: periodic.PeriodRep
     expected: dict[str, dict[str, int]] = {i.id: {"đạt": 0, "không đạt": 0, "thiếu dữ liệu": 0} for i in nset.indicators}
     for row in db.query("select declared, verified from assessments where round_id = ? and status != 'draft'", [rid]):
         values = json.loads(row["verified"]) or json.loads(row["declared"])
-        for st in evaluate_ntm(nset, values, "tdmnpb"):
+        for st in evaluate_ntm(nset, values, "tdmnpb", {}):
             expected[st.indicator_id][st.status] += 1
     assert report.ntm_set == "ntm-qd318-2022"
     got = {n["id"]: {k: n[k] for k in periodic.NTM_STATUSES} for n in report.ntm}

@@ -15,9 +15,8 @@ from typing import Any
 import sqlite_utils
 
 import criteria.ntm
-from criteria import CriteriaSet
 from criteria.ntm.schema import AllYes, CountZero, Indicator, NtmSet
-from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm
+from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm, labels_of
 
 from .rounds import criteria_for, get_round
 from .units import CAO_BANG_2022, CAO_BANG_2025, TIER_TYPES, TYPE_NAMES
@@ -56,7 +55,8 @@ def values_of(assessment_row: dict[str, Any]) -> dict[str, Any]:
 def ntm_status(assessment: Assessment) -> list[IndicatorStatus]:
     """The NTM indicator statuses of the assessment's unit (verified values if any, else declared)."""
     ctx = ntm_context(assessment)
-    return evaluate_ntm(criteria.ntm.get(ctx.ntm_set_id), values_of(assessment.row), ctx.area.area)
+    return evaluate_ntm(criteria.ntm.get(ctx.ntm_set_id), values_of(assessment.row), ctx.area.area,
+                        labels_of(assessment.cset))
 
 
 # --- A round's communes, indicator by indicator (the province's view) ------------------------------
@@ -109,7 +109,7 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
     if set_id is None:
         return RoundNtm(None, 0, 0, [], [], False)
     nset = criteria.ntm.get(set_id)
-    labels = _labels(criteria_for(db, rnd["criteria_hash"]))
+    labels = labels_of(criteria_for(db, rnd["criteria_hash"]))
     table = [IndicatorCount(ind, _criterion_name(nset, ind.criterion), _wording(ind.wording_vi),
                             _provisional(ind)) for ind in nset.indicators]
     units = verified = 0
@@ -131,7 +131,7 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
         values = values_of(row)
         try:
             ctx = context_of(row, row)
-            statuses = evaluate_ntm(nset, values, ctx.area.area)
+            statuses = evaluate_ntm(nset, values, ctx.area.area, labels)
         except ValueError:
             unplaced.append(name)
             for entry in table:
@@ -146,10 +146,6 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
             entry.communes[st.status].append(Commune(row["id"], name, st.status, lacking))
             entry.missing.update(lacking)
     return RoundNtm(nset, units, verified, table, unplaced, provisional)
-
-
-def _labels(cset: CriteriaSet) -> dict[str, str]:
-    return {name: spec.label.vi for name, spec in cset.inputs.items()}
 
 
 def _criterion_name(nset: NtmSet, number: int) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
+from criteria import CriteriaSet
 from scoring.cells import append_row
 
 from . import lineage, scopes, units, vietnamese, workflow
@@ -152,12 +153,14 @@ def due_text(report: PeriodReport) -> str:
     return f"{text} ({'; '.join(notes)})" if notes else text
 
 
-def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]],
+         cset: CriteriaSet) -> tuple[list[dict[str, Any]], list[str]]:
     if ntm_set_id is None:
         return [], ["Chưa có bộ tiêu chí nông thôn mới cho bộ đơn vị hành chính của đợt này."]
     import criteria.ntm
-    from scoring.ntm import cao_bang_ntm_area, evaluate_ntm
+    from scoring.ntm import cao_bang_ntm_area, evaluate_ntm, labels_of
 
+    labels = labels_of(cset)
     nset = criteria.ntm.get(ntm_set_id)
     table = {ind.id: {"id": ind.id, "criterion": ind.criterion, "wording": nfc(ind.wording_vi),
                       **{s: 0 for s in NTM_STATUSES}} for ind in nset.indicators}
@@ -166,9 +169,10 @@ def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[
         values = json.loads(row["verified"] or "{}") or json.loads(row["declared"] or "{}")
         try:
             area = cao_bang_ntm_area(ntm_set_id, row["khu_vuc"]).area
-            statuses = evaluate_ntm(nset, values, area)
-        except ValueError as exc:
-            notes.append(f"{row['display_name']}: không tính được chỉ tiêu nông thôn mới ({exc}).")
+            statuses = evaluate_ntm(nset, values, area, labels)
+        except ValueError:  # no NTM region or group is known for the unit
+            notes.append(f"{row['display_name']}: không tính được chỉ tiêu nông thôn mới "
+                         f"(chưa xác định được vùng, nhóm áp dụng).")
             for entry in table.values():
                 entry["thiếu dữ liệu"] += 1
             continue
@@ -200,7 +204,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                               "pass_rate": _share(passed, len(evaluated))})
     failing = sorted((c for c in per_criterion if c["failed"]), key=lambda c: (-c["failed"], c["number"]))
     ntm_set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
-    ntm, notes = _ntm(ntm_set_id, evaluated)
+    ntm, notes = _ntm(ntm_set_id, evaluated, cset)
     listed = [{"code": r["code"], "name": r["display_name"], "district": r["district"],
                "status": workflow.STATUS_NAMES[r["status"]],
                "total": r["summary"]["total"] if r["summary"] and r["status"] != "draft" else None,

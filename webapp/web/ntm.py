@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template
 
 import criteria.ntm
 from criteria.ntm.schema import CountZero, NtmSet
-from scoring.ntm import IndicatorStatus, evaluate_ntm
+from scoring.ntm import IndicatorStatus, evaluate_ntm, labels_of
 from scoring.numbers import format_number
 from webapp.store import accounts, urban, workflow
 from webapp.store.errors import NotFound
@@ -53,7 +53,7 @@ def unit(assessment_id: int):
     except ValueError as exc:
         return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
     nset = criteria.ntm.get(ctx.ntm_set_id)
-    statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area)
+    statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area, labels_of(view.cset))
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
                            ntm_set=nset, area=nset.area(ctx.area.area))
 
