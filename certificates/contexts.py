@@ -172,12 +172,33 @@ def _unit_row(db: sqlite_utils.Database, cset: CriteriaSet, unit: dict[str, Any]
         "district": (f"{TYPE_NAMES[parent['type']]} {parent['name']}"
                      if parent and parent["id"] != issuer_id and parent["type"] != "tinh" else ""),
         "category": category.name.vi if category else (unit["category"] or ""),
+        "group": category_label(cset, unit["category"]),
         "threshold": category.threshold if category else None,
         "total": total,
     }
 
 
+def category_label(cset: CriteriaSet, category_id: str | None) -> str:
+    """``Nhóm 2``: the short label of a category in a table (its place in the criteria set), explained once
+    under the table by :func:`category_legend`; the full names make a narrow column of one word a line."""
+    ids = [c.id for c in cset.categories]
+    return f"Nhóm {ids.index(category_id) + 1}" if category_id in ids else ""
+
+
+def category_legend(cset: CriteriaSet, rows: list[dict[str, Any]]) -> list[str]:
+    """``Nhóm 2: Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn (tối thiểu 800 điểm)`` for the
+    groups present in ``rows``."""
+    present = {r["group"] for r in rows}
+    return [f"{label}: {c.name.vi} (tối thiểu {vn.number(c.threshold, 0)} điểm)"
+            for c in cset.categories if (label := category_label(cset, c.id)) in present]
+
+
 # ---- recognition decision ------------------------------------------------------------------
+
+# The body a province reports its decision to («Nơi nhận: … (để báo cáo)»): the ministry in charge of
+# children's affairs, Bộ Lao động – Thương binh và Xã hội until the 2025 reform and Bộ Y tế since the
+# ministries were merged (March 2025). The project's reading, not a text that says so (docs/architecture.md).
+HIGHER_BODY = {"three-tier": "Bộ Lao động – Thương binh và Xã hội", "two-tier": "Bộ Y tế"}
 
 def decision_context(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
     """The issued decision ``document_id`` with its annex."""
@@ -208,10 +229,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
     rows = [_unit_row(db, cset, u, total, issuer_id) for u, total in units]
     totals = [r["total"] for r in rows if r["total"] is not None]
     number = document["number"] if document else None
-    recipients = ["Như Điều 3;"]
-    if issuer["parent_name"]:
-        recipients.append(f"{issuer['parent_name']} (để báo cáo);")
-    recipients.append("Lưu: VT.")
+    recipients = ["Như Điều 3;", f"{issuer['parent_name'] or HIGHER_BODY[profile.id]} (để báo cáo);", "Lưu: VT."]
     return {
         "doc": doc_flags(cset, document["specimen"] if document else None, profile),
         "draft": document is None,
@@ -233,6 +251,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         "recipients": recipients,
         "signer": signer_of(document),
         "units": rows,
+        "groups": category_legend(cset, rows),
         "show_district": any(r["district"] for r in rows),
         "average_total": (sum(totals) / len(totals)) if totals else None,
         "criteria": {"id": cset.id, "version": cset.version, "hash": round_row["criteria_hash"]},

@@ -3,7 +3,8 @@
 * Templates are autoescaped Jinja (``templates/*.html``); every printed value is NFC.
 * :class:`AssetFetcher` is the only way WeasyPrint reaches anything: it serves the
   package's fonts (``fonts/*.ttf``) and stylesheets (``static/*.css``), draws the QR code of
-  the text of a ``qr:`` URL (a picture made here, nothing read), and refuses every other URL
+  the text of a ``qr:`` URL (a picture made here, nothing read) and the specimen and draft
+  marks of a ``mark:`` URL (outlines, :mod:`certificates.marks`), and refuses every other URL
   (no network, no other file, no ``data:``); a refusal stops the rendering.
 * :class:`PackagedFonts` is a font configuration *without* the machine's fonts: text is set
   in the bundled Liberation Serif or not at all, so output is the same on every machine.
@@ -29,7 +30,7 @@ from PIL import Image
 
 from webapp.store import vietnamese
 
-from . import native, vn
+from . import marks, native, vn
 
 native.require()  # a missing Pango is one line naming its package, not WeasyPrint's page of advice
 
@@ -57,6 +58,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 MASK = 2  # a fixed QR mask: always valid, and choosing the "best" of 8 costs 15 ms a code
 QR_SCHEME = "qr:"  # <img src="qr:TEXT">: the QR code of TEXT, drawn by AssetFetcher
+MARK_SCHEME = "mark:"  # <img src="mark:specimen">: a word of marks.MARKS as outlines (no text layer)
 QR_BORDER = 4  # modules of quiet zone
 QR_GREY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # segno's light/dark modules → white/black
 
@@ -106,6 +108,12 @@ class AssetFetcher(URLFetcher):
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith(QR_SCHEME):
             return URLFetcherResponse(url, qr_png(url[len(QR_SCHEME):]), {"Content-Type": "image/png"})
+        if url.startswith(MARK_SCHEME):
+            try:
+                svg = marks.mark_svg(url[len(MARK_SCHEME):])
+            except marks.UnknownMark as exc:
+                raise AssetRefused(str(exc)) from exc
+            return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         path = asset_path(url)
         return URLFetcherResponse(path.as_uri(), path.read_bytes(),
                                   {"Content-Type": SERVED[path.parent][path.suffix]})
