@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pdflayout
 import pytest
 from click.testing import CliRunner
 
@@ -38,7 +39,6 @@ from webapp.store import db as webdb
 from webapp.store.profiles import profiles
 from webapp.store.rounds import create_round
 
-import pdflayout
 from webhelpers import ClientAs, needs_tools, opened
 
 pytestmark = needs_tools("pdftotext", "pdftoppm", "pdfinfo", "pdffonts")
@@ -411,7 +411,8 @@ def province_annex(db: Any, world: dict[str, Any], count: int) -> dict[str, Any]
                            "where u.unit_set = ? and u.type != 'huyen'", [units.CAO_BANG_2022]),
                   key=lambda r: -len(r["name"]))
     row = context["units"][0]
-    made = [{**row, "name": f"{units.TYPE_NAMES[r['type']]} {r['name']}", "district": f"{units.TYPE_NAMES[r['ptype']]} {r['district']}"} for r in rows[:count]]
+    made = [{**row, "name": f"{units.TYPE_NAMES[r['type']]} {r['name']}",
+             "district": f"{units.TYPE_NAMES[r['ptype']]} {r['district']}"} for r in rows[:count]]
     made[0]["name"] = LONGEST_NAME
     return {**context, "units": made, "show_district": True}
 
