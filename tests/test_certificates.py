@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -301,6 +302,32 @@ def test_the_specimen_mark_is_drawn_not_written(docs: dict[str, bytes], tmp_path
         data = image.convert("RGB").tobytes()
     tinted = sum(1 for i in range(0, len(data), 3) if data[i] > data[i + 1] + 20 and data[i] > data[i + 2] + 20)
     assert tinted > 500  # the reddish word across the page, where the annex prints only black
+
+
+@pytest.mark.parametrize("name", ["decision", "certificate", "decision25", "certificate25"])
+def test_decisions_and_certificates_are_pdfa_with_their_metadata(docs: dict[str, bytes], name: str) -> None:
+    """PDF/A-3b (XMP identification, sRGB output intent) with the issuing body as author, a title, a subject,
+    the creation date in Vietnam time and the language; no validator is installable here, so pypdf reads
+    what a validator checks first (docs/architecture.md, "Archival PDFs")."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(docs[name]))
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert (xmp.pdfaid_part, xmp.pdfaid_conformance) == ("3", "B")
+    issuer = "Ủy ban nhân dân huyện Thạch An" if not name.endswith("25") else "Ủy ban nhân dân tỉnh Cao Bằng"
+    assert xmp.dc_creator == [issuer] and reader.metadata.author == issuer
+    assert xmp.dc_title["x-default"] == reader.metadata.title
+    assert ("Quyết định" if name.startswith("decision") else "Giấy công nhận") in reader.metadata.title
+    assert "phù hợp với trẻ em" in xmp.dc_description["x-default"] == reader.metadata.subject
+    created = xmp.xmp_create_date
+    assert abs(created.timestamp() - time.time()) < 600  # written now (pypdf reads the +07:00 offset)
+    raw = xmp.stream.get_data().decode()
+    assert re.search(r"<xmp:CreateDate>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00</xmp:CreateDate>", raw)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "vi"
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1" and "sRGB" in intent["/OutputConditionIdentifier"]
 
 
 def test_decision_totals_are_the_verified_totals(docs: dict[str, bytes], db: Any, world: dict[str, Any]) -> None:
