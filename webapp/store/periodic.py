@@ -262,7 +262,8 @@ def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], forma
 
 
 def period_xlsx(report: PeriodReport) -> bytes:
-    """One sheet per section, Vietnamese headers, frozen header row, number formats."""
+    """One sheet per table of the PDF (general facts, the summary by district or scope, criteria, NTM, not
+    submitted, the unit list), Vietnamese headers, frozen header row, number formats."""
     import openpyxl
     from openpyxl.styles import Alignment
 
@@ -296,6 +297,11 @@ def period_xlsx(report: PeriodReport) -> bytes:
         if fmt:
             ws.cell(ws.max_row, 2).number_format = fmt
         ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left")
+    _sheet(wb, "Theo đơn vị", [r.summary_by, "Số đơn vị", "Đã đánh giá", "Được công nhận", "Tỷ lệ được công nhận (%)",
+                               *(f"Còn thiếu so với mục tiêu {t['year']} (điểm %)" for t in r.targets),
+                               "Chưa nộp hồ sơ"],
+           [[x["name"], x["units"], x["evaluated"], x["recognised"], x["share"], *x["gaps"], x["not_submitted"]]
+            for x in r.summary], {2: INT, 3: INT, 4: INT, 5: PCT, 6: PCT, 7: PCT, 8: INT}, {1: 28})
     _sheet(wb, "Theo tiêu chí", ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá", "Số đơn vị đạt (> 0 điểm)",
                                  "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"],
            [[c["number"], c["name"], c["evaluated"], c["passed"], c["failed"], c["pass_rate"]] for c in r.criteria],
