@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
