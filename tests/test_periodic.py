@@ -19,11 +19,11 @@ from click.testing import CliRunner
 from flask import Flask
 
 import criteria.ntm
-from certificates import pool, render
+from certificates import pool, render, vn
 from scoring.ntm import evaluate_ntm
 from webapp.cli import period as period_cli  # noqa: F401 (period_cli registers)
 from webapp.store import db as webdb
-from webapp.store import demo, periodic, rounds, units  # noqa: F401 (period_cli registers)
+from webapp.store import demo, periodic, rounds, units, vietnamese  # noqa: F401 (period_cli registers)
 from webapp.store.workflow import STATUS_NAMES
 from webapp.web import period as period_web  # noqa: F401 (period_cli registers)
 
@@ -369,3 +369,10 @@ def test_web_pdf(world: dict[str, Any], tmp_path: Path, client_as: ClientAs) -> 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     flat = " ".join(pdf_text(response.data, tmp_path).split())
     assert "6 tháng" in flat and "25/05/" in flat and "ỦY BAN NHÂN DÂN" in flat
+    # dated in Vietnam's time, as the decisions are (not the server's UTC day)
+    today = vietnamese.today()
+    assert f"ngày {vn.long_date(today).removeprefix('ngày ')}" in flat
+    wb = openpyxl.load_workbook(io.BytesIO(client_as("thamdinh.huyen").get(
+        f"/rounds/{world['new']}/period.xlsx?kind=six-month").data))
+    general = {r[0].value: r[1].value for r in wb["Tổng hợp"].iter_rows(min_row=2)}
+    assert general["Ngày lập báo cáo"].date() == today
