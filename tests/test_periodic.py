@@ -202,7 +202,8 @@ def test_xlsx_sheets_headers_formats_values(report: periodic.PeriodReport) -> No
     assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo tiêu chí", "Nông thôn mới", "Danh sách đơn vị",
                              "Chưa nộp"]
     by = list(wb["Theo đơn vị"].iter_rows(values_only=True))
-    assert by[0][:5] == ("Huyện, thành phố", "Số đơn vị", "Đã đánh giá", "Được công nhận", "Tỷ lệ được công nhận (%)")
+    assert by[0][:5] == ("Huyện, thành phố", "Số đơn vị", "Số đã đánh giá", "Số được công nhận",
+                          "Tỷ lệ được công nhận (%)")
     assert [row[0] for row in by[1:]] == [x["name"] for x in report.summary] and by[-1][0] == "Tổng cộng"
     assert by[-1][1:4] == (report.units, report.evaluated, report.recognised)
     assert sum(row[1] for row in by[1:-1]) == report.units

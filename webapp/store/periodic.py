@@ -297,7 +297,7 @@ def period_xlsx(report: PeriodReport) -> bytes:
         if fmt:
             ws.cell(ws.max_row, 2).number_format = fmt
         ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left")
-    _sheet(wb, "Theo đơn vị", [r.summary_by, "Số đơn vị", "Đã đánh giá", "Được công nhận", "Tỷ lệ được công nhận (%)",
+    _sheet(wb, "Theo đơn vị", [r.summary_by, "Số đơn vị", "Số đã đánh giá", "Số được công nhận", "Tỷ lệ được công nhận (%)",
                                *(f"Còn thiếu so với mục tiêu {t['year']} (điểm %)" for t in r.targets),
                                "Chưa nộp hồ sơ"],
            [[x["name"], x["units"], x["evaluated"], x["recognised"], x["share"], *x["gaps"], x["not_submitted"]]
