@@ -14,7 +14,7 @@ import sqlite_utils
 
 from criteria.schema import CriteriaSet, LegalReference
 from webapp.store import audit, threads, urban, vietnamese, workflow
-from webapp.store.accounts import ROLE_NAMES
+from webapp.store.accounts import ROLE_NAMES, names_of
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_context, ntm_status, values_of
 from webapp.store.profiles import HIGHER_BODY, profiles
@@ -311,7 +311,7 @@ def _reviewing_unit(db: sqlite_utils.Database, unit: dict[str, Any], tier: str) 
 
 def _message(m: dict[str, Any]) -> dict[str, Any]:
     """One message of the review conversation as the report prints it."""
-    return {"author": m["author"], "role": ROLE_NAMES.get(m["role"], m["role"]), "at": vietnamese.short_time(m["at"]),
+    return {"author": m["author_name"], "role": ROLE_NAMES.get(m["role"], m["role"]), "at": vietnamese.short_time(m["at"]),
             "status": workflow.REVIEW_NAMES.get(m["status"] or "", ""), "body": m["body"],
             "returned": m["kind"] == "return"}
 
@@ -362,10 +362,12 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                         "at": vietnamese.short_date(review["at"])} if review else None),
             "items": items, "thread": conversation.get(crit["number"], []),
         })
-    history = [{"at": vietnamese.short_date(e["at"]), "actor": e["actor"],
+    moves = [e for e in audit.entries(db, "assessment", assessment_id) if e["action"] == "status"]
+    actors = names_of(db, {e["actor"] for e in moves})
+    history = [{"at": vietnamese.short_date(e["at"]), "actor": actors[e["actor"]],
                 "from": workflow.STATUS_NAMES.get(e["old"] or "", e["old"] or ""),
                 "to": workflow.STATUS_NAMES.get(e["new"] or "", e["new"] or ""), "reason": e["reason"] or ""}
-               for e in audit.entries(db, "assessment", assessment_id) if e["action"] == "status"]
+               for e in moves]
     decision = next(db["decisions"].rows_where("assessment_id = ?", [assessment_id]), None)
     cert = next(db.query("select c.code, r.number, r.signed_on, r.valid_until from certificates c join "
                          "recognition_documents r on r.id = c.document_id where c.assessment_id = ?",

@@ -44,6 +44,8 @@ class Side:
     failed: tuple[str, ...]
     criteria: tuple[tuple[int, int], ...]
     error: str | None = None
+    error_vi: str | None = None
+    """The error as a person reads it: labels, not input ids."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"recognised": self.recognised, "total": self.total, "threshold": self.threshold,
@@ -128,24 +130,31 @@ def _score(cset: CriteriaSet, values: Mapping[str, Any], category: str) -> tuple
         threshold = scorer.category(category).threshold
         result = scorer.score(dict(values), category, partial=True)
     except UnknownCategory as exc:
-        return Side(False, None, None, False, (), (), str(exc)), None
+        return Side(False, None, None, False, (), (), str(exc), "loại đơn vị không có trong bộ tiêu chí này"), None
     except InvalidInputs as exc:
         problems = "; ".join(f"{p.field}: {p.message('en')}" for p in exc.problems)
-        return Side(False, None, threshold, False, (), (), f"invalid inputs: {problems}"), None
+        problems_vi = "; ".join(f"«{_label(cset, p.field)}» {p.message('vi')}" for p in exc.problems)
+        return Side(False, None, threshold, False, (), (), f"invalid inputs: {problems}",
+                    f"số liệu không hợp lệ: {problems_vi}"), None
     summary = result.summary()
     crit = tuple((c.number, p) for c, p in zip(cset.criteria, result.criterion_points))
     return Side(bool(result.recognised), result.total, threshold, bool(result.complete),
                 tuple(summary["failed_conditions"]), crit), result
 
 
+def _label(cset: CriteriaSet, field: str) -> str:
+    spec = cset.inputs.get(field)
+    return spec.label.vi if spec is not None else field
+
+
 def _reasons(base: Side, other: Side, rb: ScoreResult | None, ro: ScoreResult | None) -> tuple[Reason, ...]:
     """The conditions whose outcome differs, each said in English and Vietnamese."""
     out: list[Reason] = []
     if other.error and not base.error:
-        return (Reason("error", f"cannot be scored: {other.error}", f"không chấm được: {other.error}"),)
+        return (Reason("error", f"cannot be scored: {other.error}", f"không chấm được: {other.error_vi}"),)
     if base.error and not other.error:
         out.append(Reason("error", f"could not be scored before: {base.error}",
-                          f"trước đây không chấm được: {base.error}"))
+                          f"trước đây không chấm được: {base.error_vi}"))
     if rb is None or ro is None:
         return tuple(out)
     if base.complete != other.complete:
@@ -161,7 +170,8 @@ def _reasons(base: Side, other: Side, rb: ScoreResult | None, ro: ScoreResult | 
         if passed_b == passed_o:
             continue
         if co is None:  # the condition does not exist in the other set
-            out.append(Reason(cid, f"condition {cid} no longer applies", f"điều kiện {cid} không còn áp dụng"))
+            out.append(Reason(cid, f"condition {cid} no longer applies",
+                              f"điều kiện «{cb.text_vi if cb is not None else cid}» không còn áp dụng"))
             continue
         if co.kind == "every_criterion_above_zero":
             number = cid.split("-")[1]

@@ -9,16 +9,19 @@ levels are verified. Arithmetic is exact (Fraction); nothing is rounded before c
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
+from criteria import CriteriaSet
 from criteria.ntm.schema import AllYes, CountZero, Indicator, NtmSet, RateAtLeast, RateAtMost
 
 from .numbers import format_number
 
 Status = Literal["đạt", "không đạt", "thiếu dữ liệu"]
+Named = Callable[[str], str]  # an input's «label» in an explanation
 MET: Status = "đạt"
 NOT_MET: Status = "không đạt"
 MISSING: Status = "thiếu dữ liệu"
@@ -62,21 +65,33 @@ class IndicatorStatus:
         return out
 
 
-def evaluate_ntm(ntm_set: NtmSet, cf_values: dict[str, Any], region_or_group: str) -> list[IndicatorStatus]:
+def labels_of(cset: CriteriaSet) -> dict[str, str]:
+    """The Vietnamese label of each child-friendly input, as the explanations name them."""
+    return {name: spec.label.vi for name, spec in cset.inputs.items()}
+
+
+def evaluate_ntm(ntm_set: NtmSet, cf_values: dict[str, Any], region_or_group: str,
+                 labels: Mapping[str, str]) -> list[IndicatorStatus]:
     """Every child-related indicator of ``ntm_set`` for a unit in ``region_or_group``.
 
     ``cf_values`` holds the child-friendly raw inputs (counts as int, yes/no as bool; a
-    missing key or None is missing data). Raises ValueError for an unknown region/group or
-    a value of the wrong type.
+    missing key or None is missing data); ``labels`` names them in the explanations
+    (:func:`labels_of` the unit's criteria set). Raises ValueError for an unknown
+    region/group or a value of the wrong type.
     """
     area = ntm_set.area(region_or_group)
     if area is None:
         known = ", ".join(a.id for a in ntm_set.areas)
         raise ValueError(f"{region_or_group!r} is not a {ntm_set.area_kind[:-1]} of {ntm_set.id} (known: {known})")
-    return [_evaluate(ind, cf_values, area.id, area.name.vi) for ind in ntm_set.indicators]
+
+    def named(name: str) -> str:
+        """«label» of an input for the explanations."""
+        return f"«{labels.get(name, name)}»"
+
+    return [_evaluate(ind, cf_values, area.id, area.name.vi, named) for ind in ntm_set.indicators]
 
 
-def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: str) -> IndicatorStatus:
+def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: str, named: Named) -> IndicatorStatus:
     m = ind.mapping
     base = dict(indicator_id=ind.id, criterion=ind.criterion, wording_vi=ind.wording_vi, area=area_id,
                 source=ind.source, indicator_verified=ind.verified,
@@ -84,11 +99,11 @@ def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: s
     if m is None:
         status, text, extra = MISSING, f"Không tính được từ dữ liệu trẻ em: {ind.mapping_note}", {}
     elif isinstance(m, AllYes):
-        status, text, extra = _all_yes(m, values)
+        status, text, extra = _all_yes(m, values, named)
     elif isinstance(m, CountZero):
-        status, text, extra = _count_zero(m, values)
+        status, text, extra = _count_zero(m, values, named)
     else:
-        status, text, extra = _rate(m, values, area_id, area_name)
+        status, text, extra = _rate(m, values, area_id, area_name, named)
         extra["levels_verified"] = m.levels_verified
     result = IndicatorStatus(status=status, explanation="", **base, **extra)
     notes = [text, f"Nguồn: {ind.source.strip()}"]
@@ -115,51 +130,53 @@ def _yes_no(values: dict[str, Any], name: str) -> bool | None:
     return value
 
 
-def _all_yes(m: AllYes, values: dict[str, Any]) -> tuple[Status, str, dict[str, Any]]:
+def _all_yes(m: AllYes, values: dict[str, Any], named: Named) -> tuple[Status, str, dict[str, Any]]:
     answers = {name: _yes_no(values, name) for name in m.inputs}
-    shown = ", ".join(f"{n} = {'có' if v else 'không' if v is False else 'trống'}" for n, v in answers.items())
+    shown = "; ".join(f"{named(n)}: {'Có' if v else 'Không' if v is False else 'chưa trả lời'}"
+                      for n, v in answers.items())
     if any(v is False for v in answers.values()):
-        return NOT_MET, f"Cần tất cả là 'có': {shown} → không đạt.", {}
-    missing = [n for n, v in answers.items() if v is None]
-    if missing:
-        return MISSING, f"Cần tất cả là 'có': {shown}; thiếu {', '.join(missing)}.", {}
-    return MET, f"Cần tất cả là 'có': {shown} → đạt.", {}
+        return NOT_MET, f"Cần tất cả là «Có» — {shown} → không đạt.", {}
+    if any(v is None for v in answers.values()):
+        return MISSING, f"Cần tất cả là «Có» — {shown}.", {}
+    return MET, f"Cần tất cả là «Có» — {shown} → đạt.", {}
 
 
-def _count_zero(m: CountZero, values: dict[str, Any]) -> tuple[Status, str, dict[str, Any]]:
+def _count_zero(m: CountZero, values: dict[str, Any], named: Named) -> tuple[Status, str, dict[str, Any]]:
     count = _count(values, m.input)
     if count is None:
-        return MISSING, f"Thiếu {m.input}.", {}
+        return MISSING, f"Chưa có số liệu {named(m.input)}.", {}
     status = MET if count == 0 else NOT_MET
-    return status, f"Cần {m.input} = 0; giá trị {format_number(count)} → {status}.", {"value": Fraction(count)}
+    return status, f"Cần {named(m.input)} bằng 0; số liệu: {format_number(count)} → {status}.", {"value": Fraction(count)}
 
 
 def _percent(value: Fraction) -> str:
-    """Vietnamese percent of a fraction: "24%", "24,01%", "≈ 33,33%" when not exact."""
+    """Vietnamese percent of a fraction after its sign: "= 24%", "= 24,01%", "≈ 33,33%" when not exact."""
     pct = value * 100
     shown = format_number(pct, places=2)
     exact = (pct * 100).denominator == 1
-    return f"{shown}%" if exact else f"≈ {shown}%"
+    return f"= {shown}%" if exact else f"≈ {shown}%"
 
 
 def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
-          area_name: str) -> tuple[Status, str, dict[str, Any]]:
+          area_name: str, named: Named) -> tuple[Status, str, dict[str, Any]]:
     num, den = _count(values, m.numerator), _count(values, m.denominator)
     level = m.levels.get(area_id)
     extra: dict[str, Any] = {"level": level}
     word = "tối đa" if isinstance(m, RateAtMost) else "tối thiểu"
     level_text = f"mức {word} {format_number(level)}% ({area_name})" if level is not None else f"chưa có mức cho {area_name}"
-    missing = [n for n, v in ((m.numerator, num), (m.denominator, den)) if v is None]
+    missing = [named(n) for n, v in ((m.numerator, num), (m.denominator, den)) if v is None]
     if missing:
-        return MISSING, f"Thiếu {', '.join(missing)}; {level_text}.", extra
+        return MISSING, f"Chưa có số liệu {', '.join(missing)}; {level_text}.", extra
     assert num is not None and den is not None
     if den == 0:
-        return MISSING, f"Mẫu số {m.denominator} = 0: không tính được tỷ lệ; {level_text}.", extra
+        return MISSING, f"{named(m.denominator)} bằng 0: không tính được tỷ lệ; {level_text}.", extra
     if num > den:
-        return MISSING, f"Dữ liệu không hợp lệ: {m.numerator} ({num}) lớn hơn {m.denominator} ({den}).", extra
+        return MISSING, (f"Số liệu không hợp lệ: {named(m.numerator)} ({format_number(num)}) lớn hơn "
+                         f"{named(m.denominator)} ({format_number(den)})."), extra
     rate = Fraction(num, den)
     extra["value"] = rate
-    shown = f"Tỷ lệ {m.numerator}/{m.denominator} = {num}/{den} = {_percent(rate)}"
+    shown = (f"Tỷ lệ {named(m.numerator)} trên {named(m.denominator)}: {format_number(num)}/{format_number(den)} "
+             f"{_percent(rate)}")
     if level is None:
         return MISSING, f"{shown}; {level_text}, không đánh giá được.", extra
     threshold = Fraction(level) / 100

@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 
 import criteria
-from webapp.store import accounts, attachments, rounds, units
+from webapp.store import accounts, attachments, lineage, rounds, units
 from webapp.store import db as database
+from webapp.store.demo import DEMO_PASSWORD
 from webapp.web.assets import STATIC, Assets
 
 from webhelpers import ClientAs, MakeApp, logged_in
@@ -40,6 +41,11 @@ ACCESS: dict[str, dict[str, object]] = {
     "auth.password": {"GET": VIEW, "POST": VIEW},
     "admin.users": {"GET": {"admin"}, "POST": {"admin"}},
     "admin.set_active": {"POST": {"admin"}},
+    "admin.user": {"GET": {"admin"}},
+    "admin.change_role": {"POST": {"admin"}},
+    "admin.reset_password": {"POST": {"admin"}},
+    "admin.unlock": {"POST": {"admin"}},
+    "admin.unit_search": {"GET": {"admin"}},
     "api.score": {"POST": "public"},
     "api.unit_result": {"GET": "token"},
     "commune.mine": {"GET": {"officer"}},
@@ -62,6 +68,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "decisions.decide": {"POST": ("own", {"authority"})},
     "decisions.revoke": {"POST": ("own", {"authority"})},
     "dashboard.index": {"GET": {"reviewer", "authority", "viewer", "admin"}},
+    "dashboard.units_xlsx": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "documents.verify_form": {"GET": "public"},
     "documents.verify": {"GET": "public"},
     "documents.issue": {"GET": {"authority"}, "POST": {"authority"}},
@@ -72,7 +79,10 @@ ACCESS: dict[str, dict[str, object]] = {
     "period.period_pdf": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "impact.index": {"GET": {"authority", "viewer", "admin"}},
     "ntm.unit": {"GET": ("own", VIEW)},
+    "ntm.province": {"GET": {"reviewer", "authority", "viewer", "admin"}},
     "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
+    "urban.import_file": {"POST": {"admin"}},
+    "urban.template": {"GET": {"admin"}},
 }
 
 
@@ -93,6 +103,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path
                        "where a.round_id = 1 and u.parent_id != ? order by a.id limit 1",
                        [scope["thamdinh.huyen"]]).fetchone()[0]
     far = db.execute("select id from assessments where round_id = 2 limit 1").fetchone()[0]
+    lineage = _lineage_accounts(db, scope["canbo.xa"], own, other)
     store = folder / "attachments"
     pdf = b"%PDF-1.4\n%%EOF\n"
     files = {}
@@ -100,7 +111,31 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path
         db.execute("update assessments set status = 'draft' where id = ?", [aid])  # attachable
         files[aid] = attachments.add(db, store, aid, None, "bien-ban.pdf", pdf, "test")["id"]
     db.conn.close()
-    return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files}
+    return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files, **lineage}
+
+
+NEW_OFFICER, NEW_REVIEWER = "canbo.xamoi.kiemtra", "thamdinh.tinhmoi.kiemtra"  # accounts of the 2025 units
+
+
+def _lineage_accounts(db, old_commune: str, own: int, other: int) -> dict[str, object]:
+    """An officer of the new commune that the demo officer's commune merged into and a reviewer of the new
+    province; the assessment of a 2022 commune that merged into nothing (its lineage row removed), and the
+    new commune's 2027 assessment. ``own`` is a predecessor's (draft) assessment of 2024, ``other`` is not."""
+    new_commune = lineage.successors(db, old_commune)[0]["id"]
+    province = db.execute("select id from units where unit_set = ? and type = 'tinh'", [units.CAO_BANG_2025]).fetchone()[0]
+    accounts.create_user(db, NEW_OFFICER, DEMO_PASSWORD, "officer", "Cán bộ xã mới", new_commune, "test")
+    accounts.create_user(db, NEW_REVIEWER, DEMO_PASSWORD, "reviewer", "Thẩm định cấp tỉnh", province, "test")
+    orphan = db.execute("select id, unit_id from assessments where round_id = 1 and id not in (?, ?) "
+                        "order by id desc limit 1", [own, other]).fetchone()
+    db.execute("delete from unit_lineage where from_id = ?", [orphan[1]])
+    assert new_commune not in {u["id"] for u in lineage.successors(db, _unit_of(db, other))}
+    successor = db.execute("select a.id from assessments a where a.round_id = 2 and a.unit_id = ?",
+                           [new_commune]).fetchone()[0]
+    return {"orphan": orphan[0], "successor": successor}
+
+
+def _unit_of(db, assessment_id: int) -> str:
+    return db.execute("select unit_id from assessments where id = ?", [assessment_id]).fetchone()[0]
 
 
 @pytest.fixture()
@@ -132,7 +167,10 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "index": "/", "healthz": "/healthz", "assets.file": f"/assets/{STYLE}", "assets.favicon": "/favicon.ico",
         "offline.worker": "/sw.js", "offline.page": "/offline", "auth.login": "/login",
         "auth.logout": "/logout", "auth.password": "/password", "admin.users": "/admin/users",
-        "admin.set_active": "/admin/users/99999/active", "api.score": "/api/score",
+        "admin.set_active": "/admin/users/99999/active", "admin.user": "/admin/users/99999",
+        "admin.change_role": "/admin/users/99999/role", "admin.reset_password": "/admin/users/99999/password",
+        "admin.unlock": "/admin/users/99999/unlock", "admin.unit_search": "/admin/units?q=ha+quang",
+        "api.score": "/api/score",
         "api.unit_result": "/api/rounds/1/units/00001", "commune.mine": "/mine",
         "commune.checklist": f"/assessments/{target}", "commune.edits": f"/assessments/{target}/edits",
         "commune.token": "/session/token", "commune.submit": f"/assessments/{target}/submit",
@@ -147,13 +185,14 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "review.verify": f"/assessments/{target}/verify", "review.reopen": f"/assessments/{target}/reopen",
         "decisions.index": "/decisions", "decisions.decide": f"/assessments/{target}/decide",
         "decisions.revoke": f"/assessments/{target}/revoke", "dashboard.index": "/dashboard",
+        "dashboard.units_xlsx": "/dashboard/units.xlsx?round=1", "ntm.province": "/rounds/1/ntm",
         "documents.verify_form": "/verify", "documents.verify": "/verify/ZZZZZ-ZZZZZ",
         "documents.issue": "/rounds/1/decision", "documents.decision_pdf": "/rounds/1/decision.pdf",
         "documents.certificates_zip": "/rounds/1/certificates.zip",
         "documents.report_pdf": f"/assessments/{target}/report.pdf",
         "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
         "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
-        "urban.index": "/urban",
+        "urban.index": "/urban", "urban.import_file": "/urban/import", "urban.template": "/urban/template.xlsx",
     }
     return paths[endpoint]
 
@@ -225,3 +264,71 @@ def test_every_form_needs_a_csrf_token(make_app: MakeApp, template, db_path: Pat
     conn = sqlite3.connect(db_path)
     assert conn.execute("select count(*) from audit_log").fetchone()[0] == before
     conn.close()
+
+
+# ---- access across the 2025 reform: reading follows the lineage, acting never does ----------------------
+
+READ_PAST = ("/assessments/{a}", "/assessments/{a}/edits", "/assessments/{a}/report.pdf", "/assessments/{a}/ntm",
+             "/attachments/{file}")
+ACT_ON_PAST = [("GET", "/assessments/{a}/submit"), ("POST", "/assessments/{a}/submit"), ("POST", "/assessments/{a}"),
+               ("POST", "/assessments/{a}/edits"), ("POST", "/assessments/{a}/attachments"),
+               ("POST", "/assessments/{a}/answers"), ("POST", "/attachments/{file}/delete")]
+REVIEW_PAST = [("GET", "/assessments/{a}/review"), ("POST", "/assessments/{a}/review/1"),
+               ("POST", "/assessments/{a}/return"), ("POST", "/assessments/{a}/verify"),
+               ("POST", "/assessments/{a}/reopen"), ("POST", "/assessments/{a}/review/unchanged")]
+
+
+def _fill(url: str, t: dict[str, object], which: str) -> str:
+    aid = t[which]
+    return url.format(a=aid, file=t["files"].get(aid, 0))
+
+
+@pytest.mark.parametrize("who", [NEW_OFFICER, NEW_REVIEWER])
+@pytest.mark.parametrize("url", READ_PAST)
+def test_new_units_read_their_predecessors(app: Flask, template, who: str, url: str) -> None:
+    """An officer of a new commune, and a reviewer of the new province, read the 2024 assessment of a commune
+    that merged into theirs: the checklist (read only), its state, the report PDF, the NTM page, its files."""
+    response = logged_in(app, who).get(_fill(url, template, "own"))
+    response.close()
+    assert response.status_code == 200, url
+
+
+def test_a_predecessor_page_is_read_only(app: Flask, template) -> None:
+    html = logged_in(app, NEW_OFFICER).get(f"/assessments/{template['own']}").get_data(as_text=True)
+    assert 'id="read-only-past"' in html and "Chỉ xem" in html
+    assert 'id="submit-link"' not in html and "checklist.js" not in html and "Lưu</button>" not in html
+    own = logged_in(app, "canbo.xa").get(f"/assessments/{template['own']}").get_data(as_text=True)
+    assert 'id="submit-link"' in own and 'id="read-only-past"' not in own  # its own officer still edits it
+
+
+@pytest.mark.parametrize(("method", "url"), ACT_ON_PAST)
+def test_new_officer_cannot_act_on_a_predecessor(app: Flask, template, db_path: Path, method: str, url: str) -> None:
+    before = sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0]
+    response = logged_in(app, NEW_OFFICER).open(_fill(url, template, "own"), method=method,
+                                                data={"body": "x", "note": "x"} if method == "POST" else None)
+    assert response.status_code == 403, url
+    assert sqlite3.connect(db_path).execute("select count(*) from audit_log").fetchone()[0] == before
+
+
+@pytest.mark.parametrize(("method", "url"), REVIEW_PAST)
+def test_new_reviewer_cannot_review_a_predecessor(app: Flask, template, method: str, url: str) -> None:
+    response = logged_in(app, NEW_REVIEWER).open(_fill(url, template, "own"), method=method,
+                                                 data={"status": "accepted", "comment": "x", "reason": "x"})
+    assert response.status_code == 403, url
+
+
+@pytest.mark.parametrize(("who", "which"), [(NEW_OFFICER, "other"), (NEW_OFFICER, "orphan"),
+                                            (NEW_REVIEWER, "orphan")])
+@pytest.mark.parametrize("url", READ_PAST[:4])
+def test_no_reading_beyond_the_lineage(app: Flask, template, who: str, which: str, url: str) -> None:
+    """A commune that did not merge into the user's units stays closed: for the new officer another district's
+    commune; for both, a commune whose lineage is missing."""
+    response = logged_in(app, who).get(_fill(url, template, which))
+    assert response.status_code == 403, url
+
+
+def test_old_district_sees_its_old_units_only(app: Flask, template) -> None:
+    """The other way round: an account of a 2022 district does not reach the new units its communes merged into."""
+    for who in ("canbo.xa", "thamdinh.huyen", "chutich.huyen"):
+        assert logged_in(app, who).get(f"/assessments/{template['successor']}").status_code == 403, who
+    assert logged_in(app, NEW_OFFICER).get(f"/assessments/{template['successor']}").status_code == 200

@@ -238,8 +238,10 @@ def _all_top_values(cset: criteria.CriteriaSet) -> dict[str, Any]:
 # --- the page ---------------------------------------------------------------------------
 
 
-def _url(site: dict[str, Any]) -> str:
-    return f"/rounds/{site['round']}/impact?set=qd06-2019&version={VARIANT_VERSION}"
+def _url(site: dict[str, Any], other: str | None = None) -> str:
+    """The page comparing the round's own set (the default base) with the variant (or ``other``)."""
+    variant = criteria.load_text(variant_text(), "variant.yaml")
+    return f"/rounds/{site['round']}/impact?other={other or criteria.content_hash(variant)}"
 
 
 def test_page_for_admin_shows_counts_table_and_chart(site, sql, variant, client_as):
@@ -259,7 +261,9 @@ def test_page_for_admin_shows_counts_table_and_chart(site, sql, variant, client_
     root = ET.fromstring(svg)
     labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert str(want["recognised_base"]) in labels and str(want["recognised_other"]) in labels
-    assert f"qd06-2019 {VARIANT_VERSION}" in labels
+    assert f"Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em — phiên bản {VARIANT_VERSION}" in labels
+    shown = re.sub(r"<[^>]*>", "", html)  # the text a person reads, without tags and their attributes
+    assert "qd06-2019" not in shown and "sha256" not in shown, re.findall(r".{80}(?:qd06-2019|sha256).{40}", shown)
     assert "style=" not in html and "<script>" not in html  # CSP: no inline styles or scripts
 
 
@@ -281,12 +285,13 @@ def test_page_access_and_errors(app, site, client_as):
     assert client_as("canbo.xa").get(_url(site)).status_code == 403
     assert client_as("thamdinh.huyen").get(_url(site)).status_code == 403
     admin = client_as("admin")
-    assert admin.get(f"/rounds/{site['round']}/impact?set=no-such-set").status_code == 404
-    assert admin.get("/rounds/999/impact?set=qd06-2019").status_code == 404
+    assert admin.get(f"/rounds/{site['round']}/impact?other=no-such-set").status_code == 404
+    assert admin.get(f"/rounds/{site['round']}/impact?base=0123abcd").status_code == 404
+    assert admin.get("/rounds/999/impact").status_code == 404
     form = admin.get(f"/rounds/{site['round']}/impact")
-    assert form.status_code == 200 and 'name="set"' in form.get_data(as_text=True)
-    same = admin.get(f"/rounds/{site['round']}/impact?set=qd06-2019&version=2019.1").get_data(as_text=True)
-    assert 'id="impact-none"' in same and 'id="impact-lost">0<' in same
+    assert form.status_code == 200 and 'name="other"' in form.get_data(as_text=True)
+    same = admin.get(_url(site, criteria.content_hash(criteria.get("qd06-2019")))).get_data(as_text=True)
+    assert 'id="impact-none"' in same and 'id="impact-lost">0<' in same and 'id="impact-same"' in same
 
 
 # --- the command line -------------------------------------------------------------------

@@ -9,7 +9,9 @@ trigger is still there with the same rows. (No route takes a paging parameter.)
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,10 +103,19 @@ def secrets_and_scopes(sql: Any) -> dict[str, Any]:
     return {"hashes": hashes, "scopes": scopes}
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_text(data: bytes) -> str:
+    """Every XML part of an .xlsx file (a zip), as text: what the checks below read in a spreadsheet."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return "\n".join(book.read(name).decode("utf-8") for name in book.namelist() if name.endswith(".xml"))
+
+
 def assert_safe(response: Any, allowed: set[int], who: str, facts: dict[str, Any]) -> None:
     """An expected status; no password hash; on a page, only units and assessments in scope."""
     assert response.status_code in allowed, (response.status_code, response.request.url[:200])
-    text = response.get_data(as_text=True)
+    text = response.get_data(as_text=True) if response.mimetype != XLSX else workbook_text(response.data)
     assert "Traceback" not in text
     assert not any(h in text for h in facts["hashes"]) and "scrypt:" not in text and "pbkdf2:" not in text
     scope = facts["scopes"].get(who)
@@ -124,12 +135,17 @@ QUERY_PARAMETERS = [
     ("thamdinh.huyen", "/dashboard", "status", {}, {200}),
     ("thamdinh.huyen", "/dashboard", "q", {}, {200}),
     ("chutich.huyen", "/dashboard", "q", {"sort": "status", "dir": "desc"}, {200}),
+    ("thamdinh.huyen", "/dashboard", "group", {}, {200}),
+    ("thamdinh.huyen", "/dashboard/units.xlsx", "q", {}, {200}),
+    ("chutich.huyen", "/dashboard/units.xlsx", "group", {"sort": "total"}, {200}),
+    ("chutich.huyen", "/dashboard/units.xlsx", "round", {}, {200, 404}),
+    ("thamdinh.huyen", "/rounds/{round}/ntm", "lang", {}, {200}),
     ("thamdinh.huyen", "/review", "status", {}, {200}),
     ("thamdinh.huyen", "/rounds/{round}/period.xlsx", "kind", {}, {400}),
     ("thamdinh.huyen", "/rounds/{round}/period.xlsx", "scope", {"kind": "six-month"}, {403, 404}),
     ("chutich.huyen", "/rounds/{round}/period.pdf", "scope", {}, {403, 404}),
-    ("chutich.huyen", "/rounds/{round}/impact", "set", {}, {404}),
-    ("chutich.huyen", "/rounds/{round}/impact", "version", {"set": "qd06-2019"}, {404}),
+    ("chutich.huyen", "/rounds/{round}/impact", "base", {}, {404}),
+    ("chutich.huyen", "/rounds/{round}/impact", "other", {}, {404}),
     ("admin", "/urban", "unit_set", {}, {200}),
     ("admin", "/urban", "year", {"unit_set": "cao-bang-2022"}, {200}),
     (None, "/verify", "code", {}, {303}),
@@ -173,7 +189,7 @@ def test_hostile_path_parameters_are_harmless(site, secrets_and_scopes, unchange
         assert_safe(anonymous.get(f"/verify/{quote(payload, safe='')}"), {404}, "", secrets_and_scopes)
     for number in ("99999999999999999999999", "9223372036854775808", "9" * 5000):
         for path in (f"/assessments/{number}", f"/assessments/{number}/edits", f"/assessments/{number}/review",
-                     f"/rounds/{number}/impact",
+                     f"/rounds/{number}/impact", f"/rounds/{number}/ntm",
                      f"/rounds/{number}/period.xlsx"):
             assert_safe(reviewer.get(path), {403, 404}, "thamdinh.huyen", secrets_and_scopes)
         assert_safe(reviewer.post(f"/assessments/{number}/edits", json={}), {403, 404}, "thamdinh.huyen",

@@ -9,7 +9,7 @@ import pytest
 import criteria
 import criteria.ntm as ntm
 from criteria import CriteriaInvalid, CriteriaSyntaxError
-from scoring.ntm import MET, MISSING, NOT_MET, cao_bang_ntm_area, evaluate_ntm
+from scoring.ntm import MET, MISSING, NOT_MET, cao_bang_ntm_area, evaluate_ntm, labels_of
 
 QD318 = ntm.NTM_DIR / "ntm-qd318-2022.yaml"
 STUNTING = "c15c-suy-dinh-duong-thap-coi"
@@ -26,8 +26,11 @@ def qd51():
     return ntm.get("ntm-qd51-2025")
 
 
+LABELS = labels_of(criteria.get("qd06-2019"))
+
+
 def status_of(nset, values, area, indicator_id):
-    return next(s for s in evaluate_ntm(nset, values, area) if s.indicator_id == indicator_id)
+    return next(s for s in evaluate_ntm(nset, values, area, LABELS) if s.indicator_id == indicator_id)
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -128,7 +131,10 @@ def test_duplicate_indicator_id_wrong_input_type_and_duplicate_key(tmp_path):
 def test_stunting_flips_exactly_at_the_region_level(qd318):
     met = status_of(qd318, {"under5_stunted": 24, "under5_measured": 100}, "tdmnpb", STUNTING)
     assert met.status == MET and met.value == Fraction(24, 100)
-    assert "24/100 = 24%" in met.explanation and "mức tối đa 24%" in met.explanation
+    assert met.explanation.startswith("Tỷ lệ «Số trẻ em dưới 5 tuổi suy dinh dưỡng thể thấp còi» trên «Số trẻ em dưới 5 tuổi "
+                                      "được đo chiều cao»: 24/100 = 24%; mức tối đa 24%")
+    third = status_of(qd318, {"under5_stunted": 1, "under5_measured": 3}, "tdmnpb", STUNTING)
+    assert "1/3 ≈ 33,33%" in third.explanation and "= ≈" not in third.explanation
     over = status_of(qd318, {"under5_stunted": 2401, "under5_measured": 10000}, "tdmnpb", STUNTING)
     assert over.status == NOT_MET and "24,01%" in over.explanation
     southeast = status_of(qd318, {"under5_stunted": 20, "under5_measured": 100}, "dnb", STUNTING)
@@ -138,9 +144,11 @@ def test_stunting_flips_exactly_at_the_region_level(qd318):
 
 def test_rate_zero_denominator_and_missing_values(qd318):
     zero = status_of(qd318, {"under5_stunted": 0, "under5_measured": 0}, "tdmnpb", STUNTING)
-    assert zero.status == MISSING and "under5_measured = 0" in zero.explanation
+    assert zero.status == MISSING
+    assert zero.explanation.startswith("«Số trẻ em dưới 5 tuổi được đo chiều cao» bằng 0: không tính được tỷ lệ")
     blank = status_of(qd318, {"under5_stunted": 3}, "tdmnpb", STUNTING)
-    assert blank.status == MISSING and "Thiếu under5_measured" in blank.explanation
+    assert blank.status == MISSING
+    assert blank.explanation.startswith("Chưa có số liệu «Số trẻ em dưới 5 tuổi được đo chiều cao»")
     hcdb = status_of(qd318, {"special_children": 0, "special_children_supported": 0}, "tdmnpb", "c18-ho-tro-tre-em-hcdb")
     assert hcdb.status == MISSING
 
@@ -165,7 +173,8 @@ def test_unverified_parts_are_flagged_in_the_result(qd318, qd51):
     assert stunting.indicator_verified and stunting.levels_verified and not stunting.mapping_verified
     assert stunting.unverified
     assert "CẢNH BÁO: Cách tính từ dữ liệu trẻ em là cách đọc của dự án" in stunting.explanation
-    for status in evaluate_ntm(qd51, {"play_area": True, "swimming_activities": True, "abused_children": 0}, "nhom-3"):
+    values = {"play_area": True, "swimming_activities": True, "abused_children": 0}
+    for status in evaluate_ntm(qd51, values, "nhom-3", LABELS):
         assert status.unverified and "CẢNH BÁO: Chỉ tiêu (số hiệu/lời văn) chưa được xác nhận." in status.explanation
     qd51_stunting = status_of(qd51, {"under5_stunted": 1, "under5_measured": 10}, "nhom-3", "c5-suy-dinh-duong-thap-coi")
     assert qd51_stunting.status == MISSING and "chưa có mức" in qd51_stunting.explanation
@@ -173,11 +182,11 @@ def test_unverified_parts_are_flagged_in_the_result(qd318, qd51):
 
 def test_bad_region_and_bad_values_are_errors(qd318):
     with pytest.raises(ValueError, match="nhom-3"):
-        evaluate_ntm(qd318, {}, "nhom-3")
+        evaluate_ntm(qd318, {}, "nhom-3", LABELS)
     with pytest.raises(ValueError, match="under5_stunted"):
-        evaluate_ntm(qd318, {"under5_stunted": True, "under5_measured": 10}, "tdmnpb")
+        evaluate_ntm(qd318, {"under5_stunted": True, "under5_measured": 10}, "tdmnpb", LABELS)
     with pytest.raises(ValueError, match="play_area"):
-        evaluate_ntm(qd318, {"play_area": 1}, "tdmnpb")
+        evaluate_ntm(qd318, {"play_area": 1}, "tdmnpb", LABELS)
 
 
 # --- Cao Bằng units → region/group ---------------------------------------------------------

@@ -130,7 +130,8 @@ def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
         assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
         assert {s.area for s in ntm.ntm_status(view)} == {area}
     html = client_as("admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
-    assert "ntm-qd51-2025" in html and "CHƯA XÁC NHẬN" in html
+    assert "51/2025/QĐ-TTg" in html and "CHƯA XÁC NHẬN" in html
+    assert "ntm-qd51-2025" not in html and "nhom-2" not in html  # names, not ids
 
 
 def test_access_follows_the_assessment(app, site, sql, client_as):
@@ -151,6 +152,6 @@ def test_english_interface(site, sql, client_as):
     client = client_as("admin")
     html = client.get(f"/assessments/{row['id']}/ntm?lang=en").get_data(as_text=True)
     assert "UNCONFIRMED" in html and "Result of each indicator" in html
-    impact = client.get(f"/rounds/{site['round']}/impact?set=qd06-2019").get_data(as_text=True)
+    impact = client.get(f"/rounds/{site['round']}/impact").get_data(as_text=True)
     assert "Units whose verdict changes" in impact and 'id="impact-none"' in impact
     client.get("/?lang=vi")

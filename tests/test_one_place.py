@@ -20,10 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 VIETNAMESE = "webapp/store/vietnamese.py"
 WORKFLOW = "webapp/store/workflow.py"
 NTM = "webapp/store/ntm.py"
-# Same words, another meaning: the reviewer's button «Trả lại để bổ sung» is the action, not the status;
-# the impact page's «Được công nhận» says what another criteria set would change, not a workflow status.
-OTHER_MEANINGS = {("webapp/web/templates/review/review.html", '_("Trả lại để bổ sung")'),
-                  ("webapp/web/templates/impact/index.html", '_("Được công nhận")')}
+# Same words, another meaning: the reviewer's button «Trả lại để bổ sung» is the action, not the status.
+OTHER_MEANINGS = {("webapp/web/templates/review/review.html", '_("Trả lại để bổ sung")')}
 
 
 def python_sources() -> dict[str, ast.Module]:

@@ -110,7 +110,7 @@ def test_ntm_counts_recomputed(world: dict[str, Any], report: periodic.PeriodRep
     expected: dict[str, dict[str, int]] = {i.id: {"đạt": 0, "không đạt": 0, "thiếu dữ liệu": 0} for i in nset.indicators}
     for row in db.query("select declared, verified from assessments where round_id = ? and status != 'draft'", [rid]):
         values = json.loads(row["verified"]) or json.loads(row["declared"])
-        for st in evaluate_ntm(nset, values, "tdmnpb"):
+        for st in evaluate_ntm(nset, values, "tdmnpb", {}):
             expected[st.indicator_id][st.status] += 1
     assert report.ntm_set == "ntm-qd318-2022"
     got = {n["id"]: {k: n[k] for k in periodic.NTM_STATUSES} for n in report.ntm}
@@ -157,8 +157,9 @@ def test_change_since_previous_year(world: dict[str, Any], report: periodic.Peri
 
 
 def test_change_follows_lineage(world: dict[str, Any]) -> None:
-    """A round on the 2025 units compares with the 2024 round on the communes merged into them
-    (the round stays in the module's database: the other tests name their rounds)."""
+    """A round on the 2025 units is set beside the 2024 round on the communes merged into them: each new unit
+    classified by its predecessors, no change in counts (the round stays in the module's database: the other
+    tests name their rounds)."""
     db = world["db"]
     rid = rounds.create_round(db, name="Đánh giá năm 2025 (đơn vị mới)", year=2025, cset=criteria.get("qd06-2019"),
                               unit_set=units.CAO_BANG_2025, actor="test")
@@ -167,14 +168,17 @@ def test_change_follows_lineage(world: dict[str, Any]) -> None:
     want = _scalar(db, "select count(*) from assessments where round_id = ? and status = 'recognised' and "
                        "unit_id in (select from_id from unit_lineage where to_id = ?)", [world["new"], merged["to_id"]])
     assert scoped.units == 1 and scoped.recognised == 0
-    assert scoped.previous["round_id"] == world["new"]
+    assert scoped.previous["round_id"] == world["new"] and not scoped.previous["same_units"]
     assert scoped.previous["units"] == merged["n"] > 1
     assert scoped.previous["recognised"] == want
-    assert scoped.previous["recognised_change"] == -want
+    assert "recognised_change" not in scoped.previous
+    assert scoped.previous["sentence"].startswith("Của 1 xã, phường mới: ")
     whole = periodic.period_report(db, rid, today=TODAY)
     linked = _scalar(db, "select count(*) from assessments where round_id = ? and unit_id in "
                          "(select from_id from unit_lineage)", [world["new"]])
     assert whole.previous["units"] == linked
+    cross = whole.previous["cross"]
+    assert cross.units == 56 == sum(len(g) for g in cross.groups.values())
     assert whole.ntm_set == "ntm-qd51-2025" and whole.evaluated == 0
     assert len(whole.not_submitted) == whole.units == 56
 
@@ -272,7 +276,7 @@ def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path
                    "Độc lập - Tự do - Hạnh phúc", "Cao Bằng, ngày 01 tháng 12 năm 2024", "BÁO CÁO",
                    "Kết quả xây dựng xã, phường, thị trấn phù hợp với trẻ em năm 2024", "/BC-UBND",
                    "Kính gửi: Bộ Lao động – Thương binh và Xã hội", "TM. ỦY BAN NHÂN DÂN", "Nơi nhận:",
-                   "Hạn báo cáo 20/11/2024 (kỳ tiếp theo: 20/11/2025)", "Chỉ tiêu nông thôn mới",
+                   "Hạn báo cáo 20/11/2024 (đã quá hạn; kỳ tiếp theo: 20/11/2025)", "Chỉ tiêu nông thôn mới",
                    "Đơn vị chưa nộp hồ sơ", "PHỤ LỤC", "Danh sách đơn vị", "BẢN MẪU"):
         assert needle in flat, needle
     assert "Trang" not in flat
@@ -295,7 +299,7 @@ def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path
         Path(os.environ["CFC_DUMP"]).write_bytes(pdf)
     six = periodic.period_report(world["db"], world["new"], kind="six-month", today=dt.date(2024, 6, 1))
     flat6 = " ".join(pdf_text(render.render_pdf("period", periodic.period_context(six)), tmp_path).split())
-    assert "6 tháng năm 2024" in flat6 and "Hạn báo cáo 25/05/2024 (kỳ tiếp theo: 25/05/2025)" in flat6
+    assert "6 tháng năm 2024" in flat6 and "Hạn báo cáo 25/05/2024 (đã quá hạn; kỳ tiếp theo: 25/05/2025)" in flat6
 
 
 @needs_tools("pdftotext")

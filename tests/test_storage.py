@@ -16,7 +16,7 @@ import sqlite_utils
 import criteria
 import scoring
 from webapp.store import db as webdb
-from webapp.store import rounds, units, workflow
+from webapp.store import lineage, rounds, units, workflow
 from webapp.store.errors import Locked, StaleEdit, TransitionRefused
 from webapp.store.vietnamese import sort_key
 
@@ -114,14 +114,14 @@ def test_every_2022_commune_has_exactly_one_successor_in_2025(db):
     new_ids = {c["id"] for c in commune_rows(db, units.CAO_BANG_2025)}
     reached = set()
     for commune in commune_rows(db, units.CAO_BANG_2022):
-        after = units.successors(db, commune["id"])
+        after = lineage.successors(db, commune["id"])
         assert len(after) == 1, commune
         successor = after[0]
         assert successor["id"] in new_ids
         # the name the source data gives for the merged unit
         expected = unicodedata.normalize("NFC", csv_rows[commune["code"]]["merged_into_2025_name"])
         assert f"{units.TYPE_NAMES[successor['type']]} {successor['name']}" == expected
-        assert commune in units.predecessors(db, successor["id"])
+        assert commune in lineage.predecessors(db, successor["id"])
         reached.add(successor["id"])
     assert reached == new_ids  # every 2025 commune was formed from at least one 2022 commune
 
@@ -134,8 +134,8 @@ def test_the_two_duc_long_are_told_apart_by_their_district(db):
     thach_an = by_district["Thạch An"]
     assert units.full_name(db, thach_an) == "Xã Đức Long, huyện Thạch An, tỉnh Cao Bằng"
     assert units.full_name(db, by_district["Hoà An"]) == "Xã Đức Long, huyện Hoà An, tỉnh Cao Bằng"
-    assert [u["name"] for u in units.successors(db, thach_an["id"])] == ["Đức Long"]
-    assert [u["name"] for u in units.successors(db, by_district["Hoà An"]["id"])] == ["Nam Tuấn"]
+    assert [u["name"] for u in lineage.successors(db, thach_an["id"])] == ["Đức Long"]
+    assert [u["name"] for u in lineage.successors(db, by_district["Hoà An"]["id"])] == ["Nam Tuấn"]
 
 
 @pytest.mark.parametrize("unit_id, expected", [

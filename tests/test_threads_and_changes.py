@@ -180,13 +180,15 @@ def test_the_returned_checklist_opens_with_what_to_fix(aid, client_as) -> None:
     assert 'id="fix-1"' not in banner  # accepted: nothing to do
 
 
-def test_an_answer_is_stored_and_shown_in_the_criterion(db_path, aid, client_as) -> None:
+def test_an_answer_is_stored_and_shown_once_in_the_return_banner(db_path, aid, client_as) -> None:
     officer = client_as("officer")
     response = officer.post(f"/assessments/{aid}/answers", data={"criterion": "9", "body": " Đã bổ sung <b>490</b> "})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/assessments/{aid}#fix-9")
     page = officer.get(f"/assessments/{aid}").get_data(as_text=True)
-    thread = page[page.index('id="thread-9"'):]
-    assert "Đã bổ sung &lt;b&gt;490&lt;/b&gt;" in thread and "<b>490</b>" not in page  # HTML shown as text
+    banner = page[page.index('id="fix-9"'):page.index('id="thread-9"')]
+    assert "Đã bổ sung &lt;b&gt;490&lt;/b&gt;" in banner and "<b>490</b>" not in page  # HTML shown as text
+    assert page.count("Đã bổ sung &lt;b&gt;490&lt;/b&gt;") == 1  # the criterion links to the banner, no copy
+    assert 'href="#fix-9"' in page[page.index('id="thread-9"'):]
     with opened(db_path) as db:
         assert threads.of(db, aid)[9][-1]["body"] == "Đã bổ sung <b>490</b>"
 
@@ -338,3 +340,13 @@ def test_an_older_database_gets_its_submissions_and_earlier_comments_on_upgrade(
         assert [(m["kind"], m["body"]) for m in conversation[9]] == [
             ("review", "Đề nghị bổ sung danh sách trẻ em được khám sức khỏe định kỳ.")]
         assert [(m["kind"], m["body"]) for m in conversation[None]] == [("return", "Bổ sung minh chứng tiêu chí 9.")]
+
+
+def test_authors_are_shown_by_their_names_never_by_internal_ones(db_path, aid) -> None:
+    with opened(db_path) as db:
+        assert accounts.names_of(db, {"thamdinh.huyen", "demo-officer-7", "cli:root", "gone.user"}) == {
+            "thamdinh.huyen": "Phòng Văn hóa – Xã hội huyện", "demo-officer-7": "Dữ liệu mẫu",
+            "cli:root": "Quản trị hệ thống (dòng lệnh)", "gone.user": "gone.user"}
+        with db.conn:
+            threads.post(db, aid, 9, "thamdinh.huyen", "reviewer", "review", "Thiếu danh sách.")
+        assert threads.of(db, aid)[9][-1]["author_name"] == "Phòng Văn hóa – Xã hội huyện"

@@ -330,8 +330,9 @@ def test_one_review_status_has_one_name_for_the_reviewer_the_officer_and_the_rep
     criterion = checklist[checklist.index('id="thread-9"'):]
     assert re.search(r'<p class="review review-needs_clarification">Thẩm định:\s*<strong>Cần giải trình, bổ sung</strong>',
                      criterion)
-    assert '<span class="review-needs_clarification">Cần giải trình, bổ sung</span>' in criterion  # its note's status
-    assert "Thiếu danh sách trẻ." in criterion
+    banner = checklist[checklist.index('id="fix-9"'):checklist.index('id="thread-9"')]  # the note, shown once
+    assert '<span class="review-needs_clarification">Cần giải trình, bổ sung</span>' in banner  # its note's status
+    assert "Thiếu danh sách trẻ." in banner
     assert [c["review"]["status"] for c in report["criteria"] if c["number"] == 9] == ["Cần giải trình, bổ sung"]
 
 
@@ -487,3 +488,26 @@ def test_the_review_page_is_read_only_outside_review_and_renders_in_both_languag
     assert response.status_code == 200 and "points (" in text(response)  # explanations follow the language
     assert client.get("/review?lang=en").status_code == 200
     assert client.get("/assessments/999999/review").status_code == 404
+
+
+# --- refusals say what is wrong once, by labels ----------------------------------------------------
+
+def test_a_refused_verification_says_why_once(app, db_path, district) -> None:
+    aid = pending_recognisable(db_path, district)
+    response = logged_in(app, "thamdinh.huyen").post(f"/assessments/{aid}/verify", follow_redirects=True)
+    [message] = [m for m in flashes(response) if "thẩm định" in m]
+    assert message.startswith("Chưa thể hoàn thành thẩm định: các tiêu chí 1, 2,")
+    assert message.count("hoàn thành thẩm định") == 1
+
+
+def test_a_refused_submission_names_the_values_by_their_labels(app, db_path) -> None:
+    with opened(db_path) as db:
+        aid = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                         "where u.username = 'canbo.xa'").fetchone()[0]
+        db.execute("update assessments set declared = json_set(declared, '$.births_registered_on_time', 999) "
+                   "where id = ?", [aid])
+        db.conn.commit()
+    response = logged_in(app, "canbo.xa").post(f"/assessments/{aid}/submit", follow_redirects=True)
+    [message] = [m for m in flashes(response) if m.startswith("Chưa nộp được")]
+    assert "«Số trẻ em được đăng ký khai sinh đúng hạn»" in message
+    assert "births" not in message and "_" not in message

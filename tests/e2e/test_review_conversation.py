@@ -60,7 +60,7 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
     expect(officer.locator(".flash.ok")).to_have_text("Đã gửi trả lời.")
     officer.locator("#answer-9").fill("Đã bổ sung danh sách 490 trẻ được khám.")
     officer.locator("#fix-9").get_by_role("button", name="Trả lời").click()
-    expect(officer.locator("#thread-9")).to_contain_text("Đã bổ sung danh sách 490 trẻ được khám.")
+    expect(officer.locator("#fix-9")).to_contain_text("Đã bổ sung danh sách 490 trẻ được khám.")
     shots(officer, "officer-answered")
     resubmit_with_health_checks(officer, "490")
 

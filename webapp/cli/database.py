@@ -23,12 +23,28 @@ def db_group() -> None:
 def db_init(db_path: str | None) -> None:
     """Create the database (or upgrade it in place) and install the Cao Bằng units.
 
+    The shipped units and their lineage across the 2025 reform are checked first: broken data (a cycle, an old
+    commune merged into nothing, a new commune formed from none) is refused with each unit named, and nothing is
+    written, not even an empty database.
+
     Example: cfc db init --db instance/cfc.db
     """
+    data = shipped_units()
     db = open_db(db_path)
-    units.load_cao_bang(db)
+    units.load_cao_bang(db, data)
     applied = [m.name for m in database.migrations.applied(db)]
     click.echo(f"{database.database_path(db_path)}: schema {applied[-1]}, {db['units'].count} units")
+
+
+def shipped_units() -> units.ShippedUnits:
+    """The shipped Cao Bằng units, checked; exit 5 (an installation check failed) naming every unit of a broken lineage."""
+    try:
+        return units.cao_bang_data()
+    except units.BrokenLineage as exc:
+        for problem in exc.problems:
+            click.echo(f"dữ liệu đơn vị hành chính: {problem}", err=True)
+        fail(f"{len(exc.problems)} lỗi trong dữ liệu sắp xếp đơn vị hành chính; không ghi dữ liệu nào "
+             "(the shipped units' lineage is broken; nothing was written)", EXIT_CHECK_FAILED)
 
 
 @click.group("units")
@@ -43,8 +59,9 @@ def units_import(db_path: str | None) -> None:
 
     Example: cfc units import
     """
+    data = shipped_units()
     db = open_db(db_path)
-    units.load_cao_bang(db)
+    units.load_cao_bang(db, data)
     for unit_set in (units.CAO_BANG_2022, units.CAO_BANG_2025):
         click.echo(f"{unit_set}: {len(units.communes(db, unit_set))} communes")
 

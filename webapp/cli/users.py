@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import click
 
-from webapp.store import accounts
+from webapp.store import accounts, jurisdictions
 from webapp.store.errors import NotFound, StorageError
+from webapp.store.jurisdictions import ScopeRefused
 
 from .common import EXIT_USAGE, actor_option, db_option, fail, open_db
 
@@ -18,7 +19,8 @@ def users_group() -> None:
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice(accounts.ROLES))
 @click.option("--name", "display_name", required=True, help="Name shown in the interface and the audit log.")
-@click.option("--unit", "scope", help="Unit id of the jurisdiction (commune for officers), e.g. cao-bang-2025:01273.")
+@click.option("--unit", "scope", help="The jurisdiction (a commune for officers) by its name, e.g. "
+                                       "\"Huyện Hà Quảng\" (marks optional), or by its unit id, e.g. cao-bang-2025:04.")
 @click.password_option(help="At least 10 characters (asked when not given).")
 @db_option
 @actor_option
@@ -26,11 +28,16 @@ def users_add(username: str, role: str, display_name: str, scope: str | None, pa
               db_path: str | None, actor: str) -> None:
     """Create an account.
 
-    Example: cfc users add thamdinh.tinh --role reviewer --name "Sở Y tế" --unit cao-bang-2025:04
+    Example: cfc users add thamdinh.hq --role reviewer --name "Phòng VH-XH" --unit "huyen ha quang"
     """
     db = open_db(db_path)
     try:
+        if scope and not db["units"].count_where("id = ?", [scope]):
+            scope = jurisdictions.resolve(db, scope, role).id
         user = accounts.create_user(db, username, password, role, display_name, scope, actor)
+    except ScopeRefused as exc:
+        near = "; ".join(f"{m.full_name} ({m.unit_set_name}): {m.id}" for m in exc.suggestions)
+        fail(f"{exc}" + (f"; closest: {near}" if near else ""), EXIT_USAGE)
     except (StorageError, NotFound) as exc:
         fail(str(exc), EXIT_USAGE)
     click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
@@ -43,5 +50,6 @@ def users_list(db_path: str | None) -> None:
 
     Example: cfc users list
     """
-    for u in accounts.list_users(open_db(db_path)):
-        click.echo(f"{u['username']}\t{u['role']}\t{u['scope_unit_id'] or '-'}\t{'active' if u['active'] else 'disabled'}")
+    for u in accounts.overview(open_db(db_path)):
+        state = ("active" if u["active"] else "disabled") + (", locked out for now" if u["throttled"] else "")
+        click.echo(f"{u['username']}\t{u['role']}\t{u['scope_name'] or '-'}\t{state}")

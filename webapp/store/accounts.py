@@ -6,6 +6,7 @@ district in the three-tier profile, or the province's in the two-tier one), ``vi
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 import sqlite3
@@ -18,10 +19,10 @@ from typing import Any
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit, limits
+from . import audit, limits, lineage
 from .db import transaction, write_failure
 from .errors import N_, Msg, NotFound, StorageError
-from .units import full_name, get_unit
+from .units import COMMUNE_TYPES, TIER_TYPES, full_name, get_unit
 from .vietnamese import fold, nfc
 
 ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
@@ -31,6 +32,11 @@ MIN_PASSWORD = 10
 MAX_FAILURES, WINDOW_SECONDS = 5, 15 * 60  # per account
 MAX_FAILURES_PER_ADDRESS = 30  # an office shares one address behind its router
 MAX_USERNAME = 64
+SCOPE_TYPES = {  # the unit types each role's jurisdiction may be (an administrator has none: it sees everything)
+    "officer": COMMUNE_TYPES, "reviewer": TIER_TYPES["province"] + TIER_TYPES["district"],
+    "authority": TIER_TYPES["province"] + TIER_TYPES["district"],
+    "viewer": TIER_TYPES["province"] + TIER_TYPES["district"] + COMMUNE_TYPES, "admin": (),
+}
 
 
 class AccountError(StorageError):
@@ -49,20 +55,42 @@ class User:
     role: str
     scope_unit_id: str | None
     generation: int  # a session is valid while it carries this (see m006)
+    must_change: bool = False  # an administrator set the password: only /password until it is changed (m010)
 
     @property
     def role_name(self) -> str:
         return ROLE_NAMES[self.role]
 
 
+def shown_name(actor: str, display_name: str | None) -> str:
+    """How an actor of the audit log or a thread is named to people: the account's name; for the set-up
+    code, what it is («Dữ liệu mẫu», the command line), never its internal name."""
+    if display_name:
+        return display_name
+    if actor.startswith("demo-"):
+        return "Dữ liệu mẫu"
+    if actor.startswith("cli:"):
+        return "Quản trị hệ thống (dòng lệnh)"
+    return actor  # an account deleted since: its login name is all there is
+
+
+def names_of(db: sqlite_utils.Database, actors: set[str]) -> dict[str, str]:
+    """Each actor as people are shown (:func:`shown_name`), the accounts read at once."""
+    wanted = sorted(actors)
+    found = {r["username"]: r["display_name"] for r in db.query(
+        f"select username, display_name from users where username in ({', '.join('?' * len(wanted))})", wanted)}
+    return {actor: shown_name(actor, found.get(actor)) for actor in wanted}
+
+
 def _user(row: dict[str, Any]) -> User:
     return User(row["id"], row["username"], row["display_name"], row["role"], row["scope_unit_id"],
-                row["session_generation"])
+                row["session_generation"], bool(row.get("must_change_password")))
 
 
 def create_user(db: sqlite_utils.Database, username: str, password: str, role: str, display_name: str,
-                scope_unit_id: str | None, actor: str) -> User:
-    """Create an account; officers need a commune, reviewers/authorities/viewers a scope."""
+                scope_unit_id: str | None, actor: str, must_change: bool = False) -> User:
+    """Create an account; officers need a commune, reviewers/authorities/viewers a scope. ``must_change``:
+    the password is a temporary one an administrator chose, to be changed at the first login."""
     limits.bounded(display_name, "display_name", limits.NAME)
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
@@ -71,10 +99,7 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
         raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
                            N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
     if scope_unit_id:
-        unit = get_unit(db, scope_unit_id)
-        if role == "officer" and unit["type"] not in ("xa", "phuong", "thi_tran", "dac_khu"):
-            raise AccountError("an officer account belongs to one commune, ward or township",
-                               N_("Tài khoản cán bộ xã thuộc về một xã, phường hoặc thị trấn."))
+        _check_scope(db, role, scope_unit_id)
     username = _check_username(username)
     _check_password(password)
     with transaction(db):
@@ -85,10 +110,28 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
             "username": username, "username_key": fold(username), "display_name": display_name,
             "password_hash": generate_password_hash(password),
             "role": role, "scope_unit_id": scope_unit_id, "active": 1, "created_at": audit.now(),
+            "must_change_password": int(must_change),
         }).last_pk
         audit.record(db, actor, "create", "user", user_id, new={"username": username, "role": role,
                                                               "scope": scope_unit_id})
     return get_user(db, user_id)
+
+
+def _check_scope(db: sqlite_utils.Database, role: str, scope_unit_id: str) -> None:
+    """Refuse a jurisdiction the role cannot hold: an officer's is a commune, a reviewer's or an authority's a
+    district or the province, a viewer's any of them (NotFound for no such unit)."""
+    unit = get_unit(db, scope_unit_id)
+    if unit["type"] in SCOPE_TYPES.get(role, ()):
+        return
+    if role == "officer":
+        raise AccountError("an officer account belongs to one commune, ward or township",
+                           N_("Tài khoản cán bộ xã thuộc về một xã, phường hoặc thị trấn."))
+    if role == "admin":
+        raise AccountError("an administrator has no jurisdiction",
+                           N_("Tài khoản quản trị hệ thống không có phạm vi phụ trách (xem được toàn bộ)."))
+    raise AccountError(f"a {role} account's jurisdiction is a district or the province",
+                       N_("Tài khoản «%(role)s» phụ trách một huyện, thành phố hoặc cả tỉnh."),
+                       role=Msg(ROLE_NAMES[role]))
 
 
 def _check_username(username: str) -> str:
@@ -158,10 +201,13 @@ def _refuse_if_limited(by_account: int | None, by_address: int | None) -> None:
 
 def _recent_failures(db: sqlite_utils.Database, key: str, remote: str) -> tuple[int | None, int | None]:
     """Failed or still-checking attempts on the account; failed ones from the address (an office's
-    colleagues logging in at the same time do not count against each other)."""
+    colleagues logging in at the same time do not count against each other). Failures before an
+    administrator unlocked the account (:func:`unlock`) no longer count against it."""
+    since = time.time() - WINDOW_SECONDS
+    unlocked = db.execute("select max(unlocked_at) from users where username_key = ?", [key]).fetchone()[0]
     return db.execute(
-        "select sum(username = ? and success != 1), sum(remote = ? and success = 0) from login_attempts "
-        "where at > ?", [key, remote, time.time() - WINDOW_SECONDS]).fetchone()
+        "select sum(username = ? and success != 1 and at > ?), sum(remote = ? and success = 0) from login_attempts "
+        "where at > ?", [key, max(since, unlocked or 0), remote, since]).fetchone()
 
 
 def _reserve_attempt(db: sqlite_utils.Database, key: str, remote: str) -> Callable[[bool], None]:
@@ -228,15 +274,18 @@ _unrecorded = _UnrecordedAttempts()
 
 
 def change_password(db: sqlite_utils.Database, user: User, old: str, new: str) -> int:
-    """Set a new password; every session of the user ends (m006's trigger) and this returns the new
-    session generation, for the session that changed it to carry on."""
+    """Set a new password (no longer one to change); every session of the user ends (m006's trigger) and this
+    returns the new session generation, for the session that changed it to carry on."""
     row = next(db["users"].rows_where("id = ?", [user.id]))
     if not check_password_hash(row["password_hash"], old):
         raise AccountError("the current password is wrong", N_("Mật khẩu hiện tại không đúng."))
     _check_password(new)
+    if row["must_change_password"] and new == old:
+        raise AccountError("the new password is the temporary one",
+                           N_("Mật khẩu mới phải khác mật khẩu tạm thời do quản trị viên đặt."))
     with transaction(db):
         db["users"].update(user.id, {"password_hash": generate_password_hash(new),
-                                     "password_changed_at": audit.now()})
+                                     "password_changed_at": audit.now(), "must_change_password": 0})
         audit.record(db, user.username, "password", "user", user.id)
         return db["users"].get(user.id)["session_generation"]
 
@@ -246,10 +295,106 @@ def end_sessions(db: sqlite_utils.Database, user_id: int) -> None:
     db.execute("update users set session_generation = session_generation + 1 where id = ?", [user_id])
 
 
+def _account(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
+    """The account's row, active or not."""
+    row = next(db["users"].rows_where("id = ?", [user_id]), None)
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    return row
+
+
+def _keep_an_administrator(db: sqlite_utils.Database, row: dict[str, Any], role: str, active: bool) -> None:
+    """Refuse a change that would leave no active administrator (nobody could manage accounts any more)."""
+    if row["role"] != "admin" or not row["active"] or (role == "admin" and active):
+        return
+    if not db["users"].count_where("role = 'admin' and active = 1 and id != ?", [row["id"]]):
+        raise AccountError("this is the last active administrator",
+                           N_("Không thể thay đổi: «%(username)s» là tài khoản quản trị hệ thống cuối cùng còn hoạt "
+                              "động. Hãy tạo hoặc mở lại một tài khoản quản trị khác trước."),
+                           username=row["username"])
+
+
 def set_active(db: sqlite_utils.Database, user_id: int, active: bool, actor: str) -> None:
+    """Deactivate or reactivate an account (never the last active administrator); its sessions end (m006)."""
     with transaction(db):
+        row = _account(db, user_id)
+        _keep_an_administrator(db, row, row["role"], active)
         db["users"].update(user_id, {"active": int(active)})
-        audit.record(db, actor, "activate" if active else "deactivate", "user", user_id)
+        audit.record(db, actor, "activate" if active else "deactivate", "user", user_id,
+                     old={"active": bool(row["active"])}, new={"active": active})
+
+
+def reset_password(db: sqlite_utils.Database, user_id: int, temporary: str, actor: str) -> None:
+    """An administrator sets a temporary password: the user must change it at the next login; every
+    session of the user ends (m006's trigger). The password itself is never audited."""
+    _check_password(temporary)
+    with transaction(db):
+        _account(db, user_id)
+        db["users"].update(user_id, {"password_hash": generate_password_hash(temporary),
+                                     "password_changed_at": audit.now(), "must_change_password": 1})
+        audit.record(db, actor, "reset_password", "user", user_id)
+
+
+def change_role(db: sqlite_utils.Database, user_id: int, role: str, scope_unit_id: str | None, actor: str) -> None:
+    """Give an account another role and jurisdiction (by the rules of :func:`create_user`; never demoting the last
+    active administrator); every session of the user ends (m006's trigger)."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
+                           N_("Vai trò không hợp lệ: %(role)s."), role=role)
+    if role != "admin" and not scope_unit_id:
+        raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
+                           N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
+    if scope_unit_id:
+        _check_scope(db, role, scope_unit_id)
+    with transaction(db):
+        row = _account(db, user_id)
+        _keep_an_administrator(db, row, role, bool(row["active"]))
+        db["users"].update(user_id, {"role": role, "scope_unit_id": scope_unit_id})
+        audit.record(db, actor, "change_role", "user", user_id,
+                     old={"role": row["role"], "scope": row["scope_unit_id"]}, new={"role": role, "scope": scope_unit_id})
+
+
+def unlock(db: sqlite_utils.Database, user_id: int, actor: str) -> None:
+    """Lift the throttle of an account locked by wrong passwords: the failures so far no longer count
+    against it (its address's count stays); its sessions end."""
+    with transaction(db):
+        _account(db, user_id)
+        db["users"].update(user_id, {"unlocked_at": time.time()})
+        end_sessions(db, user_id)
+        audit.record(db, actor, "unlock", "user", user_id)
+
+
+def throttled(db: sqlite_utils.Database, username: str) -> bool:
+    """Whether logins to the account are refused for now: too many recent failures."""
+    return (_recent_failures(db, fold(username)[:MAX_USERNAME], "")[0] or 0) >= MAX_FAILURES
+
+
+def overview(db: sqlite_utils.Database, user_id: int | None = None) -> list[dict[str, Any]]:
+    """Every account (or the one ``user_id``) as the administrator's list shows it: role name, the jurisdiction's
+    full name, active, throttled, last successful login (a time stamp; None if none is recorded)."""
+    rows = []
+    for row in db.query("select u.*, (select max(at) from login_attempts a where a.username = u.username_key "
+                        "and a.success = 1) as last_login from users u where ? is null or u.id = ? "
+                        "order by u.username_key", [user_id, user_id]):
+        scope = get_unit(db, row["scope_unit_id"]) if row["scope_unit_id"] else None
+        rows.append({"id": row["id"], "username": row["username"], "display_name": row["display_name"],
+                     "role": row["role"], "role_name": ROLE_NAMES[row["role"]], "scope_unit_id": row["scope_unit_id"],
+                     "scope_name": full_name(db, scope) if scope else None, "active": bool(row["active"]),
+                     "must_change": bool(row["must_change_password"]), "last_login": _moment(row["last_login"]),
+                     "throttled": throttled(db, row["username"])})
+    return rows
+
+
+def _moment(stamp: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC) if stamp else None
+
+
+def account(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
+    """One account as :func:`overview` shows it (NotFound if there is none)."""
+    found = overview(db, user_id)
+    if not found:
+        raise NotFound(f"no user {user_id}")
+    return found[0]
 
 
 def within(db: sqlite_utils.Database, unit_id: str | None, scope_id: str | None) -> bool:
@@ -283,8 +428,10 @@ def unit_within(db: sqlite_utils.Database, unit: dict[str, Any], scope_id: str |
 
 
 def may_view(db: sqlite_utils.Database, user: User, unit: dict[str, Any]) -> bool:
-    """Read access to a unit's assessments: admins everywhere, others in their jurisdiction."""
-    return user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
+    """Read access to a unit's assessments: admins everywhere, others in their jurisdiction and, across a
+    reform, the past of the units in it (the communes a new commune was formed from; reading only, see may_act)."""
+    return (user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
+            or any(unit_within(db, later, user.scope_unit_id) for later in lineage.later_units(db, unit["id"])))
 
 
 def may_act(db: sqlite_utils.Database, user: User, unit: dict[str, Any], role: str) -> bool:

@@ -371,3 +371,12 @@ def m009_audit_by_field(db: sqlite_utils.Database) -> None:
     """The audit log by assessment and field: the checklist reads each field's revision (its last change)
     on every save, which must not scan years of entries."""
     db.execute("CREATE INDEX audit_log_entity_field ON audit_log(entity, entity_id, action, field)")
+
+
+@migrations()
+def m010_account_administration(db: sqlite_utils.Database) -> None:
+    """What administering accounts needs: a password the user must change at next login (one an
+    administrator set), and when an administrator last lifted the login throttle of an account (failed
+    logins before it no longer count against it)."""
+    db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE users ADD COLUMN unlocked_at REAL")

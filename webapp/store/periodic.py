@@ -12,8 +12,9 @@ computed only from the stored assessments, with the dashboard's rules:
   (a criterion passes with points > 0);
 - NTM child-related indicators are computed with :func:`scoring.ntm.evaluate_ntm` from each
   evaluated unit's stored values (verified if any, else declared);
-- the change is measured against the latest round of an earlier year, on the same units or
-  the units they descend from (``unit_lineage``);
+- the change is measured against the latest round of an earlier year on the same units; against a
+  round on the units before the 2025 reform, each unit is classified instead by what the units it was
+  formed from achieved (``lineage.cross_reform``), never by subtracting counts of different units;
 - not submitted: the units still in draft.
 
 Pure functions: ``period_report`` reads the database; ``period_xlsx`` turns the report into
@@ -29,12 +30,14 @@ from typing import Any
 
 import sqlite_utils
 
+from criteria import CriteriaSet
 from scoring.cells import append_row
 
-from . import scopes, units, vietnamese, workflow
+from . import lineage, scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .profiles import HIGHER_BODY
 from .rounds import criteria_for, get_round
+from .sheets import add_sheet as _sheet
 from .specimen import doc_flags
 from .vietnamese import nfc, upper
 
@@ -120,21 +123,28 @@ def _verdict(row: dict[str, Any]) -> str:
 
 def _previous(db: sqlite_utils.Database, rnd: dict[str, Any], current: list[dict[str, Any]],
               recognised: int) -> dict[str, Any] | None:
-    """The latest round of an earlier year, on the same units or their predecessors."""
-    earlier = list(db.query("select id, year, name from rounds where year < ? order by year desc, id desc limit 1",
-                            [rnd["year"]]))
-    if not earlier:
+    """The latest round of an earlier year: on the same units, the change in recognised units; on the units
+    before a reform, each current unit classified by what the units it was formed from achieved
+    (``lineage.cross_reform``), since subtracting counts of different units says nothing."""
+    prev = next(db.query("select id, year, name, unit_set from rounds where year < ? order by year desc, id desc "
+                         "limit 1", [rnd["year"]]), None)
+    if prev is None:
         return None
-    prev = earlier[0]
+    if prev["unit_set"] != rnd["unit_set"]:
+        cross = lineage.cross_reform(db, rnd, [r["unit_id"] for r in current], prev)
+        if cross is None:
+            return None
+        return {"round_id": prev["id"], "year": prev["year"], "name": prev["name"], "same_units": False,
+                "units": cross.earlier_units, "recognised": cross.earlier_recognised,
+                "share": _share(cross.earlier_recognised, cross.earlier_units), "cross": cross,
+                "sentence": cross.sentence()}
     ids = {r["unit_id"] for r in current}
-    ids |= {r["from_id"] for r in db.query(
-        f"select from_id from unit_lineage where to_id in ({', '.join('?' * len(ids))})", list(ids))} if ids else set()
     rows = [r for r in db.query("select unit_id, status from assessments where round_id = ?", [prev["id"]])
             if r["unit_id"] in ids]
     prev_recognised = sum(1 for r in rows if r["status"] == "recognised")
     share_now, share_then = _share(recognised, len(current)), _share(prev_recognised, len(rows))
     return {
-        "round_id": prev["id"], "year": prev["year"], "name": prev["name"], "units": len(rows),
+        "round_id": prev["id"], "year": prev["year"], "name": prev["name"], "same_units": True, "units": len(rows),
         "recognised": prev_recognised, "share": share_then,
         "recognised_change": recognised - prev_recognised,
         "recognised_change_pct": ((recognised - prev_recognised) * 100 / prev_recognised) if prev_recognised else None,
@@ -167,12 +177,24 @@ def summary(rows: list[dict[str, Any]], scope_name: str) -> tuple[str, list[dict
     return "Huyện, thành phố", [*parts, {**_summary_row("Tổng cộng", rows), "total": True}]
 
 
-def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+def due_text(report: PeriodReport) -> str:
+    """``20/11/2024 (đã quá hạn; kỳ tiếp theo: 20/11/2025)``: the round's due date, said to be past when it
+    is, and the next due date only when it is another day."""
+    text = vietnamese.short_date(report.due)
+    notes = ["đã quá hạn"] if report.today > report.due else []
+    if report.next_due != report.due:
+        notes.append(f"kỳ tiếp theo: {vietnamese.short_date(report.next_due)}")
+    return f"{text} ({'; '.join(notes)})" if notes else text
+
+
+def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]],
+         cset: CriteriaSet) -> tuple[list[dict[str, Any]], list[str]]:
     if ntm_set_id is None:
         return [], ["Chưa có bộ tiêu chí nông thôn mới cho bộ đơn vị hành chính của đợt này."]
     import criteria.ntm
-    from scoring.ntm import cao_bang_ntm_area, evaluate_ntm
+    from scoring.ntm import cao_bang_ntm_area, evaluate_ntm, labels_of
 
+    labels = labels_of(cset)
     nset = criteria.ntm.get(ntm_set_id)
     table = {ind.id: {"id": ind.id, "criterion": ind.criterion, "wording": nfc(ind.wording_vi),
                       **{s: 0 for s in NTM_STATUSES}} for ind in nset.indicators}
@@ -181,9 +203,10 @@ def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]]) -> tuple[list[
         values = json.loads(row["verified"] or "{}") or json.loads(row["declared"] or "{}")
         try:
             area = cao_bang_ntm_area(ntm_set_id, row["khu_vuc"]).area
-            statuses = evaluate_ntm(nset, values, area)
-        except ValueError as exc:
-            notes.append(f"{row['display_name']}: không tính được chỉ tiêu nông thôn mới ({exc}).")
+            statuses = evaluate_ntm(nset, values, area, labels)
+        except ValueError:  # no NTM region or group is known for the unit
+            notes.append(f"{row['display_name']}: không tính được chỉ tiêu nông thôn mới "
+                         f"(chưa xác định được vùng, nhóm áp dụng).")
             for entry in table.values():
                 entry["thiếu dữ liệu"] += 1
             continue
@@ -215,7 +238,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                               "pass_rate": _share(passed, len(evaluated))})
     failing = sorted((c for c in per_criterion if c["failed"]), key=lambda c: (-c["failed"], c["number"]))
     ntm_set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
-    ntm, notes = _ntm(ntm_set_id, evaluated)
+    ntm, notes = _ntm(ntm_set_id, evaluated, cset)
     listed = [{"code": r["code"], "name": r["display_name"], "district": r["district"],
                "status": workflow.STATUS_NAMES[r["status"]],
                "total": r["summary"]["total"] if r["summary"] and r["status"] != "draft" else None,
@@ -238,27 +261,6 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
 PCT = "0.0"  # percent values are stored as numbers 0–100
 INT = "#,##0"
 DATE = "dd/mm/yyyy"
-
-
-def _sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str],
-           widths: dict[int, int] | None = None) -> Any:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    ws = wb.create_sheet(title)
-    append_row(ws, headers)
-    fill = PatternFill("solid", fgColor="DDDDDD")
-    for cell in ws[1]:
-        cell.font, cell.fill = Font(bold=True), fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for values in rows:
-        append_row(ws, values)
-        for col, fmt in formats.items():
-            ws.cell(ws.max_row, col).number_format = fmt
-    ws.freeze_panes = "A2"
-    for col, width in (widths or {}).items():
-        ws.column_dimensions[get_column_letter(col)].width = width
-    return ws
 
 
 def period_xlsx(report: PeriodReport) -> bytes:
@@ -288,8 +290,11 @@ def period_xlsx(report: PeriodReport) -> bytes:
         ["Đợt so sánh (năm trước)", prev["name"] if prev else "Không có", None],
         ["Số đơn vị được công nhận năm trước", prev["recognised"] if prev else None, INT],
         ["Tỷ lệ được công nhận năm trước (%)", prev["share"] if prev else None, PCT],
-        ["Thay đổi số đơn vị được công nhận", prev["recognised_change"] if prev else None, "+#,##0;-#,##0;0"],
-        ["Thay đổi tỷ lệ (điểm %)", prev["share_change_points"] if prev else None, "+0.0;-0.0;0.0"],
+        *([["Thay đổi số đơn vị được công nhận", prev["recognised_change"] if prev else None, "+#,##0;-#,##0;0"],
+           ["Thay đổi tỷ lệ (điểm %)", prev["share_change_points"] if prev else None, "+0.0;-0.0;0.0"]]
+          if not prev or prev["same_units"] else
+          [["Số đơn vị trước sắp xếp trong đợt so sánh", prev["units"], INT],
+           ["So sánh qua sắp xếp đơn vị hành chính", prev["sentence"], None]]),
     ]
     ws = _sheet(wb, "Tổng hợp", ["Chỉ tiêu", "Giá trị"], [], {}, {1: 40, 2: 60})
     for label, value, fmt in general:
@@ -328,7 +333,7 @@ def period_context(report: PeriodReport) -> dict[str, Any]:
             "date": report.today, "doc": report.doc, "recipient": report.issuer["recipient"],
             "number_text": "\u00a0" * 9 + "/BC-UBND", "signer": {"title_lines": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
                                                                  "name": ""},
-            "recipients": ["Như trên;", "Lưu: VT."]}
+            "recipients": ["Như trên;", "Lưu: VT."], "due": due_text(report)}
 
 
 def _issuer(db: sqlite_utils.Database, scope_unit_id: str | None, profile_id: str) -> dict[str, Any]:

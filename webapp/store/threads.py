@@ -12,6 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from . import audit, limits
+from .accounts import shown_name
 from .errors import N_, TransitionRefused
 
 KINDS = ("review", "return", "answer")
@@ -47,9 +48,12 @@ def post(db: sqlite_utils.Database, assessment_id: int, criterion: int | None, a
 
 
 def of(db: sqlite_utils.Database, assessment_id: int) -> dict[int | None, list[dict[str, Any]]]:
-    """Every thread of the assessment, by criterion (None: the whole assessment), oldest message first."""
+    """Every thread of the assessment, by criterion (None: the whole assessment), oldest message first;
+    each message also carries ``author_name``, its author as people are shown (:func:`accounts.shown_name`)."""
     threads: dict[int | None, list[dict[str, Any]]] = {}
-    for row in db.query("select * from messages where assessment_id = ? order by id", [assessment_id]):
+    for row in db.query("select m.*, u.display_name from messages m left join users u on u.username = m.author "
+                        "where m.assessment_id = ? order by m.id", [assessment_id]):
+        row["author_name"] = shown_name(row["author"], row.pop("display_name"))
         threads.setdefault(row["criterion"], []).append(row)
     return threads
 

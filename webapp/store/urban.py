@@ -13,6 +13,7 @@ import io
 import re
 from typing import Any
 
+import openpyxl
 import sqlite_utils
 from openpyxl.utils import get_column_letter
 
@@ -20,7 +21,7 @@ from scoring.cells import csv_row
 
 from . import audit
 from .db import transaction
-from .errors import ImportRejected, InvalidRecord, NotFound
+from .errors import ImportRejected, InvalidRecord, NotFound, UnreadableImport
 from .transfer import problem, read_table
 from .units import TYPE_NAMES, get_unit
 from .vietnamese import nfc
@@ -31,7 +32,10 @@ STATUS_NAMES = {"dat": "Đạt chuẩn văn minh đô thị", "chua_dat": "Chưa
 _STATUS_WORDS = {"dat": "dat", "đạt": "dat", "chua_dat": "chua_dat", "chưa đạt": "chua_dat",
                  "không đạt": "chua_dat", "chua dat": "chua_dat", "khong dat": "chua_dat"}
 COLUMNS = ("Mã đơn vị", "Tên đơn vị", "Năm", "Kết quả", "Số quyết định", "Ngày quyết định", "Ghi chú")
+FIELD_COLUMNS = {"unit": "Mã đơn vị", "year": "Năm", "status": "Kết quả", "decision": "Số quyết định",
+                 "decided_on": "Ngày quyết định", "note": "Ghi chú"}  # each field's column, as a problem names it
 MAX_TEXT = 200
+MAX_FILE_BYTES = 2 * 2**20  # a province's wards and townships fit in a few kB; 2 MB is generous
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -160,21 +164,46 @@ def listing(db: sqlite_utils.Database, unit_set: str, year: int) -> list[dict[st
             for u in found]
 
 
+def _template_rows(db: sqlite_utils.Database, unit_set: str, year: int) -> list[list[Any]]:
+    return [[u["code"], f"{TYPE_NAMES[u['type']]} {u['name']}", year, "", "", "", ""] for u in urban_units(db, unit_set)]
+
+
 def template_csv(db: sqlite_utils.Database, unit_set: str, year: int) -> str:
     """A CSV to fill in: one row per ward and township, the year filled in."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for u in urban_units(db, unit_set):
-        writer.writerow(csv_row([u["code"], f"{TYPE_NAMES[u['type']]} {u['name']}", year, "", "", "", ""]))
+    for row in _template_rows(db, unit_set, year):
+        writer.writerow(csv_row(row))
     return "\ufeff" + out.getvalue()
+
+
+def template_xlsx(db: sqlite_utils.Database, unit_set: str, year: int) -> bytes:
+    """The same as :func:`template_csv` as an Excel workbook; codes stored as text (their leading zeros kept)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Văn minh đô thị"
+    ws.append(COLUMNS)
+    for row in _template_rows(db, unit_set, year):
+        ws.append(row)
+        ws.cell(ws.max_row, 1).number_format = "@"
+    for letter, width in zip("ABCDEFG", (12, 30, 8, 18, 22, 18, 30), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def import_file(db: sqlite_utils.Database, unit_set: str, data: bytes, filename: str, actor: str) -> int:
     """Import statuses from XLSX or CSV (columns as in ``template_csv``): every row or none.
 
-    Raises ImportRejected listing every bad cell (row, column, value, reason).
+    Raises ImportRejected listing every bad cell (row, column, value, reason); a file over ``MAX_FILE_BYTES``
+    is not read.
     """
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableImport([problem(None, None, None, filename, f"tệp lớn hơn {MAX_FILE_BYTES // 2**20} MB, giới "
+                                                                    "hạn của tệp văn minh đô thị")])
     rows = read_table(data, filename)
     if not rows:
         raise ImportRejected([problem(None, None, None, filename, "tệp trống")])
@@ -184,9 +213,8 @@ def import_file(db: sqlite_utils.Database, unit_set: str, data: bytes, filename:
     if missing:
         raise ImportRejected([problem(1, None, None, ", ".join(missing), "thiếu cột")])
     column = {wanted[h]: i for i, h in enumerate(header) if h in wanted}
-    fields = {"year": "Năm", "status": "Kết quả", "decision": "Số quyết định", "decided_on": "Ngày quyết định",
-              "note": "Ghi chú"}
-    columns = {**fields, "unit": "Mã đơn vị"}
+    fields = {field: name for field, name in FIELD_COLUMNS.items() if field != "unit"}
+    columns = FIELD_COLUMNS
     problems: list[dict[str, Any]] = []
     planned: dict[tuple[str, int], dict[str, Any]] = {}
     for number, cells in enumerate(rows[1:], start=2):

@@ -47,6 +47,20 @@ def _fresh_session() -> None:
 
 
 SHARED = frozenset({"assets.file", "assets.favicon", "offline.worker"})  # the same for everyone, cached as they say
+WHILE_MUST_CHANGE = SHARED | {"auth.password", "auth.logout", "auth.login", "offline.page", "healthz"}
+
+
+@bp.before_app_request
+def _password_first() -> Response | None:
+    """A user whose password an administrator set sees only the password page until they change it."""
+    if "user_id" not in session or request.endpoint in WHILE_MUST_CHANGE:
+        return None
+    user = current_user()
+    if user is None or not user.must_change:
+        return None
+    if request.method != "GET" or posted.wants_json():
+        abort(403)
+    return redirect(url_for("auth.password"))
 
 
 @bp.after_app_request
@@ -118,6 +132,8 @@ def login():
             else:
                 _fresh_session()  # no fixation
                 session["user_id"], session["generation"] = user.id, user.generation
+                if user.must_change:
+                    return redirect(url_for("auth.password"))
                 return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error), 401 if error else 200
 

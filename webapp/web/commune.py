@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, attachments, edits, inbox, limits, threads, units, workflow
+from webapp.store import accounts, attachments, edits, inbox, limits, lineage, threads, units, workflow
 from webapp.store.errors import NotFound, StorageError, TransitionRefused
 from webapp.store.vietnamese import as_date, nfc, today
 from webapp.store.workflow import Assessment
@@ -20,7 +21,7 @@ from webapp.store.workflow import Assessment
 from . import checklist, pagecache
 from .auth import assessment_for, current_user, login_required, roles_required
 from .db import get_db
-from .refusals import refusal
+from .refusals import invalid_values, refusal
 
 bp = Blueprint("commune", __name__)
 
@@ -28,14 +29,16 @@ bp = Blueprint("commune", __name__)
 @bp.route("/mine")
 @roles_required("officer")
 def mine():
-    """The officer's assessments, newest round first (straight to it when there is one)."""
-    rows = list(get_db().query(
+    """The officer's assessments, newest round first (straight to it when there is one), and the results of
+    the communes theirs was formed from (read only)."""
+    db, scope = get_db(), current_user().scope_unit_id
+    rows = list(db.query(
         "select a.id, r.name, r.year, a.status from assessments a join rounds r on r.id = a.round_id "
-        "where a.unit_id = ? order by r.year desc, r.id desc", [current_user().scope_unit_id]))
+        "where a.unit_id = ? order by r.year desc, r.id desc", [scope]))
     if len(rows) == 1:
         return redirect(url_for("commune.checklist", assessment_id=rows[0]["id"]))
     return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES,
-                           waiting=inbox.waiting(get_db(), current_user()))
+                           waiting=inbox.waiting(db, current_user()), history=lineage.earlier_results(db, scope))
 
 
 def _context(view: Assessment, shown: dict[str, str] | None = None,
@@ -60,7 +63,8 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         sections.append({"criterion": crit, "fields": fields, "result": view.declared.criteria[crit.number],
                          "missing": stored["live"]["criteria"][str(crit.number)]["missing"]})
     user = current_user()
-    editable = user.role == "officer" and row["status"] in workflow.COMMUNE_EDITABLE
+    officer = accounts.may_act(db, user, unit, "officer")  # not for a predecessor the officer may only read
+    editable = officer and row["status"] in workflow.COMMUNE_EDITABLE
     return {
         "row": row, "unit": unit, "full_name": units.full_name(db, unit), "round": view.round,
         "cset": cset, "sections": sections, "result": view.declared, "live": stored["live"],
@@ -72,8 +76,18 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "status_name": workflow.STATUS_NAMES[row["status"]], "reviews": workflow.reviews(db, row["id"]),
         "review_names": workflow.REVIEW_NAMES, "provisional": view.declared.provisional,
         "threads": (conversation := threads.of(db, row["id"])), "role_names": accounts.ROLE_NAMES,
-        "banner": _banner(view, conversation, user.role == "officer"), "answers_kept": {}, "answer_errors": {},
+        "banner": _banner(view, conversation, officer), "answers_kept": {}, "answer_errors": {},
+        "history": lineage.earlier_results(db, unit["id"]), "status_names": workflow.STATUS_NAMES,
+        "merged_into": _merged_into(db, user, unit),
     }
+
+
+def _merged_into(db: sqlite_utils.Database, user: accounts.User, unit: dict[str, Any]) -> list[str]:
+    """For a commune of before the reform read through the lineage (outside the user's own jurisdiction):
+    the names of the units it became, to say why the page is read only; else nothing."""
+    if user.role == "admin" or accounts.unit_within(db, unit, user.scope_unit_id):
+        return []
+    return [units.full_name(db, u) for u in lineage.later_units(db, unit["id"])]
 
 
 def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], officer: bool) -> dict[str, Any] | None:
@@ -187,10 +201,11 @@ def submit(assessment_id: int):
     if request.method == "POST":
         try:
             workflow.submit(get_db(), assessment_id, current_user().username)
-        except (InvalidInputs, TransitionRefused) as exc:
-            message = "; ".join(f"{p.field}: {p.message('vi')}" for p in exc.problems) \
-                if isinstance(exc, InvalidInputs) else refusal(exc)
-            flash(_("Chưa nộp được: %(m)s", m=message), "error")
+        except InvalidInputs as exc:
+            flash(_("Chưa nộp được: %(m)s", m=invalid_values(exc, view.cset)), "error")
+            return redirect(url_for("commune.checklist", assessment_id=assessment_id))
+        except TransitionRefused as exc:
+            flash(refusal(exc), "error")  # a whole sentence saying what could not be done and why
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
         flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
         return redirect(url_for("commune.checklist", assessment_id=assessment_id))

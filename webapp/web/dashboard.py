@@ -9,20 +9,27 @@ computed from the stored assessments (status and compact result summary) of one 
   65% of communes by 2025 and 75% by 2030;
 - failing criteria, the distribution of totals and below-threshold counts use the evaluated
   units' summaries (a draft's total is still partial);
-- the trend takes, for every year, the latest round of that year.
+- the trend takes, for every year, the latest round of that year, and marks the year the units changed
+  (the 2025 reform): shares before and after it are of different units;
+- a round on the units since the reform is set beside the latest earlier round on the units before it
+  through the lineage (``store.lineage.cross_reform``), never by subtracting counts of units.
+- the unit list filters by status, by district (in a two-tier round: by the former districts the
+  communes were formed from, `unit_groups`) and by text, and `/dashboard/units.xlsx` gives exactly
+  the list on screen.
 """
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlite_utils
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, request, send_file, url_for
 from flask_babel import gettext as _
 
-from webapp.store import periodic, scopes, units, urban, vietnamese, workflow
+from webapp.store import lineage, periodic, scopes, sheets, unit_groups, units, urban, vietnamese, workflow
 from webapp.store.accounts import User
 from webapp.store.errors import NotFound
 from webapp.store.rounds import criteria_for, get_round
@@ -31,6 +38,7 @@ from . import charts, pagecache
 from .auth import current_user, roles_required
 from .db import get_db
 from .formatting import number, percent, tr
+from .period import XLSX
 
 bp = Blueprint("dashboard", __name__)
 
@@ -58,7 +66,8 @@ def _in_scope(db: sqlite_utils.Database, round_id: int, scope: str | None, colum
 
 
 def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> list[dict[str, Any]]:
-    """The round's assessments within ``scope`` with their unit, district and parsed summary."""
+    """The round's assessments within ``scope`` (or, for a round before the reform, of the units that merged
+    into units within it) with their unit, district and parsed summary."""
     rows = []
     for row in _in_scope(db, round_id, scope, """
             a.id, a.unit_id, a.status, a.declared_total, a.verified_total, a.recognised, a.result,
@@ -66,8 +75,13 @@ def round_rows(db: sqlite_utils.Database, round_id: int, scope: str | None) -> l
             p.id as parent_id, p.name as parent_name, p.type as parent_type, p.sort_key as parent_sort"""):
         row["summary"] = json.loads(row["result"]) if row["result"] else None
         row["total"] = row["summary"]["total"] if row["summary"] else None
+        row["zero_criteria"] = zero_criteria(row["summary"] or {})
         row["display_name"] = f"{units.TYPE_NAMES.get(row['type'], '')} {row['name']}".strip()
         rows.append(row)
+    groups = unit_groups.groups_of(db, [r["unit_id"] for r in rows])
+    for row in rows:
+        row["groups"] = groups[row["unit_id"]]
+        row["group_names"] = ", ".join(g.name for g in row["groups"])
     return rows
 
 
@@ -111,10 +125,16 @@ def by_district(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def trend(db: sqlite_utils.Database, scope: str | None) -> list[dict[str, Any]]:
-    """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries."""
-    latest = {r["year"]: r["id"] for r in db.query("select id, year from rounds order by year, id")}
-    return [{"year": year, "round_id": rid, **counts(list(_in_scope(db, rid, scope, "a.status")))}
-            for year, rid in sorted(latest.items())]
+    """% recognised per year (the latest round of each year), oldest first; statuses only, no summaries.
+    A scope of the new units reaches back to the communes they were formed from; ``reform`` marks the first
+    year on another unit set than the year before (other units: shares not of the same units)."""
+    latest = {r["year"]: r for r in db.query("select id, year, unit_set from rounds order by year, id")}
+    years, before = [], None
+    for year, rnd in sorted(latest.items()):
+        years.append({"year": year, "round_id": rnd["id"], "reform": before is not None and rnd["unit_set"] != before,
+                      **counts(list(_in_scope(db, rnd["id"], scope, "a.status")))})
+        before = rnd["unit_set"]
+    return years
 
 
 def _fold(text: str, strip_marks: bool) -> str:
@@ -122,26 +142,36 @@ def _fold(text: str, strip_marks: bool) -> str:
 
 
 def matches(row: dict[str, Any], query: str) -> bool:
-    """Case-insensitive; a query typed without diacritics also ignores them in the names."""
+    """The unit's name, code or (former) district's name contains ``query``, whatever the case; a query
+    typed without diacritics also ignores them in the names («ha quang» finds «Huyện Hà Quảng»)."""
     plain = _fold(query, True) == _fold(query, False)
     needle = _fold(query, plain)
-    return needle in _fold(row["display_name"], plain) or needle in row["code"].casefold()
+    names = (row["display_name"], *(g.name for g in row["groups"]))
+    return any(needle in _fold(name, plain) for name in names) or needle in row["code"].casefold()
 
 
 def table_params(args: Any) -> dict[str, str]:
-    """Sort and filter parameters, each checked against a whitelist (anything else: default)."""
+    """Sort and filter parameters, each checked against a whitelist (anything else: default); the
+    district group is checked against the round's groups by :func:`table`'s caller."""
     sort = args.get("sort", "name")
     direction = args.get("dir", "asc")
     status = args.get("status", "")
     return {"sort": sort if sort in SORT_KEYS else "name",
             "dir": direction if direction in DIRECTIONS else "asc",
             "status": status if status in workflow.STATUS_NAMES else "",
+            "group": (args.get("group", "") or "")[:MAX_QUERY],
             "q": vietnamese.nfc(args.get("q", "") or "").strip()[:MAX_QUERY]}
 
 
+def known_group(params: dict[str, str], groups: list[unit_groups.Group]) -> dict[str, str]:
+    """``params`` with a district group that is not one of ``groups`` dropped."""
+    return params if params["group"] in {g.id for g in groups} else {**params, "group": ""}
+
+
 def table(rows: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
-    """Filter by status and text, then sort (ties and missing totals: by name, totals last)."""
+    """Filter by status, district group and text, then sort (ties and missing totals: by name, totals last)."""
     chosen = [r for r in rows if (not params["status"] or r["status"] == params["status"])
+              and (not params["group"] or any(g.id == params["group"] for g in r["groups"]))
               and (not params["q"] or matches(r, params["q"]))]
     chosen.sort(key=lambda r: r["sort_key"])
     desc = params["dir"] == "desc"
@@ -196,7 +226,7 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
     except NotFound:
         abort(404)
     cset = criteria_for(db, rnd["criteria_hash"])
-    rows = round_rows(db, round_id, scope)
+    rows, shown, params, groups = unit_list(db, round_id, scope, params)
     summary = counts(rows)
     references = _references()
     province_view = scope is None or _unit_type(db, scope) == "tinh"
@@ -206,7 +236,6 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
     below = sum(1 for s in evaluated if "total-at-least-threshold" in s["failed_conditions"])
     thresholds = sorted({c.threshold for c in cset.categories})
     years = trend(db, scope)
-    shown = table(rows, params)
     pct = _fmt(1)
     context = {
         "round": rnd, "rounds": all_rounds, "scope_name": _scope_name(db, scope), "summary": summary,
@@ -214,6 +243,7 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
         "evaluated_count": len(evaluated), "years": years, "rows": shown, "params": params,
         "status_names": workflow.STATUS_NAMES, "thresholds": thresholds,
         "categories": cset.categories, "sort_links": _sort_links(round_id, params),
+        "groups": groups, "former_groups": any(g.former for g in groups), "list_args": _list_args(round_id, params),
         "provisional": cset.has_provisional_values or any(s.get("provisional") for s in evaluated),
         "target_chart": charts.bar_chart(
             [(_("Năm %(year)s", year=rnd["year"]), summary["share"] or 0)], title=_(
@@ -238,7 +268,57 @@ def _page(scope: str | None, round_id: int | None, params: dict[str, str], today
         {"kind": kind, "due": periodic.due_dates(kind, rnd["year"], today)[1]} for kind in ("six-month", "annual")]
     context["not_submitted"] = [r for r in rows if r["status"] == "draft"]
     context["urban_rows"] = urban_rows(db, rows, rnd["year"])
+    context["cross"] = lineage.cross_reform(db, rnd, [r["unit_id"] for r in rows])
     return context
+
+
+def unit_list(db: sqlite_utils.Database, round_id: int, scope: str | None, params: dict[str, str]) -> tuple[
+        list[dict[str, Any]], list[dict[str, Any]], dict[str, str], list[unit_groups.Group]]:
+    """The round's rows in scope, those the list shows (filtered and sorted), the parameters as applied
+    and the district groups to filter by: the one reading behind the list on screen and its Excel file."""
+    rows = round_rows(db, round_id, scope)
+    groups = unit_groups.choices({r["unit_id"]: r["groups"] for r in rows})
+    params = known_group(params, groups)
+    return rows, table(rows, params), params, groups
+
+
+@bp.route("/dashboard/units.xlsx")
+@roles_required("reviewer", "authority", "viewer", "admin")
+def units_xlsx():
+    """Exactly the unit list on screen (same round, filters and order) as an Excel file."""
+    db = get_db()
+    round_id = request.args.get("round", type=int)
+    if round_id is None:
+        latest = next(db.query("select id from rounds order by year desc, id desc limit 1"), None)
+        round_id = latest["id"] if latest else None
+    try:
+        rnd = get_round(db, round_id if round_id is not None else 0)
+    except NotFound:
+        abort(404)
+    cset = criteria_for(db, rnd["criteria_hash"])
+    _rows, shown, _params, groups = unit_list(db, rnd["id"], scope_of(current_user()), table_params(request.args))
+    thresholds = {c.id: c.threshold for c in cset.categories}
+    headers = [_("STT"), _("Đơn vị")]
+    if groups:
+        headers.append(_("Huyện cũ (trước 01/7/2025)") if any(g.former for g in groups) else _("Huyện, thành phố"))
+    headers += [_("Trạng thái"), _("Tổng điểm"), _("Mức tối thiểu"), _("Tiêu chí 0 điểm")]
+    lines = []
+    for i, r in enumerate(shown, start=1):
+        summary = r["summary"] or {}
+        line: list[Any] = [i, r["display_name"]] + ([r["group_names"]] if groups else [])
+        line += [_(workflow.STATUS_NAMES[r["status"]]), r["total"], thresholds.get(summary.get("category")),
+                 r["zero_criteria"]]
+        lines.append(line)
+    total = len(headers) - 2  # the total and the threshold: numbers, as the list's last columns but one
+    data = sheets.one_sheet(_("Danh sách đơn vị"), headers, lines, {1: "0", total: "#,##0", total + 1: "#,##0"},
+                            {2: 30, 3: 30, 4: 22})
+    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                     download_name=f"danh-sach-don-vi-{rnd['year']}-dot-{rnd['id']}.xlsx")
+
+
+def zero_criteria(summary: dict[str, Any]) -> str:
+    """The numbers of the criteria that scored 0, as the list shows them («3, 7»)."""
+    return ", ".join(n for n, p in (summary.get("criteria") or {}).items() if p == 0)
 
 
 def urban_rows(db: sqlite_utils.Database, rows: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
@@ -264,6 +344,11 @@ def _scope_name(db: sqlite_utils.Database, scope: str | None) -> str:
         return scope
 
 
+def _list_args(round_id: int, params: dict[str, str]) -> dict[str, Any]:
+    """The query of the list as shown: round, sort and the filters in use (for links and the Excel file)."""
+    return {"round": round_id, **{k: v for k, v in params.items() if v}}
+
+
 def _sort_links(round_id: int, params: dict[str, str]) -> dict[str, dict[str, str]]:
     """Per sortable column: the link that sorts by it (flipping the direction when it is
     already the sort key) and its ``aria-sort`` value."""
@@ -271,8 +356,7 @@ def _sort_links(round_id: int, params: dict[str, str]) -> dict[str, dict[str, st
     for key in SORT_KEYS:
         active = params["sort"] == key
         flip = "desc" if active and params["dir"] == "asc" else "asc"
-        args = {"round": round_id, "sort": key, "dir": flip}
-        args.update({k: params[k] for k in ("status", "q") if params[k]})
+        args = {**_list_args(round_id, params), "sort": key, "dir": flip}
         links[key] = {"url": url_for("dashboard.index", **args) + "#units",
                       "aria": ("ascending" if params["dir"] == "asc" else "descending") if active else "none"}
     return links

@@ -40,7 +40,7 @@ def condition_label(condition_id: str, summary: dict[str, Any], cset: Any) -> st
         if category is not None:
             return _("Tổng điểm %(t)s thấp hơn mức tối thiểu %(m)s", t=summary.get("total"), m=category.threshold)
         return _("Tổng điểm thấp hơn mức tối thiểu")
-    return condition_id
+    return _("Một điều kiện công nhận chưa đạt")  # a condition a later criteria set may add: never its id
 
 
 def _rows(statuses: tuple[str, ...]) -> list[dict[str, Any]]:

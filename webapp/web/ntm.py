@@ -1,21 +1,24 @@
 """``/assessments/<id>/ntm``: a unit's child-related NTM (nông thôn mới) indicators
-(which set and levels apply: :mod:`webapp.store.ntm`)."""
+(which set and levels apply: :mod:`webapp.store.ntm`); ``/rounds/<id>/ntm``: the same indicators
+over the round's communes in the user's jurisdiction, each with its communes by status."""
 from __future__ import annotations
 
 from typing import Any
 
 import sqlite_utils
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
 import criteria.ntm
 from criteria.ntm.schema import CountZero, NtmSet
-from scoring.ntm import IndicatorStatus, evaluate_ntm
+from scoring.ntm import IndicatorStatus, evaluate_ntm, labels_of
 from scoring.numbers import format_number
-from webapp.store import urban, workflow
-from webapp.store.ntm import ntm_context, values_of
+from webapp.store import accounts, urban, workflow
+from webapp.store.errors import NotFound
+from webapp.store.ntm import ntm_context, round_ntm, values_of
+from webapp.store.rounds import get_round
 from webapp.store.workflow import Assessment
 
-from .auth import assessment_for, login_required
+from .auth import assessment_for, current_user, login_required, roles_required
 from .db import get_db
 
 bp = Blueprint("ntm", __name__)
@@ -50,7 +53,7 @@ def unit(assessment_id: int):
     except ValueError as exc:
         return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
     nset = criteria.ntm.get(ctx.ntm_set_id)
-    statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area)
+    statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area, labels_of(view.cset))
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
                            ntm_set=nset, area=nset.area(ctx.area.area))
 
@@ -62,3 +65,19 @@ def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]
         return {}
     year = view.round["year"]
     return {"year": year, "status": urban.status_for(db, [unit["id"]], year).get(unit["id"])}
+
+
+@bp.route("/rounds/<int:round_id>/ntm")
+@roles_required("reviewer", "authority", "viewer", "admin")
+def province(round_id: int):
+    """Per indicator: how many communes meet it, do not, or lack data (and which data), and which communes."""
+    db, user = get_db(), current_user()
+    try:
+        rnd = get_round(db, round_id)
+    except NotFound:
+        abort(404)
+    include = None
+    if user.role != "admin":
+        scope = user.scope_unit_id
+        include = lambda unit_id: scope is not None and accounts.within(db, unit_id, scope)
+    return render_template("ntm/province.html", round=rnd, report=round_ntm(db, round_id, include), css=CSS)

@@ -10,7 +10,11 @@ from typing import Any
 
 from flask_babel import gettext
 
+from criteria import CriteriaSet
+from scoring import InvalidInputs
 from webapp.store.errors import Msg
+
+from .formatting import _lang, tr
 
 
 def _field(value: Any) -> Any:
@@ -27,3 +31,10 @@ def refusal(exc: Exception) -> str:
     if not vi:
         return str(exc)
     return gettext(vi, **{name: _field(value) for name, value in exc.params.items()})
+
+
+def invalid_values(exc: InvalidInputs, cset: CriteriaSet) -> str:
+    """Each invalid value as «<its label>: <why>», joined; a field the set does not know by its reason only."""
+    lang = _lang()
+    return "; ".join(f"«{tr(cset.inputs[p.field].label)}»: {p.message(lang)}" if p.field in cset.inputs
+                     else p.message(lang) for p in exc.problems)

@@ -28,8 +28,8 @@ from webapp.store.workflow import Assessment
 from . import pagecache
 from .auth import assessment_for, current_user, roles_required
 from .db import get_db
-from .formatting import _lang, tr
-from .refusals import refusal
+from .formatting import _lang
+from .refusals import invalid_values, refusal
 
 bp = Blueprint("review", __name__)
 
@@ -99,6 +99,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
     declared, verified = view.declared, view.verified
     shown = verified or declared
     done = workflow.reviews(db, row["id"])
+    reviewers = accounts.names_of(db, {r["reviewer"] for r in done.values()})
     evidence = workflow.evidence(db, row["id"])
     files_by_item = evidence.files_by_item()
     lang = _lang()
@@ -129,7 +130,8 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
                 "files": files_by_item.get(item.id, []),
             })
         sections.append({
-            "criterion": crit, "fields": fields, "item_rows": items, "review": review,
+            "criterion": crit, "fields": fields, "item_rows": items,
+            "review": {**review, "reviewer": reviewers[review["reviewer"]]} if review else None,
             "declared_points": declared.criteria[crit.number].points,
             "verified_points": verified.criteria[crit.number].points if verified else None,
             "status": mine["status"] if mine else (review["status"] if review else ""),
@@ -209,9 +211,7 @@ def review_criterion(assessment_id: int, criterion: int):
     except InvalidInputs as exc:
         lang = _lang()
         posted["errors"] = {p.field: p.message(lang) for p in exc.problems}
-        details = "; ".join(f"{tr(cset.inputs[p.field].label)} {p.message(lang)}" if p.field in cset.inputs
-                            else f"{p.field}: {p.message(lang)}" for p in exc.problems)
-        flash(f"{prefix} {_('có giá trị không hợp lệ')} — {details}", "error")
+        flash(f"{prefix} {_('có giá trị không hợp lệ')} — {invalid_values(exc, cset)}", "error")
         return _render(view, 422, posted=posted)
     except StaleEdit as exc:
         flash(f"{prefix} " + _("người khác vừa cập nhật hồ sơ này (phiên bản %(v)s). Nội dung bạn nhập vẫn còn "
@@ -272,17 +272,16 @@ def _with_text(assessment_id: int, field: str, kept_as: str, act: Callable[..., 
 @bp.route("/assessments/<int:assessment_id>/verify", methods=["POST"])
 @roles_required("reviewer")
 def verify(assessment_id: int):
-    assessment_for(assessment_id, act_as="reviewer")
+    view = assessment_for(assessment_id, act_as="reviewer")
     db = get_db()
     try:
         workflow.verify(db, assessment_id, current_user().username)
     except InvalidInputs as exc:
-        lang = _lang()
         flash(_("Chưa hoàn thành thẩm định: số liệu thẩm định chưa đầy đủ hoặc không hợp lệ — %(m)s",
-                m="; ".join(f"{p.field}: {p.message(lang)}" for p in exc.problems)), "error")
+                m=invalid_values(exc, view.cset)), "error")
         return _render(workflow.load(db, assessment_id), 409)
     except TransitionRefused as exc:
-        flash(_("Chưa hoàn thành thẩm định: %(m)s", m=refusal(exc)), "error")
+        flash(refusal(exc), "error")  # a whole sentence saying what could not be done and why
         return _render(workflow.load(db, assessment_id), 409)
     flash(_("Đã hoàn thành thẩm định. Hồ sơ chuyển đến người có thẩm quyền công nhận."), "ok")
     return _back(assessment_id)
