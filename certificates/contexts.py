@@ -16,9 +16,10 @@ from criteria.schema import CriteriaSet, LegalReference
 from webapp.store import audit, threads, urban, vietnamese, workflow
 from webapp.store.accounts import ROLE_NAMES, names_of
 from webapp.store.errors import N_
-from webapp.store.ntm import ntm_status
-from webapp.store.profiles import Profile, profiles
+from webapp.store.ntm import ntm_context, ntm_status, values_of
+from webapp.store.profiles import HIGHER_BODY, profiles
 from webapp.store.rounds import criteria_for, get_round
+from webapp.store.specimen import doc_flags
 from webapp.store.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit
 
 from . import records, vn
@@ -37,27 +38,6 @@ STATUS_TEXT = {
 
 # ---- shared pieces ---------------------------------------------------------------------------
 
-def provisional_note(cset: CriteriaSet) -> str:
-    return (f"bộ tiêu chí {cset.id} (phiên bản {cset.version}) có giá trị tạm, chưa đối chiếu với văn bản "
-            f"chính thức; văn bản này không có giá trị pháp lý.")
-
-
-UNCONFIRMED_NOTE = ("các căn cứ và cơ quan đề nghị đánh dấu (*) là thẩm quyền sau sắp xếp đơn vị hành chính hai "
-                    "cấp chưa được xác nhận bằng văn bản chính thức; văn bản này không có giá trị pháp lý.")
-
-
-def doc_flags(cset: CriteriaSet, specimen: bool | None = None, profile: Profile | None = None) -> dict[str, Any]:
-    """Whether a document is a specimen and why: provisional criteria values, or (for the decision and its
-    certificates, given the round's ``profile``) an authority or reviewing body not yet confirmed."""
-    provisional = cset.has_provisional_values
-    unconfirmed = profile is not None and not profile.confirmed
-    notes = [provisional_note(cset)] if provisional else []
-    notes += [UNCONFIRMED_NOTE] if unconfirmed else []
-    return {"specimen": bool(specimen) or provisional or unconfirmed, "provisional": provisional,
-            "unconfirmed": unconfirmed, "provisional_note": " ".join(n[:1].upper() + n[1:] if i else n
-                                                                     for i, n in enumerate(notes))}
-
-
 def issuer_of(db: sqlite_utils.Database, unit: dict[str, Any]) -> dict[str, Any]:
     """``ỦY BAN NHÂN DÂN / HUYỆN THẠCH AN``, its chair, its parent and the place name of its documents."""
     level = f"{TYPE_NAMES[unit['type']].lower()} {unit['name']}"
@@ -70,6 +50,16 @@ def issuer_of(db: sqlite_utils.Database, unit: dict[str, Any]) -> dict[str, Any]
                         if parent else None),
         "place": unit["name"],
     }
+
+
+def higher_body(issuer: dict[str, Any], profile_id: str) -> str:
+    """Whom the issuer reports to: the province for a district, the ministry (``HIGHER_BODY``) for a province."""
+    return issuer["parent_name"] or HIGHER_BODY[profile_id]
+
+
+DRAFT_LINE = "DỰ THẢO — số liệu tự đánh giá, chưa thẩm định"
+REVIEWED = ("verified", "recognised", "not_recognised", "revoked")  # the figures have been through review
+REPORT_SIGNER = {"title_lines": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], "name": ""}  # signed by hand
 
 
 def _kind(ref: LegalReference) -> tuple[str, str]:
@@ -172,12 +162,29 @@ def _unit_row(db: sqlite_utils.Database, cset: CriteriaSet, unit: dict[str, Any]
         "district": (f"{TYPE_NAMES[parent['type']]} {parent['name']}"
                      if parent and parent["id"] != issuer_id and parent["type"] != "tinh" else ""),
         "category": category.name.vi if category else (unit["category"] or ""),
+        "group": category_label(cset, unit["category"]),
         "threshold": category.threshold if category else None,
         "total": total,
     }
 
 
+def category_label(cset: CriteriaSet, category_id: str | None) -> str:
+    """``Nhóm 2``: the short label of a category in a table (its place in the criteria set), explained once
+    under the table by :func:`category_legend`; the full names make a narrow column of one word a line."""
+    ids = [c.id for c in cset.categories]
+    return f"Nhóm {ids.index(category_id) + 1}" if category_id in ids else ""
+
+
+def category_legend(cset: CriteriaSet, rows: list[dict[str, Any]]) -> list[str]:
+    """``Nhóm 2: Xã, thị trấn thuộc miền núi, hải đảo; xã đặc biệt khó khăn (tối thiểu 800 điểm)`` for the
+    groups present in ``rows``."""
+    present = {r["group"] for r in rows}
+    return [f"{label}: {c.name.vi} (tối thiểu {vn.number(c.threshold, 0)} điểm)"
+            for c in cset.categories if (label := category_label(cset, c.id)) in present]
+
+
 # ---- recognition decision ------------------------------------------------------------------
+
 
 def decision_context(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
     """The issued decision ``document_id`` with its annex."""
@@ -208,10 +215,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
     rows = [_unit_row(db, cset, u, total, issuer_id) for u, total in units]
     totals = [r["total"] for r in rows if r["total"] is not None]
     number = document["number"] if document else None
-    recipients = ["Như Điều 3;"]
-    if issuer["parent_name"]:
-        recipients.append(f"{issuer['parent_name']} (để báo cáo);")
-    recipients.append("Lưu: VT.")
+    recipients = ["Như Điều 3;", f"{higher_body(issuer, profile.id)} (để báo cáo);", "Lưu: VT."]
     return {
         "doc": doc_flags(cset, document["specimen"] if document else None, profile),
         "draft": document is None,
@@ -233,6 +237,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         "recipients": recipients,
         "signer": signer_of(document),
         "units": rows,
+        "groups": category_legend(cset, rows),
         "show_district": any(r["district"] for r in rows),
         "average_total": (sum(totals) / len(totals)) if totals else None,
         "criteria": {"id": cset.id, "version": cset.version, "hash": round_row["criteria_hash"]},
@@ -371,8 +376,13 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
     issuer = issuer_of(db, _reviewing_unit(db, unit, profile.review_tier))
     category = cset.category(unit["category"] or "")
     return {
-        "doc": {**doc_flags(cset), "specimen": False},
+        "doc": doc_flags(cset),
+        "draft": None if row["status"] in REVIEWED else DRAFT_LINE,
         "issuer": issuer, "place": issuer["place"], "date": today or vietnamese.today(),
+        "number_text": f"{vn.BLANK}/BC-UBND",
+        "recipient": higher_body(issuer, profile.id),
+        "recipients": ["Như trên;", f"Ủy ban nhân dân {unit_words([unit['type']])} {unit['name']};", "Lưu: VT."],
+        "signer": REPORT_SIGNER,
         **standard_texts(cset, round_row["year"]),
         "unit": {"full_name": full_name(db, unit), "code": unit["code"]},
         "round": {"name": round_row["name"], "year": round_row["year"]},
@@ -383,7 +393,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                          "title": cset.title.vi, "provisional_parts": len(cset.provisional_parts())},
         "declared_total": declared.total, "verified_total": verified.total if verified else None,
         "max_total": cset.total_points, "complete": decided.complete,
-        "recognised": decided.recognised, "judged_on": "thẩm định" if verified else "tự đánh giá",
+        "recognised": decided.recognised, "judged_on": "thẩm định" if row["status"] in REVIEWED else "tự đánh giá",
         "conditions": [{"text": c.text_vi, "actual": c.actual, "required": c.required, "passed": c.passed}
                        for c in decided.conditions],
         "criteria": criteria,
@@ -409,8 +419,51 @@ def _urban_status(db: sqlite_utils.Database, unit: dict[str, Any], year: int) ->
             "basis": urban.BASIS}
 
 
-def _ntm_rows(assessment: workflow.Assessment) -> list[dict[str, Any]]:
-    """The unit's child-related NTM indicators (đạt / không đạt / thiếu dữ liệu) for the report."""
+NTM_RESULT = {"đạt": "Đạt", "không đạt": "Không đạt", "thiếu dữ liệu": "Chưa đủ số liệu"}
 
-    return [{"id": s.indicator_id, "criterion": s.criterion, "wording": s.wording_vi, "status": s.status,
-             "explanation": s.explanation, "unverified": s.unverified} for s in ntm_status(assessment)]
+
+def _ntm_rows(assessment: workflow.Assessment) -> dict[str, Any]:
+    """The unit's child-related NTM indicators for readers: the indicator, its result, the figures behind it in
+    words (the checklist's labels, never input names) and one caution for the whole section."""
+    import criteria.ntm
+    from criteria.ntm.schema import AllYes, CountZero
+
+    statuses = ntm_status(assessment)
+    if not statuses:
+        return {"rows": [], "caution": ""}
+    cset, values = assessment.cset, values_of(assessment.row)
+    nset = criteria.ntm.get(ntm_context(assessment).ntm_set_id)
+    indicators = {ind.id: ind for ind in nset.indicators}
+
+    def label(name: str) -> str:
+        spec = cset.inputs.get(name)
+        return spec.label.vi if spec else name
+
+    def shown(name: str) -> str:
+        value = values.get(name)
+        return "chưa có số liệu" if value is None else vn.yes_no(value) if isinstance(value, bool) else vn.number(value)
+
+    rows = []
+    for s in statuses:
+        m = indicators[s.indicator_id].mapping
+        if m is None:
+            figures = "Số liệu đánh giá trẻ em không đo chỉ tiêu này."
+        elif isinstance(m, AllYes):
+            figures = "; ".join(f"{label(n)}: {shown(n).lower()}" for n in m.inputs) + " (cần tất cả là có)."
+        elif isinstance(m, CountZero):
+            figures = f"{label(m.input)}: {shown(m.input)} (cần bằng 0)."
+        else:
+            word = "tối đa" if m.kind == "rate_at_most" else "tối thiểu"
+            area = nset.area(s.area)
+            level = (f"mức {word} {vn.number(s.level)}% ({area.name.vi if area else s.area})"
+                     if s.level is not None else "chưa có mức cho vùng này")
+            rate = f", tức {vn.number(s.value * 100)}%" if s.value is not None else ""
+            figures = f"{label(m.numerator)}: {shown(m.numerator)} trên {label(m.denominator).lower()}: " \
+                      f"{shown(m.denominator)}{rate}; {level}."
+        rows.append({"criterion": s.criterion, "wording": s.wording_vi, "result": NTM_RESULT[s.status],
+                     "figures": figures})
+    caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách đọc của dự án, "
+               "chưa được đối chiếu đầy đủ với văn bản chính thức: kết quả chỉ để tham khảo, không thay cho "
+               "việc đánh giá nông thôn mới." if any(s.unverified for s in statuses) else "")
+    return {"rows": rows, "caution": caution,
+            "values_from": "số liệu thẩm định" if assessment.row["status"] in REVIEWED else "số liệu tự đánh giá"}

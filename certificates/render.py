@@ -3,7 +3,8 @@
 * Templates are autoescaped Jinja (``templates/*.html``); every printed value is NFC.
 * :class:`AssetFetcher` is the only way WeasyPrint reaches anything: it serves the
   package's fonts (``fonts/*.ttf``) and stylesheets (``static/*.css``), draws the QR code of
-  the text of a ``qr:`` URL (a picture made here, nothing read), and refuses every other URL
+  the text of a ``qr:`` URL (a picture made here, nothing read) and the specimen and draft
+  marks of a ``mark:`` URL (outlines, :mod:`certificates.marks`), and refuses every other URL
   (no network, no other file, no ``data:``); a refusal stops the rendering.
 * :class:`PackagedFonts` is a font configuration *without* the machine's fonts: text is set
   in the bundled Liberation Serif or not at all, so output is the same on every machine.
@@ -14,9 +15,11 @@ This module knows nothing of the database: it turns a context (plain data) into 
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +32,12 @@ from PIL import Image
 
 from webapp.store import vietnamese
 
-from . import native, vn
+from . import marks, native, vn
 
 native.require()  # a missing Pango is one line naming its package, not WeasyPrint's page of advice
 
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.css import ColorProfile  # noqa: E402
 from weasyprint.document import Document  # noqa: E402
 from weasyprint.text.ffi import ffi, fontconfig, pangoft2  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
@@ -55,8 +59,14 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "period": ("period.html", ("document.css", "period.css")),  # the six-month and annual reports
     "floor": ("floor.html", ("document.css",)),  # one line of text: the benchmark's floor
 }
+# Archival form of the documents that are kept (docs/architecture.md, "Archival PDFs"): PDF/A-3b, the level
+# WeasyPrint 70 writes with an sRGB output intent and XMP metadata, which allows the specimen mark's
+# transparency (PDF/A-1 does not) and a later attachment of the decision's data (PDF/A-2 does not).
+ARCHIVAL = {"decision": "pdf/a-3b", "certificate": "pdf/a-3b"}
+OUTPUT_INTENT = "srgb-packaged"  # any name but WeasyPrint's "srgb": the intent is the profile set by Renderer.write
 MASK = 2  # a fixed QR mask: always valid, and choosing the "best" of 8 costs 15 ms a code
 QR_SCHEME = "qr:"  # <img src="qr:TEXT">: the QR code of TEXT, drawn by AssetFetcher
+MARK_SCHEME = "mark:"  # <img src="mark:specimen">: a word of marks.MARKS as outlines (no text layer)
 QR_BORDER = 4  # modules of quiet zone
 QR_GREY = bytes.maketrans(b"\x00\x01", b"\xff\x00")  # segno's light/dark modules → white/black
 
@@ -106,6 +116,12 @@ class AssetFetcher(URLFetcher):
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url.startswith(QR_SCHEME):
             return URLFetcherResponse(url, qr_png(url[len(QR_SCHEME):]), {"Content-Type": "image/png"})
+        if url.startswith(MARK_SCHEME):
+            try:
+                svg = marks.mark_svg(url[len(MARK_SCHEME):])
+            except marks.UnknownMark as exc:
+                raise AssetRefused(str(exc)) from exc
+            return URLFetcherResponse(url, svg, {"Content-Type": "image/svg+xml"})
         path = asset_path(url)
         return URLFetcherResponse(path.as_uri(), path.read_bytes(),
                                   {"Content-Type": SERVED[path.parent][path.suffix]})
@@ -158,6 +174,8 @@ class Renderer:
         self.env = environment()
         self.fetcher = AssetFetcher()
         self.fonts = PackagedFonts()
+        icc = (resources.files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()
+        self.srgb = ColorProfile(io.BytesIO(icc), "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
         sheets: dict[str, CSS] = {}
         self.stylesheets: dict[str, list[CSS]] = {}
         for kind, (_, names) in KINDS.items():
@@ -195,9 +213,20 @@ class Renderer:
             if not context:
                 raise RenderError(f"{kind}: nothing to render")
             documents = [self.document(kind, c) for c in context]
-            merged = documents[0].copy([page for d in documents for page in d.pages])
-            return merged.write_pdf()
-        return self.document(kind, context).write_pdf()
+            return self.write(kind, documents[0].copy([page for d in documents for page in d.pages]))
+        return self.write(kind, self.document(kind, context))
+
+    def write(self, kind: str, document: Document) -> bytes:
+        """The PDF bytes: PDF/A for the kinds in :data:`ARCHIVAL`; the creation date (Vietnam time) is the
+        moment of writing unless the template gave one."""
+        now = dt.datetime.now(vietnamese.VIETNAM)
+        document.metadata.created = document.metadata.created or now.isoformat(timespec="seconds")
+        variant = ARCHIVAL.get(kind)
+        if variant is None:
+            return document.write_pdf()
+        # the sRGB output intent from a profile read once: WeasyPrint's own ("srgb") leaves its file open
+        document.color_profiles["srgb"] = self.srgb
+        return document.write_pdf(pdf_variant=variant, output_intent=OUTPUT_INTENT)
 
 
 _RENDERER: Renderer | None = None

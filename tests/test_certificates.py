@@ -21,12 +21,14 @@ import os
 import re
 import shutil
 import subprocess
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pdflayout
 import pytest
 from click.testing import CliRunner
 
@@ -233,6 +235,7 @@ def test_two_tier_certificate_has_no_district_and_is_a_specimen_while_the_author
     assert "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025 (*);" in decision
     assert "Theo đề nghị của Giám đốc Sở Y tế (*)." in decision
     assert "ngày 19 tháng 6 năm 2015" not in decision  # the three-tier law is not the basis after the reform
+    assert "- Bộ Y tế (để báo cáo);" in decision  # the province reports to the ministry (the project's reading)
     report = pdf_text(docs["report25"])
     assert "giá trị tạm" not in report and "2019.1-test" in report
 
@@ -280,7 +283,51 @@ def test_decision_layout_bases_articles_and_annex(docs: dict[str, bytes]) -> Non
                      "Tổng cộng: 3 đơn vị được công nhận", "1.000", "qd06-2019", "2019.1"):
         assert expected in annex, expected
     assert "Canh Tân" not in first + annex  # not recognised
-    assert re.search(r"Điểm bình quân: \d{3}(,\d)?", annex)
+    assert re.search(r"điểm bình quân: \d{3}(,\d)?", annex)
+
+
+def test_the_specimen_mark_is_drawn_not_written(docs: dict[str, bytes], tmp_path: Path) -> None:
+    """«BẢN MẪU» across the page is a picture of outlines: copying the text gives the note's words once a
+    page and no stray letters, while the rendered annex page is tinted by the mark."""
+    for name in ("decision", "certificate", "decision25"):
+        raw = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=docs[name], capture_output=True,
+                             check=True).stdout.decode()
+        lines = {line.strip() for line in raw.splitlines()}
+        assert not lines & {"U", "Ẫ", "M", "B", "Ả", "N", "BẢN", "MẪU"}, name
+        assert raw.count("BẢN MẪU") == 1, name  # the note at the top of the first page, nothing else
+    from PIL import Image
+
+    annex = png_pages(docs["decision"], tmp_path, "decision", dpi=30)[1]
+    with Image.open(annex) as image:
+        data = image.convert("RGB").tobytes()
+    tinted = sum(1 for i in range(0, len(data), 3) if data[i] > data[i + 1] + 20 and data[i] > data[i + 2] + 20)
+    assert tinted > 500  # the reddish word across the page, where the annex prints only black
+
+
+@pytest.mark.parametrize("name", ["decision", "certificate", "decision25", "certificate25"])
+def test_decisions_and_certificates_are_pdfa_with_their_metadata(docs: dict[str, bytes], name: str) -> None:
+    """PDF/A-3b (XMP identification, sRGB output intent) with the issuing body as author, a title, a subject,
+    the creation date in Vietnam time and the language; no validator is installable here, so pypdf reads
+    what a validator checks first (docs/architecture.md, "Archival PDFs")."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(docs[name]))
+    xmp = reader.xmp_metadata
+    assert xmp is not None
+    assert (xmp.pdfaid_part, xmp.pdfaid_conformance) == ("3", "B")
+    issuer = "Ủy ban nhân dân huyện Thạch An" if not name.endswith("25") else "Ủy ban nhân dân tỉnh Cao Bằng"
+    assert xmp.dc_creator == [issuer] and reader.metadata.author == issuer
+    assert xmp.dc_title["x-default"] == reader.metadata.title
+    assert ("Quyết định" if name.startswith("decision") else "Giấy công nhận") in reader.metadata.title
+    assert "phù hợp với trẻ em" in xmp.dc_description["x-default"] == reader.metadata.subject
+    created = xmp.xmp_create_date
+    assert abs(created.timestamp() - time.time()) < 600  # written now (pypdf reads the +07:00 offset)
+    raw = xmp.stream.get_data().decode()
+    assert re.search(r"<xmp:CreateDate>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00</xmp:CreateDate>", raw)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "vi"
+    intent = root["/OutputIntents"][0].get_object()
+    assert intent["/S"] == "/GTS_PDFA1" and "sRGB" in intent["/OutputConditionIdentifier"]
 
 
 def test_decision_totals_are_the_verified_totals(docs: dict[str, bytes], db: Any, world: dict[str, Any]) -> None:
@@ -292,7 +339,7 @@ def test_decision_totals_are_the_verified_totals(docs: dict[str, bytes], db: Any
     for total in totals.values():
         assert vn.number(total, 0) in annex
     mean = sum(totals.values()) / len(totals)
-    assert f"Điểm bình quân: {vn.number(mean, 1)}" in annex
+    assert f"điểm bình quân: {vn.number(mean, 1)}" in annex
 
 
 def test_draft_decision_leaves_number_and_date_blank(world: dict[str, Any], db_copy: Path,
@@ -304,6 +351,7 @@ def test_draft_decision_leaves_number_and_date_blank(world: dict[str, Any], db_c
     assert "DỰ THẢO" in text and "Thạch An, ngày tháng năm" in text
     assert "Số:" in text and "/QĐ-UBND" in text and not re.search(r"\d/QĐ-UBND", text)  # left blank
     assert "Điều 1. Công nhận 1 xã" in text
+    assert "có giá trị đến hết ngày …/…/…." in text  # a blank to fill, not «ngày .»
     assert "Xã Minh Khai" in pdf_text(pdf, 2) and "Đức Long" not in pdf_text(pdf, 2)
 
 
@@ -315,8 +363,7 @@ def test_report_lists_every_item_with_inputs_points_and_page_numbers(docs: dict[
     pages = int(pdf_info(pdf)["Pages"])
     assert pages >= 3
     text = pdf_text(pdf)
-    for page in range(1, pages + 1):
-        assert f"Trang {page} / {pages}" in pdf_text(pdf, page)
+    pdflayout.check_administrative_layout(pdf)  # margins, sizes, the page number from page 2
     cset = criteria.get("qd06-2019")
     for crit in cset.criteria:
         assert f"Tiêu chí {crit.number}. {crit.name_vi}" in text
@@ -332,9 +379,33 @@ def test_report_lists_every_item_with_inputs_points_and_page_numbers(docs: dict[
                      "Quyết định số 125/QĐ-UBND ngày 16/12/2024",
                      "Thẩm định: Chấp nhận", "40/40 = 100%", "≥ 98%", "Kết quả",
                      "có giá trị tạm, chưa đối chiếu với văn bản chính thức",
-                     "V. Chỉ tiêu nông thôn mới liên quan đến trẻ em", "CHƯA XÁC NHẬN"):
+                     "IV. Chỉ tiêu nông thôn mới liên quan đến trẻ em", "chưa được đối chiếu đầy đủ",
+                     "Số:", "/BC-UBND", "Kính gửi: Ủy ban nhân dân tỉnh Cao Bằng", "TM. ỦY BAN NHÂN DÂN",
+                     "Nơi nhận:", "- Như trên;", "- Ủy ban nhân dân xã Đức Long;", "- Lưu: VT.", "PHỤ LỤC",
+                     "BẢN MẪU"):
         assert expected in text, expected
-    assert "Trang 1 / " in text
+    assert "Trang" not in text and "DỰ THẢO" not in text
+    assert text.index("Nơi nhận:") < text.index("PHỤ LỤC") < text.index("Tiêu chí 1. ")
+    ntm = text[text.index("IV. Chỉ tiêu nông thôn mới"):text.index("V. Quá trình")]
+    assert ntm.count("chưa được đối chiếu") == 1  # one caution for the section, not one a line
+    for internal in ("c6-", "play_area", "= có", "tdmnpb", "CẢNH BÁO", "Cách đọc của dự án", "/children"):
+        assert internal not in ntm, internal
+    assert "Số trẻ em bị xâm hại trong năm: 0 (cần bằng 0)." in ntm or "(cần bằng 0)" in ntm
+
+
+def test_a_report_from_unreviewed_figures_is_a_draft(world: dict[str, Any], db_copy: Path,
+                                                      perfect_inputs: dict[str, Any]) -> None:
+    """Self-assessed figures: «DỰ THẢO — số liệu tự đánh giá, chưa thẩm định» and no final conclusion."""
+    with opened(db_copy) as db:
+        row = workflow.find(db, world["round"], "cao-bang-2022:01795")
+        workflow.save_declared(db, row["id"], perfect_inputs, "officer")
+        workflow.submit(db, row["id"], "officer")
+        pdf = render.render_pdf("report", contexts.report_context(db, workflow.load(db, row["id"])))
+    text = pdf_text(pdf)
+    assert "DỰ THẢO — số liệu tự đánh giá, chưa thẩm định" in text
+    assert "ĐỦ điều kiện công nhận" not in text and "CHƯA ĐỦ điều kiện" not in text
+    assert "Kết luận sơ bộ theo số liệu tự đánh giá, chưa thẩm định: đạt các điều kiện công nhận." in text
+    assert "Kết luận chính thức chỉ có sau khi thẩm định." in text
 
 
 def world_hash(db: Any, round_id: int) -> str:
@@ -376,6 +447,48 @@ def test_a_long_name_still_fits_one_page(world: dict[str, Any], db_copy: Path) -
     assert pdf_info(pdf)["Pages"] == "1"
     assert ("Xã Đức Long Thượng Nguyên Bình Trùng Khánh Hạ, huyện Thạch An Nguyên Bình Trùng Khánh, tỉnh Cao Bằng"
             in pdf_text(pdf))
+
+
+LONGEST_NAME = "Thị trấn Nông trường Liên Sơn"  # a real township's name, 29 characters
+
+
+def province_annex(db: Any, world: dict[str, Any], count: int) -> dict[str, Any]:
+    """The 2025 decision's context with ``count`` rows made from the real 2022 units (the longest names
+    first, one of them renamed to :data:`LONGEST_NAME`), each with its district."""
+    context = contexts.decision_context(db, world["decision25"])
+    rows = sorted(db.query("select u.type, u.name, p.type as ptype, p.name as district from units u "
+                           "join units p on p.id = u.parent_id "
+                           "where u.unit_set = ? and u.type != 'huyen'", [units.CAO_BANG_2022]),
+                  key=lambda r: -len(r["name"]))
+    row = context["units"][0]
+    made = [{**row, "name": f"{units.TYPE_NAMES[r['type']]} {r['name']}",
+             "district": f"{units.TYPE_NAMES[r['ptype']]} {r['district']}"} for r in rows[:count]]
+    made[0]["name"] = LONGEST_NAME
+    return {**context, "units": made, "show_district": True}
+
+
+@pytest.mark.parametrize(("count", "annex_pages"), [(14, 1), (49, 2), (161, 5)])
+def test_the_annex_gives_each_unit_one_line_in_the_fewest_pages(db: Any, world: dict[str, Any], count: int,
+                                                                 annex_pages: int) -> None:
+    """Fixed column widths: the longest real names take one line a row, the totals row is printed once,
+    and 161 units fit in the pages their row height allows (``pdfinfo``; rows measured with ``-bbox``)."""
+    pdf = render.render_pdf("decision", province_annex(db, world, count))
+    layout = pdflayout.pages(pdf)
+    first_annex = next(i for i, p in enumerate(layout) if p.find("DANH") and p.find("SÁCH"))
+    annex = layout[first_annex:]
+    assert int(pdf_info(pdf)["Pages"]) == first_annex + annex_pages
+    assert len(annex) == annex_pages
+    assert pdf_text(pdf).count("Tổng cộng:") == 1 and f"Tổng cộng: {count} đơn vị được công nhận" in pdf_text(pdf)
+    numbers = []  # (page, y) of each row's number in the STT column
+    for index, page in enumerate(annex):
+        left = min(w.x0 for w in page.words)
+        numbers += [(index, w.y0) for w in page.words if w.text.isdigit() and w.x0 < left + 9 * pdflayout.MM
+                    and w.y0 > 60]
+    assert len(numbers) == count
+    pitches = {round(b[1] - a[1], 1) for a, b in itertools.pairwise(numbers) if a[0] == b[0]}
+    assert max(pitches) - min(pitches) < 0.5, pitches  # every row one line high: no name wraps
+    rows_per_page = (annex[0].height - 40 * pdflayout.MM) // min(pitches)  # 20 mm margins at top and bottom
+    assert annex_pages <= -(-(count + 4) // (rows_per_page - 2))  # title, header, totals: about 4 rows' room
 
 
 def test_the_qr_code_encodes_the_verification_url(world: dict[str, Any], db: Any) -> None:

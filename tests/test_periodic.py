@@ -6,23 +6,24 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import re
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pdflayout
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 
 import criteria.ntm
-from certificates import pool, render
+from certificates import pool, render, vn
 from scoring.ntm import evaluate_ntm
 from webapp.cli import period as period_cli  # noqa: F401 (period_cli registers)
 from webapp.store import db as webdb
-from webapp.store import demo, periodic, rounds, units  # noqa: F401 (period_cli registers)
+from webapp.store import demo, periodic, rounds, units, vietnamese  # noqa: F401 (period_cli registers)
 from webapp.store.workflow import STATUS_NAMES
 from webapp.web import period as period_web  # noqa: F401 (period_cli registers)
 
@@ -202,7 +203,14 @@ def test_unknown_kind_refused(world: dict[str, Any]) -> None:
 
 def test_xlsx_sheets_headers_formats_values(report: periodic.PeriodReport) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(periodic.period_xlsx(report)))
-    assert wb.sheetnames == ["Tổng hợp", "Theo tiêu chí", "Nông thôn mới", "Danh sách đơn vị", "Chưa nộp"]
+    assert wb.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo tiêu chí", "Nông thôn mới", "Danh sách đơn vị",
+                             "Chưa nộp"]
+    by = list(wb["Theo đơn vị"].iter_rows(values_only=True))
+    assert by[0][:5] == ("Huyện, thành phố", "Số đơn vị", "Số đã đánh giá", "Số được công nhận",
+                          "Tỷ lệ được công nhận (%)")
+    assert [row[0] for row in by[1:]] == [x["name"] for x in report.summary] and by[-1][0] == "Tổng cộng"
+    assert by[-1][1:4] == (report.units, report.evaluated, report.recognised)
+    assert sum(row[1] for row in by[1:-1]) == report.units
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.bold for c in ws[1] if c.value)
@@ -261,24 +269,48 @@ def _vi_pct(value: float) -> str:
 
 @needs_tools("pdftotext")
 def test_pdf_text(world: dict[str, Any], report: periodic.PeriodReport, tmp_path: Path) -> None:
-    text = pdf_text(render.render_pdf("period", periodic.period_context(report)), tmp_path)
+    pdf = render.render_pdf("period", periodic.period_context(report))
+    text = pdf_text(pdf, tmp_path)
     flat = " ".join(text.split())
     for needle in ("ỦY BAN NHÂN DÂN", "TỈNH CAO BẰNG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                    "Độc lập - Tự do - Hạnh phúc", "Cao Bằng, ngày 01 tháng 12 năm 2024", "BÁO CÁO",
+                   "Kết quả xây dựng xã, phường, thị trấn phù hợp với trẻ em năm 2024", "/BC-UBND",
+                   "Kính gửi: Bộ Lao động – Thương binh và Xã hội", "TM. ỦY BAN NHÂN DÂN", "Nơi nhận:",
                    "Hạn báo cáo 20/11/2024 (đã quá hạn; kỳ tiếp theo: 20/11/2025)", "Chỉ tiêu nông thôn mới",
-                   "Đơn vị chưa nộp hồ sơ", "Trang 1 /"):
+                   "Đơn vị chưa nộp hồ sơ", "PHỤ LỤC", "Danh sách đơn vị", "BẢN MẪU"):
         assert needle in flat, needle
-    assert re.search(rf"Tổng số đơn vị\s+{report.units}\b", text)
-    assert re.search(rf"Số đơn vị được công nhận\s+{report.recognised}\b", text)
-    assert re.search(rf"Số đơn vị chưa nộp hồ sơ\s+{len(report.not_submitted)}\b", text)
-    assert f"Tỷ lệ được công nhận {_vi_pct(report.share)}%" in flat
+    assert "Trang" not in flat
+    summary = flat[flat.index("II. Kết quả chung"):flat.index("III.")]
+    total = report.summary[-1]
+    assert total["name"] == "Tổng cộng" and total["units"] == report.units
+    assert sum(x["units"] for x in report.summary[:-1]) == report.units  # one row per district, then the total
+    assert report.summary_by == "Huyện, thành phố" and len(report.summary) > 2
+    for row in report.summary:
+        assert " ".join(row["name"].split()[-1:]) in summary
+    assert f"Tỷ lệ được công nhận: {_vi_pct(report.share)}% ({report.recognised}/{report.units} đơn vị)" in flat
+    assert "mục tiêu năm 2025 (65%)" in flat and "mục tiêu năm 2030 (75%)" in flat
     prev = report.previous
     assert f"thay đổi {prev['recognised_change']:+d} đơn vị" in flat
     for row in report.not_submitted:
         assert row["name"] in flat
+    assert flat.index("Nơi nhận:") < flat.index("PHỤ LỤC") < flat.index(report.rows[-1]["name"])
+    pdflayout.check_administrative_layout(pdf)
+    if os.environ.get("CFC_DUMP"):
+        Path(os.environ["CFC_DUMP"]).write_bytes(pdf)
     six = periodic.period_report(world["db"], world["new"], kind="six-month", today=dt.date(2024, 6, 1))
     flat6 = " ".join(pdf_text(render.render_pdf("period", periodic.period_context(six)), tmp_path).split())
-    assert "6 tháng 2024" in flat6 and "Hạn báo cáo 25/05/2024 (đã quá hạn; kỳ tiếp theo: 25/05/2025)" in flat6
+    assert "6 tháng năm 2024" in flat6 and "Hạn báo cáo 25/05/2024 (đã quá hạn; kỳ tiếp theo: 25/05/2025)" in flat6
+
+
+@needs_tools("pdftotext")
+def test_a_district_report_has_its_own_place_and_reports_to_the_province(world: dict[str, Any],
+                                                                         tmp_path: Path) -> None:
+    district = periodic.period_report(world["db"], world["new"], world["district"], today=TODAY)
+    flat = " ".join(pdf_text(render.render_pdf("period", periodic.period_context(district)), tmp_path).split())
+    name = units.get_unit(world["db"], world["district"])["name"]
+    assert f"{name}, ngày 01 tháng 12 năm 2024" in flat and "Cao Bằng, ngày" not in flat.replace(name, "")
+    assert "Kính gửi: Ủy ban nhân dân tỉnh Cao Bằng" in flat
+    assert district.summary_by == "Phạm vi" and len(district.summary) == 1  # one district: one row
 
 
 # ---- command line -------------------------------------------------------------------------------
@@ -342,3 +374,10 @@ def test_web_pdf(world: dict[str, Any], tmp_path: Path, client_as: ClientAs) -> 
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     flat = " ".join(pdf_text(response.data, tmp_path).split())
     assert "6 tháng" in flat and "25/05/" in flat and "ỦY BAN NHÂN DÂN" in flat
+    # dated in Vietnam's time, as the decisions are (not the server's UTC day)
+    today = vietnamese.today()
+    assert f"ngày {vn.long_date(today).removeprefix('ngày ')}" in flat
+    wb = openpyxl.load_workbook(io.BytesIO(client_as("thamdinh.huyen").get(
+        f"/rounds/{world['new']}/period.xlsx?kind=six-month").data))
+    general = {r[0].value: r[1].value for r in wb["Tổng hợp"].iter_rows(min_row=2)}
+    assert general["Ngày lập báo cáo"].date() == today

@@ -35,8 +35,10 @@ from scoring.cells import append_row
 
 from . import lineage, scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
+from .profiles import HIGHER_BODY
 from .rounds import criteria_for, get_round
 from .sheets import add_sheet as _sheet
+from .specimen import doc_flags
 from .vietnamese import nfc, upper
 
 KINDS = {"annual": (11, 20), "six-month": (5, 25)}
@@ -70,6 +72,13 @@ class PeriodReport:
     previous: dict[str, Any] | None
     issuer_lines: list[str]
     notes: list[str] = field(default_factory=list)
+    summary: list[dict[str, Any]] = field(default_factory=list)
+    """One row per district (before the 2025 reform) or one for the whole scope (after), then the total."""
+    summary_by: str = "Huyện, thành phố"
+    doc: dict[str, Any] = field(default_factory=dict)
+    """Specimen flags of the round's criteria set (:func:`specimen.doc_flags`)."""
+    issuer: dict[str, Any] = field(default_factory=dict)
+    """The issuing body's place name (địa danh) and whom the report goes to (``Kính gửi``)."""
 
 
 def due_dates(kind: str, year: int, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -143,6 +152,31 @@ def _previous(db: sqlite_utils.Database, rnd: dict[str, Any], current: list[dict
     }
 
 
+def _summary_row(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Units, evaluated, recognised, % recognised against the national targets, not submitted."""
+    recognised = sum(1 for r in rows if r["status"] == "recognised")
+    share = _share(recognised, len(rows))
+    return {"name": name, "units": len(rows), "evaluated": sum(1 for r in rows if r["status"] != "draft" and r["summary"]),
+            "recognised": recognised, "share": share, "not_submitted": sum(1 for r in rows if r["status"] == "draft"),
+            "gaps": [None if share is None else max(0.0, target - share) for _, target in TARGETS], "total": False}
+
+
+def summary(rows: list[dict[str, Any]], scope_name: str) -> tuple[str, list[dict[str, Any]]]:
+    """The summary table: per district while units have districts (before 2025), else one row for the scope;
+    the last row is the total."""
+    districts: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["district"]:
+            districts.setdefault(r["district"], []).append(r)
+    if not districts or len(districts) == 1 and len(districts[next(iter(districts))]) == len(rows):
+        return "Phạm vi", [{**_summary_row(scope_name, rows), "total": True}]
+    parts = [_summary_row(name, group) for name, group in districts.items()]
+    others = [r for r in rows if not r["district"]]
+    if others:
+        parts.append(_summary_row("Đơn vị trực thuộc tỉnh", others))
+    return "Huyện, thành phố", [*parts, {**_summary_row("Tổng cộng", rows), "total": True}]
+
+
 def due_text(report: PeriodReport) -> str:
     """``20/11/2024 (đã quá hạn; kỳ tiếp theo: 20/11/2025)``: the round's due date, said to be past when it
     is, and the next due date only when it is another day."""
@@ -209,6 +243,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                "status": workflow.STATUS_NAMES[r["status"]],
                "total": r["summary"]["total"] if r["summary"] and r["status"] != "draft" else None,
                "verdict": _verdict(r), "recognised": r["status"] == "recognised"} for r in rows]
+    by, table = summary(rows, scope_name)
     return PeriodReport(
         round=rnd, kind=kind, kind_name=KIND_NAMES[kind], today=today, due=due, next_due=next_due,
         scope_unit_id=scope_unit_id, scope_name=scope_name, units=len(rows), evaluated=len(evaluated),
@@ -217,7 +252,8 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                   "gap": None if share is None else t - share} for y, t in TARGETS],
         criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
         not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
-        previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes)
+        previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes,
+        summary=table, summary_by=by, doc=doc_flags(cset), issuer=_issuer(db, scope_unit_id, rnd["profile"]))
 
 
 # ---- XLSX --------------------------------------------------------------------------------------
@@ -228,7 +264,8 @@ DATE = "dd/mm/yyyy"
 
 
 def period_xlsx(report: PeriodReport) -> bytes:
-    """One sheet per section, Vietnamese headers, frozen header row, number formats."""
+    """One sheet per table of the PDF (general facts, the summary by district or scope, criteria, NTM, not
+    submitted, the unit list), Vietnamese headers, frozen header row, number formats."""
     import openpyxl
     from openpyxl.styles import Alignment
 
@@ -265,6 +302,11 @@ def period_xlsx(report: PeriodReport) -> bytes:
         if fmt:
             ws.cell(ws.max_row, 2).number_format = fmt
         ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left")
+    _sheet(wb, "Theo đơn vị", [r.summary_by, "Số đơn vị", "Số đã đánh giá", "Số được công nhận", "Tỷ lệ được công nhận (%)",
+                               *(f"Còn thiếu so với mục tiêu {t['year']} (điểm %)" for t in r.targets),
+                               "Chưa nộp hồ sơ"],
+           [[x["name"], x["units"], x["evaluated"], x["recognised"], x["share"], *x["gaps"], x["not_submitted"]]
+            for x in r.summary], {2: INT, 3: INT, 4: INT, 5: PCT, 6: PCT, 7: PCT, 8: INT}, {1: 28})
     _sheet(wb, "Theo tiêu chí", ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá", "Số đơn vị đạt (> 0 điểm)",
                                  "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"],
            [[c["number"], c["name"], c["evaluated"], c["passed"], c["failed"], c["pass_rate"]] for c in r.criteria],
@@ -287,8 +329,23 @@ def period_xlsx(report: PeriodReport) -> bytes:
 
 def period_context(report: PeriodReport) -> dict[str, Any]:
     """Plain data for the ``period`` document (``certificates.render``: ``period.html``)."""
-    return {"r": report, "issuer": {"lines": report.issuer_lines}, "place": "Cao Bằng", "date": report.today,
-            "due": due_text(report)}
+    return {"r": report, "issuer": {"lines": report.issuer_lines}, "place": report.issuer["place"],
+            "date": report.today, "doc": report.doc, "recipient": report.issuer["recipient"],
+            "number_text": "\u00a0" * 9 + "/BC-UBND", "signer": {"title_lines": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+                                                                 "name": ""},
+            "recipients": ["Như trên;", "Lưu: VT."], "due": due_text(report)}
+
+
+def _issuer(db: sqlite_utils.Database, scope_unit_id: str | None, profile_id: str) -> dict[str, Any]:
+    """The place name of the issuing body (its own, not always the province's) and whom it reports to: a
+    district to the province, the province to the ministry (``profiles.HIGHER_BODY``)."""
+    unit = units.get_unit(db, scope_unit_id) if scope_unit_id else None
+    while unit is not None and unit["type"] not in (*units.TIER_TYPES["district"], *units.TIER_TYPES["province"]):
+        unit = units.get_unit(db, unit["parent_id"]) if unit["parent_id"] else None  # a commune's: its district's
+    parent = units.get_unit(db, unit["parent_id"]) if unit is not None and unit["parent_id"] else None
+    return {"place": unit["name"] if unit else "Cao Bằng",
+            "recipient": (f"Ủy ban nhân dân {units.TYPE_NAMES[parent['type']].lower()} {parent['name']}"
+                          if parent else HIGHER_BODY[profile_id])}
 
 
 def issuer_lines(db: sqlite_utils.Database, scope_unit_id: str | None) -> list[str]:

@@ -21,6 +21,10 @@ from .errors import StorageError
 
 PROFILES_FILE = Path(__file__).parent / "data" / "profiles.yaml"
 TIERS = ("province", "district")
+# The body a province reports to («Kính gửi», «Nơi nhận: … (để báo cáo)») by profile: the ministry in charge
+# of children's affairs, Bộ Lao động – Thương binh và Xã hội until the 2025 reform and Bộ Y tế since the
+# ministries were merged (March 2025). The project's reading, not a text that says so (docs/architecture.md).
+HIGHER_BODY = {"three-tier": "Bộ Lao động – Thương binh và Xã hội", "two-tier": "Bộ Y tế"}
 
 
 class ProfileInvalid(StorageError):
