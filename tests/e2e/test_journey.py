@@ -41,6 +41,18 @@ def resubmit_with_health_checks(officer, count: str) -> None:
     expect(officer.locator(".status")).to_have_text("Đã nộp lại")
 
 
+def accept_all_and_verify(reviewer) -> None:
+    """On the review page: accept every criterion not yet accepted, then complete the review."""
+    for n in range(1, 14):
+        if reviewer.locator(f"#s{n}-accepted").is_checked():
+            continue
+        reviewer.locator(f"#s{n}-accepted").check()
+        reviewer.get_by_role("button", name=f"Lưu thẩm định tiêu chí {n}", exact=True).click()
+    reviewer.locator("#confirm-verify summary").click()
+    reviewer.get_by_role("button", name="Xác nhận hoàn thành thẩm định").click()
+    expect(reviewer.locator(".flash.ok").first).to_be_visible()
+
+
 def session(browser, base: str, username: str):
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
@@ -82,14 +94,7 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
 
     reviewer.goto(f"{live_server}/review")
     reviewer.get_by_role("link", name=re.compile(re.escape(unit_name.split(",")[0]))).first.click()
-    for n in range(1, 14):
-        if reviewer.locator(f"#s{n}-accepted").is_checked():
-            continue
-        reviewer.locator(f"#s{n}-accepted").check()
-        reviewer.get_by_role("button", name=f"Lưu thẩm định tiêu chí {n}", exact=True).click()
-    reviewer.locator("#confirm-verify summary").click()
-    reviewer.get_by_role("button", name="Xác nhận hoàn thành thẩm định").click()
-    expect(reviewer.locator(".flash.ok").first).to_be_visible()
+    accept_all_and_verify(reviewer)
     shots(reviewer, "reviewer-verified")
 
     authority = session(browser, live_server, "chutich.huyen")

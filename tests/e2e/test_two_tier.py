@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from test_journey import fill_perfect, session
+from test_journey import accept_all_and_verify, fill_perfect, session
 
 from webhelpers import serve
 
@@ -58,12 +58,7 @@ def test_merged_commune_to_province_decision_and_public_verification(demo_server
     reviewer = session(browser, base, "thamdinh.tinh")
     reviewer.goto(f"{base}/review")
     reviewer.get_by_role("link", name=re.compile("Xã Bạch Đằng")).first.click()
-    for n in range(1, 14):
-        reviewer.locator(f"#s{n}-accepted").check()
-        reviewer.get_by_role("button", name=f"Lưu thẩm định tiêu chí {n}", exact=True).click()
-    reviewer.locator("#confirm-verify summary").click()
-    reviewer.get_by_role("button", name="Xác nhận hoàn thành thẩm định").click()
-    expect(reviewer.locator(".flash.ok").first).to_be_visible()
+    accept_all_and_verify(reviewer)
     shots(reviewer, "province-reviewer-verified")
 
     chair = session(browser, base, "chutich.tinh")

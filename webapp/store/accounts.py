@@ -92,14 +92,7 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
     """Create an account; officers need a commune, reviewers/authorities/viewers a scope. ``must_change``:
     the password is a temporary one an administrator chose, to be changed at the first login."""
     limits.bounded(display_name, "display_name", limits.NAME)
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
-                           N_("Vai trò không hợp lệ: %(role)s."), role=role)
-    if role != "admin" and not scope_unit_id:
-        raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
-                           N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
-    if scope_unit_id:
-        _check_scope(db, role, scope_unit_id)
+    _check_role(db, role, scope_unit_id)
     username = _check_username(username)
     _check_password(password)
     with transaction(db):
@@ -132,6 +125,18 @@ def _check_scope(db: sqlite_utils.Database, role: str, scope_unit_id: str) -> No
     raise AccountError(f"a {role} account's jurisdiction is a district or the province",
                        N_("Tài khoản «%(role)s» phụ trách một huyện, thành phố hoặc cả tỉnh."),
                        role=Msg(ROLE_NAMES[role]))
+
+
+def _check_role(db: sqlite_utils.Database, role: str, scope_unit_id: str | None) -> None:
+    """A known role with a jurisdiction it may hold (admins none, the others one unit of their level)."""
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
+                           N_("Vai trò không hợp lệ: %(role)s."), role=role)
+    if role != "admin" and not scope_unit_id:
+        raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
+                           N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
+    if scope_unit_id:
+        _check_scope(db, role, scope_unit_id)
 
 
 def _check_username(username: str) -> str:
@@ -338,14 +343,7 @@ def reset_password(db: sqlite_utils.Database, user_id: int, temporary: str, acto
 def change_role(db: sqlite_utils.Database, user_id: int, role: str, scope_unit_id: str | None, actor: str) -> None:
     """Give an account another role and jurisdiction (by the rules of :func:`create_user`; never demoting the last
     active administrator); every session of the user ends (m006's trigger)."""
-    if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (expected: {', '.join(ROLES)})",
-                           N_("Vai trò không hợp lệ: %(role)s."), role=role)
-    if role != "admin" and not scope_unit_id:
-        raise AccountError(f"a {role} account needs a unit (its jurisdiction)",
-                           N_("Tài khoản «%(role)s» cần một đơn vị (phạm vi phụ trách)."), role=Msg(ROLE_NAMES[role]))
-    if scope_unit_id:
-        _check_scope(db, role, scope_unit_id)
+    _check_role(db, role, scope_unit_id)
     with transaction(db):
         row = _account(db, user_id)
         _keep_an_administrator(db, row, role, bool(row["active"]))
