@@ -247,7 +247,9 @@ def test_chaos_two_tabs_offline_periods_an_expiry_and_a_reload_lose_no_edit(offi
     """300 random edits (the long run: bench/checklist_chaos.py): the database ends as the officer chose."""
     result = chaos(officer, live_server, db_file, steps=300, seed=13)
     assert result.conflicts_resolved > 0 and result.offline_periods > 0  # the run did clash and go offline
-    assert result.lost == {}
+    trail = audit_trail(db_file, draft_of(db_file))
+    history = {field: [entry for entry in trail if entry[1] == field][-6:] for field in result.lost}
+    assert result.lost == {}, f"lost (chosen, stored): {result.lost}; each field's last saved changes: {history}"
 
 
 def test_long_notes_queued_offline_are_sent_in_requests_the_server_accepts(officer, live_server, db_file) -> None:
