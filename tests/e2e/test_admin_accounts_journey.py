@@ -7,20 +7,11 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+from test_journey import session
 
 from webapp.store.demo import DEMO_PASSWORD
 
 PHONE = {"width": 390, "height": 844}
-
-
-def login(browser, base: str, username: str, password: str, viewport: dict[str, int] | None = None):
-    page = browser.new_context(viewport=viewport or {"width": 1366, "height": 768}).new_page()
-    page.goto(f"{base}/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_load_state()
-    return page
 
 
 def fits_the_screen(page) -> None:
@@ -48,7 +39,7 @@ def row(admin, username: str):
 
 
 def test_admin_creates_by_names_resets_a_password_and_unlocks(live_server, browser, shots) -> None:
-    admin = login(browser, live_server, "admin", DEMO_PASSWORD, PHONE)
+    admin = session(browser, live_server, "admin", viewport=PHONE)
     admin.goto(f"{live_server}/admin/users")
     fits_the_screen(admin)
     admin.locator("#scope_q").fill("ha quang")
@@ -74,7 +65,7 @@ def test_admin_creates_by_names_resets_a_password_and_unlocks(live_server, brows
     admin.get_by_role("button", name="Đặt mật khẩu tạm thời").click()
     expect(admin.locator(".flash.ok")).to_contain_text("Đã đặt mật khẩu tạm thời cho «canbo.xa»")
     shots(admin, "phone-account-page")
-    officer = login(browser, live_server, "canbo.xa", "tam-thoi-canbo-1")
+    officer = session(browser, live_server, "canbo.xa", "tam-thoi-canbo-1")
     expect(officer).to_have_url(re.compile(r"/password$"))
     expect(officer.locator("#must-change")).to_contain_text("mật khẩu tạm thời")
     officer.goto(f"{live_server}/mine")

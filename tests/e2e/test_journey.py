@@ -53,12 +53,14 @@ def accept_all_and_verify(reviewer) -> None:
     expect(reviewer.locator(".flash.ok").first).to_be_visible()
 
 
-def session(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
+def session(browser, base: str, username: str, password: str = DEMO_PASSWORD,
+            viewport: dict[str, int] | None = None):
+    """A new browser window (desktop size unless ``viewport``) logged in as ``username``."""
+    context = browser.new_context(viewport=viewport or {"width": 1366, "height": 768})
     page = context.new_page()
     page.goto(f"{base}/login")
     page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_load_state()
     return page
