@@ -45,6 +45,8 @@ class IndicatorStatus:
     """The computed rate (a fraction, not ×100) or count."""
     level: Decimal | None = None
     """The level in percent for rate mappings."""
+    lacking: tuple[str, ...] = ()
+    """For "thiếu dữ liệu": each reason in a few words (a missing figure by its label, a zero denominator…)."""
 
     @property
     def unverified(self) -> bool:
@@ -97,7 +99,8 @@ def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: s
                 source=ind.source, indicator_verified=ind.verified,
                 mapping_verified=None if m is None else m.verified)
     if m is None:
-        status, text, extra = MISSING, f"Không tính được từ dữ liệu trẻ em: {ind.mapping_note}", {}
+        status, text, extra = MISSING, f"Không tính được từ dữ liệu trẻ em: {ind.mapping_note}", {
+            "lacking": ("chưa có cách tính từ dữ liệu trẻ em",)}
     elif isinstance(m, AllYes):
         status, text, extra = _all_yes(m, values, named)
     elif isinstance(m, CountZero):
@@ -137,14 +140,15 @@ def _all_yes(m: AllYes, values: dict[str, Any], named: Named) -> tuple[Status, s
     if any(v is False for v in answers.values()):
         return NOT_MET, f"Cần tất cả là «Có» — {shown} → không đạt.", {}
     if any(v is None for v in answers.values()):
-        return MISSING, f"Cần tất cả là «Có» — {shown}.", {}
+        return MISSING, f"Cần tất cả là «Có» — {shown}.", {
+            "lacking": tuple(f"thiếu {named(n)}" for n, v in answers.items() if v is None)}
     return MET, f"Cần tất cả là «Có» — {shown} → đạt.", {}
 
 
 def _count_zero(m: CountZero, values: dict[str, Any], named: Named) -> tuple[Status, str, dict[str, Any]]:
     count = _count(values, m.input)
     if count is None:
-        return MISSING, f"Chưa có số liệu {named(m.input)}.", {}
+        return MISSING, f"Chưa có số liệu {named(m.input)}.", {"lacking": (f"thiếu {named(m.input)}",)}
     status = MET if count == 0 else NOT_MET
     return status, f"Cần {named(m.input)} bằng 0; số liệu: {format_number(count)} → {status}.", {"value": Fraction(count)}
 
@@ -166,11 +170,14 @@ def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
     level_text = f"mức {word} {format_number(level)}% ({area_name})" if level is not None else f"chưa có mức cho {area_name}"
     missing = [named(n) for n, v in ((m.numerator, num), (m.denominator, den)) if v is None]
     if missing:
+        extra["lacking"] = tuple(f"thiếu {n}" for n in missing)
         return MISSING, f"Chưa có số liệu {', '.join(missing)}; {level_text}.", extra
     assert num is not None and den is not None
     if den == 0:
-        return MISSING, f"{named(m.denominator)} bằng 0: không tính được tỷ lệ; {level_text}.", extra
+        extra["lacking"] = (f"{named(m.denominator)} bằng 0: không tính được tỷ lệ",)
+        return MISSING, f"{extra['lacking'][0]}; {level_text}.", extra
     if num > den:
+        extra["lacking"] = (f"{named(m.numerator)} lớn hơn {named(m.denominator)}",)
         return MISSING, (f"Số liệu không hợp lệ: {named(m.numerator)} ({format_number(num)}) lớn hơn "
                          f"{named(m.denominator)} ({format_number(den)})."), extra
     rate = Fraction(num, den)
@@ -178,6 +185,7 @@ def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
     shown = (f"Tỷ lệ {named(m.numerator)} trên {named(m.denominator)}: {format_number(num)}/{format_number(den)} "
              f"{_percent(rate)}")
     if level is None:
+        extra["lacking"] = (f"chưa có mức đánh giá cho {area_name}",)
         return MISSING, f"{shown}; {level_text}, không đánh giá được.", extra
     threshold = Fraction(level) / 100
     ok = rate <= threshold if isinstance(m, RateAtMost) else rate >= threshold

@@ -149,6 +149,8 @@ def test_rate_zero_denominator_and_missing_values(qd318):
     blank = status_of(qd318, {"under5_stunted": 3}, "tdmnpb", STUNTING)
     assert blank.status == MISSING
     assert blank.explanation.startswith("Chưa có số liệu «Số trẻ em dưới 5 tuổi được đo chiều cao»")
+    assert blank.lacking == ("thiếu «Số trẻ em dưới 5 tuổi được đo chiều cao»",)
+    assert zero.lacking == ("«Số trẻ em dưới 5 tuổi được đo chiều cao» bằng 0: không tính được tỷ lệ",)
     hcdb = status_of(qd318, {"special_children": 0, "special_children_supported": 0}, "tdmnpb", "c18-ho-tro-tre-em-hcdb")
     assert hcdb.status == MISSING
 

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 import criteria.ntm
-from criteria.ntm.schema import AllYes, CountZero, Indicator, NtmSet
+from criteria.ntm.schema import Indicator, NtmSet
 from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm, labels_of
 
 from .rounds import criteria_for, get_round
@@ -139,12 +139,9 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
                 entry.missing[UNPLACED] += 1
             continue
         provisional = provisional or not ctx.area.verified
-        area = nset.area(ctx.area.area)
         for entry, st in zip(table, statuses, strict=True):
-            lacking = _lacking(entry.indicator, values, labels, area.name.vi if area else ctx.area.area) \
-                if st.status == MISSING else ()
-            entry.communes[st.status].append(Commune(row["id"], name, st.status, lacking))
-            entry.missing.update(lacking)
+            entry.communes[st.status].append(Commune(row["id"], name, st.status, st.lacking))
+            entry.missing.update(st.lacking)
     return RoundNtm(nset, units, verified, table, unplaced, provisional)
 
 
@@ -161,19 +158,3 @@ def _wording(text: str) -> str:
 def _provisional(ind: Indicator) -> bool:
     m = ind.mapping
     return not ind.verified or m is None or not m.verified or getattr(m, "levels_verified", True) is False
-
-
-def _lacking(ind: Indicator, values: dict[str, Any], labels: dict[str, str], area_name: str) -> tuple[str, ...]:
-    """Why a commune lacks data for ``ind``: each missing datum by its label, or what else is lacking."""
-    m = ind.mapping
-    if m is None:
-        return ("chưa có cách tính từ dữ liệu trẻ em",)
-    named = [f"thiếu «{labels.get(n, n)}»" for n in m.input_names if values.get(n) is None]
-    if named or isinstance(m, (AllYes, CountZero)):
-        return tuple(named)
-    num, den = values[m.numerator], values[m.denominator]
-    if den == 0:
-        return (f"«{labels.get(m.denominator, m.denominator)}» bằng 0: không tính được tỷ lệ",)
-    if num > den:
-        return (f"«{labels.get(m.numerator, m.numerator)}» lớn hơn «{labels.get(m.denominator, m.denominator)}»",)
-    return (f"chưa có mức đánh giá cho {area_name}",)
