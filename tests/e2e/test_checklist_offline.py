@@ -194,6 +194,38 @@ def test_two_tabs_merge_and_a_clash_is_the_officers_choice(officer, live_server,
     expect(one.field("births")).to_have_value("73")
 
 
+def test_a_read_answered_after_a_save_does_not_undo_the_next_choice(officer, live_server, db_file) -> None:
+    """Found by the chaos run: a refresh read before a save but answered after it used to put the value from
+    before the save back as the field's base, so choosing that value again a moment later was never sent."""
+    tab = checklist(officer, live_server, db_file)
+    aid, field = draft_of(db_file), "play_area"
+    before = tab.shown(field) or "không"
+    after = "có" if before == "không" else "không"
+    held = []
+
+    def hold_reads(route) -> None:
+        if route.request.method == "GET":
+            held.append((route, route.fetch()))  # read now, answered later
+        else:
+            route.continue_()
+
+    tab.set(field, before)
+    tab.settled()
+    tab.page.route("**/edits", hold_reads)
+    tab.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # the tab refreshes
+    while not held:
+        tab.page.wait_for_timeout(50)
+    tab.set(field, after)
+    tab.settled()
+    route, stale = held[0]
+    route.fulfill(response=stale)
+    tab.page.wait_for_timeout(300)
+    tab.set(field, before)  # the officer changes their mind at once
+    tab.page.unroute("**/edits")
+    tab.settled()
+    assert stored(db_file, aid)[field] == before == tab.shown(field)
+
+
 def test_an_invalid_value_never_scores_and_withholds_the_verdict(officer, live_server, db_file) -> None:
     tab = checklist(officer, live_server, db_file)
     aid = draft_of(db_file)

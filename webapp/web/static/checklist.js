@@ -218,7 +218,10 @@
   }
 
   // The stored state from the server: bases move; fields this tab has not changed show it (other windows' edits).
+  // A state older than the one this tab holds is dropped: a slow read answered after a save would otherwise put
+  // the value from before the save back as the base, and a choice of the saved value would then go unsent.
   function merge(state) {
+    if (state.version < version) { return; }
     version = state.version; live = state.live; savedAt = state.saved_at;
     var later = false;
     revs = state.revs || revs;
