@@ -196,9 +196,10 @@ def code_text(ind: Any) -> str:
     return full if ind.code_verified else f"{full} {UNVERIFIED}"
 
 
-def name_text(ind: Indicator) -> str:
-    """The indicator's Vietnamese name, marked «(chưa xác minh)» when it is not confirmed against the circular."""
-    return ind.name.vi if ind.verified else f"{ind.name.vi} {UNVERIFIED}"
+def name_text(ind: Any) -> str:
+    """The indicator's Vietnamese name, marked «*» when its name and content are not confirmed against the
+    circular (:func:`provisional_note` says so)."""
+    return ind.name.vi if ind.verified else f"{ind.name.vi} *"
 
 
 def rounded(value: Fraction | None, places: int = 2) -> float | None:
@@ -309,7 +310,7 @@ def statistics_xlsx(report: RoundStatistics) -> bytes:
             f = c.figures[i.id]
             rows.append([c.code, c.name, c.district, SOURCE_NAMES[c.source], code_text(i), name_text(i), i.unit,
                          f.numerator if f else None, f.denominator if f else None,
-                         rounded(aggregate(i, [f]).value) if f and "commune" in i.breakdowns else answer(i, f),
+                         answer(i, f) or rounded(aggregate(i, [f]).value),
                          "Có" if f else "Không"])
     add_sheet(wb, "Theo xã", ["Mã đơn vị", "Đơn vị", "Huyện, thành phố", "Nguồn số liệu", "Chỉ tiêu (mã số)",
                               "Tên chỉ tiêu", "Đơn vị tính", "Tử số", "Mẫu số", "Giá trị", "Có số liệu"],
@@ -324,7 +325,7 @@ def statistics_xlsx(report: RoundStatistics) -> bytes:
         add_sheet(wb, "Xu hướng theo huyện", ["Năm", "Huyện, thành phố", *LEVEL_HEADERS], district_trend,
                   {1: "0", **{k + 1: v for k, v in LEVEL_FORMATS.items()}}, {2: 28, 3: 30, 4: 60})
     add_sheet(wb, "Chưa tính được", ["Chỉ tiêu (mã số)", "Tên chỉ tiêu", "Lý do"],
-              [[code_text(n), n.name.vi if n.verified else f"{n.name.vi} {UNVERIFIED}", n.reason.vi.strip()]
+              [[code_text(n), name_text(n), n.reason.vi.strip()]
                for n in sset.not_covered], {}, {1: 30, 2: 60, 3: 80})
     out = io.BytesIO()
     wb.save(out)
@@ -342,9 +343,9 @@ def provisional_note(report: RoundStatistics) -> str:
     """Why the codes or names marked «(chưa xác minh)» may not be the circular's (empty when all are confirmed)."""
     if not report.provisional:
         return ""
-    return ("Mã số, tên chỉ tiêu đánh dấu «(chưa xác minh)» chưa được đối chiếu với văn bản Thông tư "
-            "13/2021/TT-BLĐTBXH (lấy từ các bản tóm tắt hoặc suy ra từ thứ tự); chỉ tiêu không có mã là cách tính "
-            "của phần mềm từ phiếu đánh giá của xã.")
+    return ("Mã số đánh dấu «(chưa xác minh)» và tên chỉ tiêu đánh dấu «*» chưa được đối chiếu với văn bản Thông "
+            "tư 13/2021/TT-BLĐTBXH: lấy từ các bản tóm tắt thông tư hoặc suy ra từ thứ tự; chỉ tiêu không có mã số là "
+            "cách tính của phần mềm từ phiếu đánh giá của xã.")
 
 
 # ---- PDF ------------------------------------------------------------------------------------------------
@@ -361,16 +362,21 @@ def shown(ind: Indicator, cell: Aggregate) -> str:
     return format_number(value, 0) if ind.per is None else format_number(value, 1) + ind.unit
 
 
-def _matrix(sset: StatisticsSet, rows: list[tuple[str, dict[str, Aggregate]]]) -> list[dict[str, Any]]:
-    """Tables of at most :data:`COLUMNS` indicators each: the indicators' numbers, then one line per row."""
+def _matrix(sset: StatisticsSet, rows: list[tuple[str, dict[str, str]]]) -> list[dict[str, Any]]:
+    """Tables of at most :data:`COLUMNS` indicators each: the indicators' numbers, then each row's printed values."""
     inds = list(enumerate(sset.indicators, start=1))
-    return [{"numbers": [n for n, _ in part],
-             "rows": [{"name": name, "values": [shown(i, cells[i.id]) for _, i in part]} for name, cells in rows]}
+    return [{"numbers": [n for n, _ in part], "rows": [{"name": name, "values": [cells[i.id] for _, i in part]}
+                                                       for name, cells in rows]}
             for part in (inds[k:k + COLUMNS] for k in range(0, len(inds), COLUMNS))]
 
 
-def _commune_cells(sset: StatisticsSet, commune: Commune) -> dict[str, Aggregate]:
-    return {i.id: aggregate(i, [commune.figures[i.id]]) for i in sset.indicators}
+def _shown_all(sset: StatisticsSet, cells: dict[str, Aggregate]) -> dict[str, str]:
+    return {i.id: shown(i, cells[i.id]) for i in sset.indicators}
+
+
+def commune_value(ind: Indicator, figure: Figure | None) -> str:
+    """A commune's value as printed: «Có»/«Không» for an indicator counting communes, else its rate or count."""
+    return answer(ind, figure) or shown(ind, aggregate(ind, [figure]))
 
 
 def statistics_context(report: RoundStatistics) -> dict[str, Any]:
@@ -385,9 +391,9 @@ def statistics_context(report: RoundStatistics) -> dict[str, Any]:
                            "numerator": format_number(cell.numerator, 0),
                            "denominator": "—" if cell.denominator is None else format_number(cell.denominator, 0),
                            "value": shown(i, cell), "reporting": f"{cell.reporting}/{cell.communes}"})
-    trend_rows = [(f"{p.year}{' *' if p.reform else ''}", p.total.cells) for p in r.trend]
-    district_trend = [(f"{d.name} ({p.year})", d.cells) for p in r.trend if p.districts and p.round_id != r.round["id"]
-                      for d in p.districts]
+    trend_rows = [(f"{p.year}{' *' if p.reform else ''}", _shown_all(sset, p.total.cells)) for p in r.trend]
+    district_trend = [(f"{d.name} ({p.year})", _shown_all(sset, d.cells)) for p in r.trend
+                      if p.districts and p.round_id != r.round["id"] for d in p.districts]
     return {
         "r": r, "issuer": {"lines": r.issuer_lines}, "place": r.issuer["place"], "date": r.today,
         "recipient": r.issuer["recipient"], "number_text": "\u00a0" * 9 + "/BC-UBND",
@@ -395,11 +401,12 @@ def statistics_context(report: RoundStatistics) -> dict[str, Any]:
         "signer": {"title_lines": ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"], "name": ""},
         "recipients": ["Như trên;", "Lưu: VT."], "note": note,
         "counts": {s: r.count(s) for s in (VERIFIED, DECLARED, DRAFT)}, "indicators": indicators,
-        "districts": _matrix(sset, [(d.name, d.cells) for d in r.districts]),
+        "districts": _matrix(sset, [(d.name, _shown_all(sset, d.cells)) for d in r.districts]),
         "trend": _matrix(sset, trend_rows), "reform": any(p.reform for p in r.trend),
         "district_trend": _matrix(sset, district_trend) if district_trend else [],
-        "communes": _matrix(sset, [(f"{c.name}{', ' + c.district if c.district else ''}", _commune_cells(sset, c))
+        "communes": _matrix(sset, [(f"{c.name}{', ' + c.district if c.district else ''}",
+                                    {i.id: commune_value(i, c.figures[i.id]) for i in sset.indicators})
                                    for c in r.communes]),
-        "not_covered": [{"code": code_text(n), "name": n.name.vi if n.verified else f"{n.name.vi} {UNVERIFIED}",
+        "not_covered": [{"code": code_text(n), "name": name_text(n),
                          "reason": " ".join(n.reason.vi.split())} for n in sset.not_covered],
     }
