@@ -105,6 +105,10 @@ class NotCovered(Strict):
     source: str
     verified: bool
 
+    @property
+    def full_code(self) -> str | None:
+        return f"TT13-{self.annex.upper()}-{self.code}" if self.code else None
+
 
 class StatisticsSet(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")

@@ -190,7 +190,7 @@ def round_statistics(db: sqlite_utils.Database, round_id: int, scope_unit_id: st
 
 def code_text(ind: Any) -> str:
     """``TT13-XH-0101``, ``TT13-TE-0301 (chưa xác minh)``, or «—» without a code."""
-    full = f"TT13-{ind.annex.upper()}-{ind.code}" if ind.code else None
+    full = ind.full_code
     if full is None:
         return "—"
     return full if ind.code_verified else f"{full} {UNVERIFIED}"
