@@ -29,7 +29,7 @@ from criteria.statistics.schema import Indicator, StatisticsSet, YesCount
 from scoring.numbers import format_number
 from scoring.statistics import Aggregate, Figure, aggregate, commune_figure
 
-from . import periodic, scopes, units, vietnamese
+from . import periodic, scopes, units, vietnamese, workflow
 from .rounds import get_round
 from .sheets import add_sheet
 
@@ -37,7 +37,7 @@ SET_ID = "tt13-2021"
 REVIEWED = ("verified", "recognised", "not_recognised", "revoked")
 """Statuses whose figures the reviewer has confirmed: the verified values are used."""
 VERIFIED, DECLARED, DRAFT = "verified", "declared", "draft"
-SOURCE_NAMES = {VERIFIED: "Đã thẩm định", DECLARED: "Xã tự kê khai", DRAFT: "Chưa nộp hồ sơ"}
+SOURCE_NAMES = {VERIFIED: workflow.STATUS_NAMES["verified"], DECLARED: "Xã tự kê khai", DRAFT: "Chưa nộp hồ sơ"}
 UNVERIFIED = "(chưa xác minh)"
 DIRECT = "Đơn vị trực thuộc tỉnh"
 
