@@ -282,8 +282,14 @@ def test_xlsx_read_back(app: Flask, world: dict[str, Any]) -> None:
     response = logged_in(app, "quantri.tk").get(f"/rounds/{world['old']}/statistics.xlsx")
     assert response.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["Thông tin chung", "Toàn phạm vi", "Theo huyện", "Theo xã", "Xu hướng",
-                             "Xu hướng theo huyện", "Chưa tính được"]
+    assert wb.sheetnames == ["Thông tin chung", "Danh mục chỉ tiêu", "Toàn phạm vi", "Theo huyện", "Theo xã",
+                             "Xu hướng", "Xu hướng theo huyện", "Chưa tính được"]
+    catalogue = {row[1]: row for row in wb["Danh mục chỉ tiêu"].iter_rows(min_row=2, values_only=True)}
+    play = next(v for k, v in catalogue.items() if k.startswith("Tỷ lệ xã, phường, thị trấn có điểm vui chơi"))
+    assert play[0] == "TT13-TE-0502 (chưa xác minh)"
+    assert play[3:7] == ("Số xã trả lời «Có»: «Có điểm vui chơi an toàn cho trẻ em»", "Số xã có số liệu", "% (× 100)",
+                         "Huyện, thành phố (trước 01/7/2025); Tỉnh")
+    assert catalogue["Số trẻ em bị xâm hại"][::9] == ("TT13-XH-0101", "Phụ lục II (tình hình xâm hại trẻ em)")
     total = {row[2]: row for row in wb["Toàn phạm vi"].iter_rows(min_row=2, values_only=True)}
     births = next(v for k, v in total.items() if k.startswith("Tỷ lệ trẻ em sinh ra trong năm"))
     assert births[4:9] == (29, 30, 96.67, 2, 161)

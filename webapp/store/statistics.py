@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 import criteria.statistics
-from criteria.statistics.schema import Indicator, StatisticsSet, YesCount
+from criteria.statistics.schema import ANNEXES, LEVEL_NAMES, Communes, Indicator, StatisticsSet, SumOf, YesCount
 from scoring.numbers import format_number
 from scoring.statistics import Aggregate, Figure, aggregate, commune_figure
 
@@ -281,9 +281,30 @@ LEVEL_HEADERS = ["Chỉ tiêu (mã số)", "Tên chỉ tiêu", "Đơn vị tính
 LEVEL_FORMATS = {5: INT, 6: INT, 7: RATE, 8: INT, 9: INT}
 
 
+def term_text(term: SumOf | YesCount | Communes, labels: dict[str, str]) -> str:
+    """A formula's term in words: «Số trẻ em sinh ra trong năm», «Số xã trả lời «Có»: …», «Số xã có số liệu»."""
+    if isinstance(term, SumOf):
+        return labels[term.input]
+    if isinstance(term, YesCount):
+        return f"Số xã trả lời «Có»: «{labels[term.input]}»"
+    return "Số xã có số liệu"
+
+
+def _catalogue(sset: StatisticsSet) -> list[list[Any]]:
+    """Each indicator as the set describes it: code, name, group, formula in words, unit, breakdowns, source."""
+    import criteria
+
+    labels = {name: spec.label.vi for name, spec in criteria.get(sset.criteria_set).inputs.items()}
+    return [[code_text(i), name_text(i), i.group, term_text(i.numerator, labels),
+             term_text(i.denominator, labels) if i.denominator else None,
+             i.unit if i.per is None else f"{i.unit} (× {i.per})", "; ".join(LEVEL_NAMES[b] for b in i.breakdowns),
+             " ".join(i.source.split()), " ".join(i.note.vi.split()) if i.note else None, ANNEXES[i.annex]]
+            for i in sset.indicators]
+
+
 def statistics_xlsx(report: RoundStatistics) -> bytes:
-    """One sheet per table of the page: general facts, the scope, the districts (before the reform), the
-    communes, the trend (and the districts' trend), the indicators not covered."""
+    """One sheet per table of the page: general facts, the indicators' catalogue, the scope, the districts (before
+    the reform), the communes, the trend (and the districts' trend), the indicators not covered."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -298,6 +319,9 @@ def statistics_xlsx(report: RoundStatistics) -> bytes:
         ["Số xã chưa nộp hồ sơ (không có số liệu)", r.count(DRAFT)],
         ["Ghi chú", provisional_note(r) or "Các mã số, tên chỉ tiêu đã được đối chiếu với thông tư."],
         ["Ngày lập", vietnamese.short_date(r.today)]], {}, {1: 45, 2: 70})
+    add_sheet(wb, "Danh mục chỉ tiêu", ["Chỉ tiêu (mã số)", "Tên chỉ tiêu", "Nhóm", "Tử số", "Mẫu số", "Đơn vị tính",
+                                        "Phân tổ có được", "Nguồn", "Ghi chú", "Danh mục của thông tư"],
+              _catalogue(sset), {}, {1: 30, 2: 60, 3: 30, 4: 45, 5: 45, 7: 40, 8: 60, 9: 50, 10: 36})
     add_sheet(wb, "Toàn phạm vi", ["Phạm vi", *LEVEL_HEADERS], _level_rows(r.scope_name, sset, r.total.cells),
               LEVEL_FORMATS, {1: 28, 2: 30, 3: 60})
     if r.districts:
