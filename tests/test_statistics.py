@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pdflayout
 import pytest
 from flask import Flask
 
@@ -323,6 +324,8 @@ def test_pdf_is_a_report_in_administrative_form(app: Flask, world: dict[str, Any
                      "(chưa xác minh)", "96,7%", "66,7%", "2/161", "1 đơn vị đã được thẩm định"):
         assert expected in flat, expected
     assert "khai-sinh" not in flat and "births" not in flat
+    assert flat.index("Nơi nhận:") < flat.index("PHỤ LỤC") < flat.index(_name(world["db"], world["q"]))
+    pdflayout.check_administrative_layout(response.data)
 
 
 def test_json_shape_and_errors(app: Flask, world: dict[str, Any]) -> None:
