@@ -57,6 +57,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "decision": ("decision.html", ("document.css", "decision.css")),
     "report": ("report.html", ("document.css", "report.css")),
     "period": ("period.html", ("document.css", "period.css")),  # the six-month and annual reports
+    "statistics": ("statistics.html", ("document.css", "period.css")),  # TT 13/2021 statistics of a round
     "floor": ("floor.html", ("document.css",)),  # one line of text: the benchmark's floor
 }
 # Archival form of the documents that are kept (docs/architecture.md, "Archival PDFs"): PDF/A-3b, the level

@@ -35,10 +35,18 @@ def from_csv(value: Any) -> Any:
 
 def append_row(ws: Any, values: Iterable[Any]) -> None:
     """Append a row to an openpyxl worksheet with every text cell stored as text (not a formula, not an
-    error code); text that starts like a formula is also marked to stay text when edited in Excel."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
+    error code); text that starts like a formula is also marked to stay text when edited in Excel.
+
+    The cells are made here and handed to ``append``: reading the new row back (``ws[ws.max_row]``) scans
+    every cell of the sheet, which made a sheet of a few thousand rows take seconds."""
+    from openpyxl.cell import Cell
+
+    cells = []
+    for value in values:
+        cell = Cell(ws, value=value)
+        if isinstance(value, str):
             cell.data_type = "s"
-            if cell.value.startswith(FORMULA_STARTS):
+            if value.startswith(FORMULA_STARTS):
                 cell.quotePrefix = True
+        cells.append(cell)
+    ws.append(cells)

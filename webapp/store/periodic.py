@@ -253,7 +253,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
         criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
         not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
         previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes,
-        summary=table, summary_by=by, doc=doc_flags(cset), issuer=_issuer(db, scope_unit_id, rnd["profile"]))
+        summary=table, summary_by=by, doc=doc_flags(cset), issuer=report_issuer(db, scope_unit_id, rnd["profile"]))
 
 
 # ---- XLSX --------------------------------------------------------------------------------------
@@ -336,7 +336,7 @@ def period_context(report: PeriodReport) -> dict[str, Any]:
             "recipients": ["Như trên;", "Lưu: VT."], "due": due_text(report)}
 
 
-def _issuer(db: sqlite_utils.Database, scope_unit_id: str | None, profile_id: str) -> dict[str, Any]:
+def report_issuer(db: sqlite_utils.Database, scope_unit_id: str | None, profile_id: str) -> dict[str, Any]:
     """The place name of the issuing body (its own, not always the province's) and whom it reports to: a
     district to the province, the province to the ministry (``profiles.HIGHER_BODY``)."""
     unit = units.get_unit(db, scope_unit_id) if scope_unit_id else None

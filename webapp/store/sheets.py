@@ -20,10 +20,10 @@ def add_sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], fo
     for cell in ws[1]:
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for values in rows:
+    for row, values in enumerate(rows, start=2):
         append_row(ws, values)
         for col, fmt in formats.items():
-            ws.cell(ws.max_row, col).number_format = fmt
+            ws.cell(row, col).number_format = fmt
     ws.freeze_panes = "A2"
     for col, width in (widths or {}).items():
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -11,6 +11,10 @@ No session, no cookies, no CSRF (the blueprint is exempt): requests carry everyt
   about children are sensitive, so it needs ``Authorization: Bearer <token>`` matching the
   server's ``API_TOKEN`` setting (else the ``CFC_API_TOKEN`` environment variable). Without
   a configured token the endpoint refuses everyone.
+- ``GET /api/rounds/<round_id>/statistics`` gives the round's TT 13/2021 statistics on children
+  (``store.statistics.statistics_json``): each indicator for the province, its districts (before the
+  2025 reform) and its communes, with numerator, denominator, communes reporting and the trend over
+  the years; and the indicators of the circular not covered, with the reason. Same token.
 
 Every error, including 404, 405 and 500 under ``/api/``, is
 ``{"error": {"status", "title", "detail"}}``; invalid inputs add ``"problems"`` (each
@@ -31,7 +35,7 @@ from werkzeug.exceptions import MethodNotAllowed
 import criteria
 import scoring
 from scoring import InvalidInputs, UnknownCategory, limits
-from webapp.store import workflow
+from webapp.store import statistics, workflow
 from webapp.store.errors import NotFound
 from webapp.store.rounds import get_round
 
@@ -173,3 +177,16 @@ def unit_result(round_id: int, unit_code: str):
         "criteria_hash": row["criteria_hash"],
         "updated_at": row["updated_at"],
     })
+
+
+@bp.route("/rounds/<int:round_id>/statistics", methods=["GET"])
+def round_statistics(round_id: int):
+    """The TT 13/2021 statistics of a round over every unit (token required)."""
+    if not _authorised():
+        return error_response(401, "Unauthorized",
+                              "reading stored results needs the header Authorization: Bearer <token>")
+    try:
+        report = statistics.round_statistics(get_db(), round_id)
+    except NotFound:
+        return error_response(404, "Not Found", f"no round {round_id}")
+    return jsonify(statistics.statistics_json(report))
