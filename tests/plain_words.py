@@ -19,6 +19,8 @@ SKIPPED = {"script", "style", "template", "noscript"}
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 KEBAB = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")  # cao-bang-2025, criterion-3-above-zero
 DIGEST = re.compile(r"\b(?:sha256:)?[0-9a-f]{16,}\b")
+LABELLED_DIGEST = re.compile(r"Mã kiểm tra nội dung bộ tiêu chí[^:]{0,60}:\s*(?:sha256:)?[0-9a-f]{16,}")
+"""The one place a digest may be read: a technical appendix that says what it is."""
 ENGLISH = {"the", "and", "cannot", "unknown", "error", "before", "after", "must", "should", "invalid", "missing",
            "with", "from", "this", "that", "not", "are", "was", "will", "which", "round", "unit", "units",
            "criterion", "criteria", "draft", "submitted", "verified", "recognised", "status", "none", "true",
@@ -32,11 +34,15 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._options: list[str] | None = None  # the texts of the <select> being read
+        self._choices: set[str] = set()  # every choice read on the page
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED:
             self._skip += 1
             return
+        if tag == "select":
+            self._options = []
         shown = dict(attrs)
         for name in SHOWN_ATTRIBUTES:
             if shown.get(name):
@@ -50,11 +56,22 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED and self._skip:
             self._skip -= 1
+        elif tag == "select" and self._options is not None:
+            # lists of choices name the same unit or set in several selects (from, to): each choice once a page
+            for choice in dict.fromkeys(" ".join(o.split()) for o in self._options):
+                if choice and choice not in self._choices:
+                    self._choices.add(choice)
+                    self.parts.append(f"\n{choice}\n")
+            self._options = None
         elif tag in ("p", "div", "li", "td", "th", "option", "label", "dd", "button", "a", "text", "tspan"):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if self._skip:
+            return
+        if self._options is not None:
+            self._options.append(data)
+        else:
             self.parts.append(data)
 
 
@@ -83,6 +100,7 @@ def problems(text: str, allowed: set[str] = frozenset()) -> list[str]:
     """Each internal mark in ``text`` once, as ``kind: what`` (``allowed``: literal strings to ignore)."""
     for literal in allowed:
         text = text.replace(literal, " ")
+    text = LABELLED_DIGEST.sub(" ", text)
     found: list[str] = []
     found += [f"mã nội bộ: {m}" for m in SNAKE.findall(text)]
     found += [f"mã nội bộ: {m}" for m in KEBAB.findall(text)]

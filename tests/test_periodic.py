@@ -112,7 +112,7 @@ def test_ntm_counts_recomputed(world: dict[str, Any], report: periodic.PeriodRep
         values = json.loads(row["verified"]) or json.loads(row["declared"])
         for st in evaluate_ntm(nset, values, "tdmnpb", {}):
             expected[st.indicator_id][st.status] += 1
-    assert report.ntm_set == "ntm-qd318-2022"
+    assert report.ntm_set == "ntm-qd318-2022" and report.ntm_title.startswith("Bộ tiêu chí")
     got = {n["id"]: {k: n[k] for k in periodic.NTM_STATUSES} for n in report.ntm}
     assert got == expected
     for n in report.ntm:
@@ -230,7 +230,7 @@ def test_xlsx_sheets_headers_formats_values(report: periodic.PeriodReport) -> No
 
     crit = wb["Theo tiêu chí"]
     assert [c.value for c in crit[1]] == ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá",
-                                          "Số đơn vị đạt (> 0 điểm)", "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"]
+                                          "Số đơn vị có điểm", "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"]
     assert crit.max_row == 1 + len(report.criteria) == 14
     for row, c in zip(crit.iter_rows(min_row=2), report.criteria, strict=True):
         assert [x.value for x in row[:5]] == [c["number"], c["name"], c["evaluated"], c["passed"], c["failed"]]
