@@ -237,9 +237,9 @@ def test_xlsx_sheets_headers_formats_values(report: periodic.PeriodReport) -> No
         assert row[5].value == pytest.approx(c["pass_rate"]) and row[5].number_format == "0.0"
 
     ntm = wb["Nông thôn mới"]
-    assert [c.value for c in ntm[1]] == ["Chỉ tiêu", "Tiêu chí NTM", "Nội dung", "Đạt", "Không đạt", "Thiếu dữ liệu"]
-    assert [[c.value for c in r] for r in ntm.iter_rows(min_row=2)] == [
-        [n["id"], n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in report.ntm]
+    assert [c.value for c in ntm[1]] == ["Tiêu chí nông thôn mới", "Chỉ tiêu", "Đạt", "Không đạt", "Thiếu dữ liệu"]
+    assert [[c.value for c in r] for r in ntm.iter_rows(min_row=2)] == [  # no indicator ids: people read the wording
+        [n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in report.ntm]
 
     listing = wb["Danh sách đơn vị"]
     assert [c.value for c in listing[1]] == ["STT", "Mã", "Đơn vị", "Huyện, thành phố", "Trạng thái", "Tổng điểm",
