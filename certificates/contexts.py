@@ -349,7 +349,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                 "declared_value": item["value"]["display"] if item["value"] else "—",
                 "verified_value": (v_item["value"]["display"] if v_item["value"] else "—") if v_item else "—",
                 "band": shown["band"]["label"] if shown["band"] else ("—" if shown["value"] is None else
-                                                                       "không thuộc khoảng nào"),
+                                                                       "nằm ngoài các khoảng của bảng điểm"),
                 "explanation": shown["explanation"], "verified_law": item["verified"],
                 "inputs": inputs, "evidence": evidence.notes.get(item["id"], ""), "files": files.get(item["id"], []),
                 "source": item["source"],

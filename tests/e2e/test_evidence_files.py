@@ -65,7 +65,7 @@ def test_officer_attaches_to_an_item_deletes_one_and_the_reviewer_sees_the_other
     expect(page.get_by_text("Nhầm lẫn.pdf")).to_have_count(0)
     shots(page, "after-reload")
 
-    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    page.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     page.get_by_role("button", name="Xác nhận nộp").click()
     page.wait_for_url(re.compile(r"/assessments/\d+$"))
     expect(page.locator("[id='files-7.1']").get_by_role("button")).to_have_count(0)  # locked: no upload, no delete

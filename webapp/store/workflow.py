@@ -31,8 +31,8 @@ REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
 TO_FIX = ("needs_clarification", "adjusted")  # review statuses that ask the commune to act (or answer)
 ACTIONS = {  # what _require's callers try to do, as the refusal names it
     "attach evidence": N_("đính kèm minh chứng"), "delete evidence": N_("xóa tệp minh chứng"),
-    "edit the declaration": N_("sửa bản kê khai"),
-    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
+    "edit the declaration": N_("sửa hồ sơ tự đánh giá"),
+    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp hồ sơ tự đánh giá"), "review": N_("thẩm định"),
     "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
     "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
     "answer": N_("trả lời ý kiến thẩm định"),
@@ -97,7 +97,7 @@ class Evidence:
 def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
     row = next(db.query("select * from assessments where id = ?", [assessment_id]), None)
     if row is None:
-        raise NotFound(f"no assessment {assessment_id}")
+        raise NotFound(f"no assessment {assessment_id}", N_("Không có hồ sơ số %(id)s."), id=assessment_id)
     row["declared"] = json.loads(row["declared"])
     row["verified"] = json.loads(row["verified"])
     return row

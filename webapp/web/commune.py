@@ -207,7 +207,7 @@ def submit(assessment_id: int):
         except TransitionRefused as exc:
             flash(refusal(exc), "error")  # a whole sentence saying what could not be done and why
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
-        flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
+        flash(_("Đã nộp hồ sơ tự đánh giá. Hồ sơ được khóa cho đến khi được trả lại."), "ok")
         return redirect(url_for("commune.checklist", assessment_id=assessment_id))
     return render_template("commune/submit.html", **_context(view))
 
