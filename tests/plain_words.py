@@ -21,12 +21,14 @@ KEBAB = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")  # cao-bang-2025, crite
 DIGEST = re.compile(r"\b(?:sha256:)?[0-9a-f]{16,}\b")
 LABELLED_DIGEST = re.compile(r"Mã kiểm tra nội dung bộ tiêu chí[^:]{0,60}:\s*(?:sha256:)?[0-9a-f]{16,}")
 """The one place a digest may be read: a technical appendix that says what it is."""
+FILE_NAME = re.compile(r"[\w.-]+\.(?:pdf|jpe?g|png|docx?|xlsx?|csv|zip)\b", re.IGNORECASE)
+"""A file's name is what its sender called it, not ours to word."""
 ENGLISH = {"the", "and", "cannot", "unknown", "error", "before", "after", "must", "should", "invalid", "missing",
            "with", "from", "this", "that", "not", "are", "was", "will", "which", "round", "unit", "units",
            "criterion", "criteria", "draft", "submitted", "verified", "recognised", "status", "none", "true",
            "false", "null", "choose", "file", "please", "field", "profile", "set", "version", "hash", "id"}
 WORD = re.compile(r"[^\W\d_]+")
-SENTENCE = re.compile(r"[^.!?:;\n]{40,}[.!?]")
+SENTENCE = re.compile(r"(?:[^.!?:;\n]|\.(?=\d)){40,}[.!?](?!\d)")  # «phiên bản 2019.1» does not end one
 
 
 class _Text(HTMLParser):
@@ -100,7 +102,7 @@ def problems(text: str, allowed: set[str] = frozenset()) -> list[str]:
     """Each internal mark in ``text`` once, as ``kind: what`` (``allowed``: literal strings to ignore)."""
     for literal in allowed:
         text = text.replace(literal, " ")
-    text = LABELLED_DIGEST.sub(" ", text)
+    text = FILE_NAME.sub(" ", LABELLED_DIGEST.sub(" ", text))
     found: list[str] = []
     found += [f"mã nội bộ: {m}" for m in SNAKE.findall(text)]
     found += [f"mã nội bộ: {m}" for m in KEBAB.findall(text)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -492,6 +493,17 @@ def _require_authority(db: sqlite_utils.Database, view: Assessment, authority: s
             action=ACTIONS[action], authority=title)
 
 
+def failing_in_words(condition_ids: list[str]) -> str:
+    """The failed recognition conditions of a stored result (``criterion-3-above-zero``…) as a person reads them."""
+    words = []
+    for cid in condition_ids:
+        zero = re.fullmatch(r"criterion-(\d+)-above-zero", cid)
+        words.append(f"tiêu chí {zero.group(1)} được 0 điểm" if zero else
+                     "tổng điểm thấp hơn mức tối thiểu của loại đơn vị" if cid == "total-at-least-threshold" else
+                     "một điều kiện công nhận chưa đạt")
+    return "; ".join(words) or "một điều kiện công nhận chưa đạt"
+
+
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
            reason: str | None = None, *, authority: str | None = None) -> Assessment:
     """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
@@ -505,8 +517,8 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
             failing = json.loads(row["result"])["failed_conditions"]
             raise TransitionRefused(
                 f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}",
-                N_("Không thể công nhận: kết quả thẩm định không đạt điều kiện %(conditions)s."),
-                conditions=", ".join(failing) or "?")
+                N_("Không thể công nhận: theo kết quả thẩm định, %(conditions)s."),
+                conditions=failing_in_words(failing))
         if not recognised and not (reason or "").strip():
             raise TransitionRefused("a decision not to recognise needs the reasons",
                                     N_("Quyết định không công nhận cần nêu lý do."))
