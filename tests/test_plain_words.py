@@ -221,3 +221,12 @@ def test_the_command_line_speaks_vietnamese_in_vietnamese_mode(db_path: Path, tm
         for problem in problems(said):
             found.setdefault(problem, []).append(" ".join(args))
     assert not found, f"{len(found)} problems:\n{report(found)}"
+
+
+def test_the_officer_home_names_the_commune_and_says_a_deadline_has_passed(app) -> None:
+    """The officer lands on their commune's page, named in full, with the round's deadline and «đã quá hạn»
+    while the file is a draft past it (the demo's 2024 round closed on 15/11/2024)."""
+    page = visible_text(logged_in(app, "canbo.xa").get("/", follow_redirects=True).get_data(as_text=True))
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    assert "Xã Lũng Nặm, huyện Hà Quảng, tỉnh Cao Bằng" in lines
+    assert "Hạn nộp 15/11/2024 — đã quá hạn" in lines
