@@ -463,7 +463,7 @@ def _ntm_rows(assessment: workflow.Assessment) -> dict[str, Any]:
                       f"{shown(m.denominator)}{rate}; {level}."
         rows.append({"criterion": s.criterion, "wording": s.wording_vi, "result": NTM_RESULT[s.status],
                      "figures": figures})
-    caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách đọc của dự án, "
+    caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách hiểu tạm thời, "
                "chưa được đối chiếu đầy đủ với văn bản chính thức: kết quả chỉ để tham khảo, không thay cho "
                "việc đánh giá nông thôn mới." if any(s.unverified for s in statuses) else "")
     return {"rows": rows, "caution": caution,

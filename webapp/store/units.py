@@ -123,7 +123,7 @@ def _cycles(links: list[dict[str, str]]) -> list[tuple[str, str]]:
             seen |= frontier
             frontier = {n for f in frontier for n in after.get(f, ())} - seen
         if start in seen:
-            found.append((start, "dữ liệu sắp xếp quay vòng (đơn vị lại được hình thành từ chính nó)"))
+            found.append((start, "dữ liệu sắp xếp bị lặp (đơn vị lại được hình thành từ chính nó)"))
     return found
 
 
