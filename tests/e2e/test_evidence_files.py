@@ -88,7 +88,7 @@ def test_officer_attaches_to_an_item_deletes_one_and_the_reviewer_sees_the_other
 
 def test_the_file_picker_speaks_vietnamese_and_works_from_the_keyboard(live_server, browser, tmp_path: Path) -> None:
     """In an English-locale browser the page shows «Chọn tệp…» and «Chưa chọn tệp nào», never the browser's
-    «Choose File / No file chosen»; Tab reaches the input, Space opens the chooser, the chosen name is said; an
+    «Choose File / No file chosen»; the input takes the focus, Space opens the chooser, the chosen name is said; an
     empty upload gets the product's own message (the form is novalidate), not the browser's bubble."""
     chosen = tmp_path / "Biên bản họp.pdf"
     chosen.write_bytes(PDF)
