@@ -98,8 +98,9 @@ def xlsx_text(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def problems(text: str, allowed: set[str] = frozenset()) -> list[str]:
-    """Each internal mark in ``text`` once, as ``kind: what`` (``allowed``: literal strings to ignore)."""
+def problems(text: str, allowed: set[str] = frozenset(), repeats: bool = True) -> list[str]:
+    """Each internal mark in ``text`` once, as ``kind: what`` (``allowed``: literal strings to ignore;
+    ``repeats``: whether a sentence said twice counts, not in a spreadsheet, whose rows are read one by one)."""
     for literal in allowed:
         text = text.replace(literal, " ")
     text = FILE_NAME.sub(" ", LABELLED_DIGEST.sub(" ", text))
@@ -108,9 +109,10 @@ def problems(text: str, allowed: set[str] = frozenset()) -> list[str]:
     found += [f"mã nội bộ: {m}" for m in KEBAB.findall(text)]
     found += [f"mã băm: {m}" for m in DIGEST.findall(text)]
     found += [f"tiếng Anh: {w}" for w in WORD.findall(text) if w.isascii() and w.lower() in ENGLISH]
-    seen: set[str] = set()
-    for sentence in (" ".join(s.split()) for s in SENTENCE.findall(text)):
-        if sentence in seen:
-            found.append(f"câu lặp lại: {sentence}")
-        seen.add(sentence)
+    if repeats:
+        seen: set[str] = set()
+        for sentence in (" ".join(s.split()) for s in SENTENCE.findall(text)):
+            if sentence in seen:
+                found.append(f"câu lặp lại: {sentence}")
+            seen.add(sentence)
     return list(dict.fromkeys(found))
