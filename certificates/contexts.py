@@ -240,7 +240,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
         "groups": category_legend(cset, rows),
         "show_district": any(r["district"] for r in rows),
         "average_total": (sum(totals) / len(totals)) if totals else None,
-        "criteria": {"id": cset.id, "version": cset.version, "hash": round_row["criteria_hash"]},
+        "criteria": {"title": cset.title.vi, "version": cset.version, "hash": round_row["criteria_hash"]},
     }
 
 
@@ -327,6 +327,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
     evidence = workflow.evidence(db, assessment_id)
     files = {item: [f["filename"] for f in group] for item, group in evidence.files_by_item().items()}
     reviews = workflow.reviews(db, assessment_id)
+    reviewers = names_of(db, {r["reviewer"] for r in reviews.values()})
     conversation = {n: [_message(m) for m in thread] for n, thread in threads.of(db, assessment_id).items()}
     criteria = []
     for number, crit in enumerate(d_dict["criteria"]):
@@ -348,7 +349,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
                 "declared_value": item["value"]["display"] if item["value"] else "—",
                 "verified_value": (v_item["value"]["display"] if v_item["value"] else "—") if v_item else "—",
                 "band": shown["band"]["label"] if shown["band"] else ("—" if shown["value"] is None else
-                                                                       "không thuộc khoảng nào"),
+                                                                       "nằm ngoài các khoảng của bảng điểm"),
                 "explanation": shown["explanation"], "verified_law": item["verified"],
                 "inputs": inputs, "evidence": evidence.notes.get(item["id"], ""), "files": files.get(item["id"], []),
                 "source": item["source"],
@@ -358,7 +359,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
             "number": crit["number"], "name": crit["name"], "max_points": crit["max_points"],
             "declared_points": crit["points"], "verified_points": v_crit["points"] if v_crit else None,
             "review": ({"status": workflow.REVIEW_NAMES.get(review["status"], review["status"]),
-                        "comment": review["comment"] or "", "reviewer": review["reviewer"],
+                        "comment": review["comment"] or "", "reviewer": reviewers[review["reviewer"]],
                         "at": vietnamese.short_date(review["at"])} if review else None),
             "items": items, "thread": conversation.get(crit["number"], []),
         })
@@ -462,7 +463,7 @@ def _ntm_rows(assessment: workflow.Assessment) -> dict[str, Any]:
                       f"{shown(m.denominator)}{rate}; {level}."
         rows.append({"criterion": s.criterion, "wording": s.wording_vi, "result": NTM_RESULT[s.status],
                      "figures": figures})
-    caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách đọc của dự án, "
+    caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách hiểu tạm thời, "
                "chưa được đối chiếu đầy đủ với văn bản chính thức: kết quả chỉ để tham khảo, không thay cho "
                "việc đánh giá nông thôn mới." if any(s.unverified for s in statuses) else "")
     return {"rows": rows, "caution": caution,

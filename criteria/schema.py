@@ -25,6 +25,10 @@ class Text(Strict):
     vi: str
     en: str
 
+    def of(self, lang: str) -> str:
+        """The text in ``lang`` ("en"; anything else is Vietnamese, the authoritative one)."""
+        return self.en if lang == "en" else self.vi
+
 
 class LegalReference(Strict):
     document: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -35,10 +36,29 @@ EXIT_INPUT_FILE = 4
 BATCH_FIELDS = ("code", "name", "category")
 
 
-def fail(message: str, code: int) -> NoReturn:
-    """Print one clear line on stderr and exit with a documented code."""
-    click.echo(f"Lỗi / Error: {message}", err=True)
+def vietnamese() -> bool:
+    """Whether the command line speaks Vietnamese only: ``CFC_LANG=vi``, else a Vietnamese locale
+    (``LC_ALL``, ``LC_MESSAGES``, ``LANG``); otherwise its errors say both languages, the detail in English."""
+    for name in ("CFC_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        if os.environ.get(name):
+            return os.environ[name].lower().startswith("vi")
+    return False
+
+
+def fail(message: str, code: int, vi: str | None = None) -> NoReturn:
+    """Print one clear line on stderr and exit with a documented code: ``vi`` in Vietnamese mode, when given."""
+    click.echo(f"Lỗi: {vi}" if vi and vietnamese() else f"Lỗi / Error: {message}", err=True)
     sys.exit(code)
+
+
+def unreadable(path: Path | str, exc: Exception) -> str:
+    """Why a file cannot be read, in Vietnamese."""
+    why = ("không có tệp này" if isinstance(exc, FileNotFoundError) else
+           "không có quyền đọc tệp" if isinstance(exc, PermissionError) else
+           "đây là một thư mục, không phải tệp" if isinstance(exc, IsADirectoryError) else
+           "tệp không phải văn bản UTF-8" if isinstance(exc, UnicodeDecodeError) else
+           getattr(exc, "vi", None) or "lỗi khi đọc tệp")
+    return f"không đọc được tệp {path}: {why}"
 
 
 @click.group("criteria")
@@ -95,7 +115,7 @@ def criteria_show(set_id: str, version: str | None, lang: str) -> None:
     Example: cfc criteria show qd06-2019 --lang en
     """
     cset = _get_set(set_id, version, None)
-    click.echo(f"{cset.id} {cset.version} — {cset.title.vi if lang == 'vi' else cset.title.en}")
+    click.echo(f"{cset.id} {cset.version} — {cset.title.of(lang)}")
     for ref in cset.legal_basis:
         click.echo(f"  {ref.document} ({ref.date:%d/%m/%Y}) {ref.article or ''}")
     click.echo(f"  {cset.total_points} {'điểm' if lang == 'vi' else 'points'}; "
@@ -107,7 +127,7 @@ def criteria_show(set_id: str, version: str | None, lang: str) -> None:
                    f"[{crit.max_points}]")
         for item in crit.items:
             mark = "✔" if item.verified else "TẠM" if lang == "vi" else "PROV"
-            text = item.text.vi if lang == "vi" else item.text.en
+            text = item.text.of(lang)
             click.echo(f"    {item.id:<5} {item.max_points:>4}  {mark:<4} {text}  ({item.rule.kind})")
             for line in _rule_lines(item, lang):
                 click.echo(f"                     {line}")
@@ -124,7 +144,7 @@ def _rule_lines(item: Any, lang: str) -> Iterator[str]:
     if rule.kind == "yes_no":
         yield f"{'Có' if lang == 'vi' else 'Yes'} → {rule.points}"
     for element in getattr(rule, "elements", []):
-        yield f"{element.text.vi if lang == 'vi' else element.text.en} → {element.points}"
+        yield f"{element.text.of(lang)} → {element.points}"
 
 
 @click.command("score")
@@ -163,18 +183,24 @@ def score_command(input_file: str, set_id: str, version: str | None, criteria_fi
     inputs = data.get("inputs", data) if isinstance(data.get("inputs"), dict) else data
     category = category or data.get("category")
     known = ", ".join(c.id for c in cset.categories)
+    choices = "; ".join(f"{c.id} ({c.name.vi})" for c in cset.categories)
     if not category:
-        fail(f"no category: give --category ({known})", EXIT_USAGE)
+        fail(f"no category: give --category ({known})", EXIT_USAGE,
+             vi=f"chưa có loại đơn vị: thêm --category, một trong: {choices}")
     if not isinstance(category, str):
         fail(f"{input_file}: category: must be one name, one of {known} (got {type(category).__name__})",
-             EXIT_INVALID_INPUT)
+             EXIT_INVALID_INPUT, vi=f"{input_file}: loại đơn vị phải là một tên, một trong: {choices}")
     try:
         result = scorer_for(cset).score(inputs, category, partial=partial)
     except UnknownCategory as exc:
-        fail(str(exc), EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE, vi=f"loại đơn vị «{category}» không có trong bộ tiêu chí; chọn một trong: {choices}")
     except InvalidInputs as exc:
         for p in exc.problems:
-            click.echo(f"{input_file}: {p.field}: {p.message(lang)} ({p.code})", err=True)
+            spec = cset.inputs.get(p.field)
+            if vietnamese() and spec is not None:  # the label, as the checklist names the value
+                click.echo(f"{input_file}: «{spec.label.vi}»: {p.message('vi')}", err=True)
+            else:
+                click.echo(f"{input_file}: {p.field}: {p.message(lang)} ({p.code})", err=True)
         sys.exit(EXIT_INVALID_INPUT)
     if as_json:
         payload = result.to_dict(lang)
@@ -239,10 +265,11 @@ def render_breakdown(result: ScoreResult, lang: str = "vi") -> str:
     """A readable, plain-text breakdown of one result with every point explained."""
     vi = lang == "vi"
     cset, lines = result.criteria_set, []
-    lines.append(f"{'Bộ tiêu chí' if vi else 'Criteria set'}: {cset.id} {cset.version} ({result.criteria_hash[:19]}…)")
+    lines.append(f"{'Bộ tiêu chí' if vi else 'Criteria set'}: {cset.title.of(lang)}, {'phiên bản' if vi else 'version'} "
+                 f"{cset.version} ({'mã kiểm tra nội dung' if vi else 'content hash'} {result.criteria_hash[:19]}…)")
     if result.provisional:
         lines.append("⚠ " + _provisional_notice(lang))
-    name = result.category.name.vi if vi else result.category.name.en
+    name = result.category.name.of(lang)
     lines.append(f"{'Loại đơn vị' if vi else 'Category'}: {name} — {'ngưỡng' if vi else 'threshold'} {result.category.threshold}")
     for crit in result.criteria.values():
         lines.append(f"\n{crit.number:>2}. {crit.name_vi if vi else crit.name_en}: {crit.points}/{crit.max_points}")
@@ -272,7 +299,9 @@ def _get_set(set_id: str, version: str | None, criteria_file: str | None) -> Cri
         return criteria.load_file(criteria_file) if criteria_file else criteria.get(set_id, version)
     except CriteriaError as exc:
         fail(str(exc).splitlines()[0] if isinstance(exc, criteria.CriteriaInvalid) and len(exc.problems) == 1
-             else str(exc).replace("\n", "; "), EXIT_CRITERIA)
+             else str(exc).replace("\n", "; "), EXIT_CRITERIA,
+             vi=f"không có bộ tiêu chí «{set_id}»" + (f" phiên bản {version}" if version else "") +
+             "; xem danh sách bằng «cfc criteria list»" if isinstance(exc, criteria.CriteriaNotFound) else None)
 
 
 def _shipped() -> tuple[CriteriaSet, ...]:
@@ -287,9 +316,9 @@ def _read_text(path: Path) -> str:
         limits.check_size(path.stat().st_size)
         return unicodedata.normalize("NFC", path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
-        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_INPUT_FILE)
+        fail(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_INPUT_FILE, vi=unreadable(path, exc))
     except limits.UnreadableFile as exc:
-        fail(f"cannot read {path}: {exc}", EXIT_INPUT_FILE)
+        fail(f"cannot read {path}: {exc}", EXIT_INPUT_FILE, vi=unreadable(path, exc))
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
@@ -298,11 +327,14 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        fail(f"{path} is not valid {kind}: {str(exc).splitlines()[0]}", EXIT_INPUT_FILE)
+        fail(f"{path} is not valid {kind}: {str(exc).splitlines()[0]}", EXIT_INPUT_FILE,
+             vi=f"tệp {path} không đúng định dạng {kind}: {str(exc).splitlines()[0]}")
     except RecursionError:
-        fail(f"{path} is not valid {kind}: nested too deeply", EXIT_INPUT_FILE)
+        fail(f"{path} is not valid {kind}: nested too deeply", EXIT_INPUT_FILE,
+             vi=f"tệp {path} không đúng định dạng {kind}: lồng nhau quá sâu")
     if not isinstance(data, dict):
-        fail(f"{path} must contain a mapping of input names to values", EXIT_INPUT_FILE)
+        fail(f"{path} must contain a mapping of input names to values", EXIT_INPUT_FILE,
+             vi=f"tệp {path} phải là một bảng tên chỉ số và giá trị")
     return data
 
 

@@ -51,7 +51,7 @@ class InputProblem:
 
     def message(self, lang: str = "vi") -> str:
         vi, en = _MESSAGES[self.code]
-        details = {k: getattr(v, lang) if isinstance(v, Text) else v for k, v in self.details}
+        details = {k: v.of(lang) if isinstance(v, Text) else v for k, v in self.details}
         return (vi if lang == "vi" else en).format(**details)
 
     def mirrored(self) -> InputProblem | None:

@@ -57,11 +57,11 @@ class IndicatorStatus:
     def warnings(self) -> list[str]:
         out = []
         if not self.indicator_verified:
-            out.append("Chỉ tiêu (số hiệu/lời văn) chưa được xác nhận.")
+            out.append("Số hiệu hoặc lời văn của chỉ tiêu chưa được đối chiếu với văn bản chính thức.")
         if self.mapping_verified is None:
-            out.append("Chưa có cách tính từ dữ liệu trẻ em.")
+            out.append("Chưa có cách tính từ số liệu trẻ em.")
         elif not self.mapping_verified:
-            out.append("Cách tính từ dữ liệu trẻ em là cách đọc của dự án, chưa được xác nhận.")
+            out.append("Cách tính từ số liệu trẻ em là cách tính tạm thời, chưa được xác nhận.")
         if self.levels_verified is False:
             out.append("Mức đánh giá chưa được xác nhận.")
         return out
@@ -99,8 +99,8 @@ def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: s
                 source=ind.source, indicator_verified=ind.verified,
                 mapping_verified=None if m is None else m.verified)
     if m is None:
-        status, text, extra = MISSING, f"Không tính được từ dữ liệu trẻ em: {ind.mapping_note}", {
-            "lacking": ("chưa có cách tính từ dữ liệu trẻ em",)}
+        status, text, extra = MISSING, f"Không tính được từ số liệu trẻ em. {' '.join((ind.mapping_note or '').split())}", {
+            "lacking": ("chưa có cách tính từ số liệu trẻ em",)}
     elif isinstance(m, AllYes):
         status, text, extra = _all_yes(m, values, named)
     elif isinstance(m, CountZero):
@@ -109,10 +109,9 @@ def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: s
         status, text, extra = _rate(m, values, area_id, area_name, named)
         extra["levels_verified"] = m.levels_verified
     result = IndicatorStatus(status=status, explanation="", **base, **extra)
-    notes = [text, f"Nguồn: {ind.source.strip()}"]
+    notes = [text]  # the source and the cautions are said by the page once, not inside each explanation
     if m is not None and m.note:
-        notes.append(f"Ghi chú: {m.note.strip()}")
-    notes += [f"CẢNH BÁO: {w}" for w in result.warnings]
+        notes.append(f"Ghi chú: {' '.join(m.note.split())}")
     explanation = " ".join(n if n.endswith((".", "…")) else n + "." for n in notes)
     return IndicatorStatus(**{**result.__dict__, "explanation": explanation})
 
@@ -135,14 +134,14 @@ def _yes_no(values: dict[str, Any], name: str) -> bool | None:
 
 def _all_yes(m: AllYes, values: dict[str, Any], named: Named) -> tuple[Status, str, dict[str, Any]]:
     answers = {name: _yes_no(values, name) for name in m.inputs}
-    shown = "; ".join(f"{named(n)}: {'Có' if v else 'Không' if v is False else 'chưa trả lời'}"
+    shown = "; ".join(f"{named(n)}: {'có' if v else 'không' if v is False else 'chưa trả lời'}"
                       for n, v in answers.items())
     if any(v is False for v in answers.values()):
-        return NOT_MET, f"Cần tất cả là «Có» — {shown} → không đạt.", {}
+        return NOT_MET, f"{shown}. Cần tất cả là «có», nên không đạt.", {}
     if any(v is None for v in answers.values()):
-        return MISSING, f"Cần tất cả là «Có» — {shown}.", {
+        return MISSING, f"{shown}. Cần tất cả là «có»; chưa trả lời đủ.", {
             "lacking": tuple(f"thiếu {named(n)}" for n, v in answers.items() if v is None)}
-    return MET, f"Cần tất cả là «Có» — {shown} → đạt.", {}
+    return MET, f"{shown}. Cần tất cả là «có», nên đạt.", {}
 
 
 def _count_zero(m: CountZero, values: dict[str, Any], named: Named) -> tuple[Status, str, dict[str, Any]]:
@@ -150,15 +149,15 @@ def _count_zero(m: CountZero, values: dict[str, Any], named: Named) -> tuple[Sta
     if count is None:
         return MISSING, f"Chưa có số liệu {named(m.input)}.", {"lacking": (f"thiếu {named(m.input)}",)}
     status = MET if count == 0 else NOT_MET
-    return status, f"Cần {named(m.input)} bằng 0; số liệu: {format_number(count)} → {status}.", {"value": Fraction(count)}
+    return status, f"{named(m.input)}: {format_number(count)}; cần bằng 0, nên {status}.", {"value": Fraction(count)}
 
 
 def _percent(value: Fraction) -> str:
-    """Vietnamese percent of a fraction after its sign: "= 24%", "= 24,01%", "≈ 33,33%" when not exact."""
+    """Vietnamese percent of a fraction: "24%", "24,01%", "khoảng 33,33%" when not exact."""
     pct = value * 100
     shown = format_number(pct, places=2)
     exact = (pct * 100).denominator == 1
-    return f"= {shown}%" if exact else f"≈ {shown}%"
+    return f"{shown}%" if exact else f"khoảng {shown}%"
 
 
 def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
@@ -182,15 +181,15 @@ def _rate(m: RateAtMost | RateAtLeast, values: dict[str, Any], area_id: str,
                          f"{named(m.denominator)} ({format_number(den)})."), extra
     rate = Fraction(num, den)
     extra["value"] = rate
-    shown = (f"Tỷ lệ {named(m.numerator)} trên {named(m.denominator)}: {format_number(num)}/{format_number(den)} "
-             f"{_percent(rate)}")
+    shown = (f"Tỷ lệ {named(m.numerator)} trên {named(m.denominator)} là {format_number(num)}/{format_number(den)}, "
+             f"tức {_percent(rate)}")
     if level is None:
         extra["lacking"] = (f"chưa có mức đánh giá cho {area_name}",)
         return MISSING, f"{shown}; {level_text}, không đánh giá được.", extra
     threshold = Fraction(level) / 100
     ok = rate <= threshold if isinstance(m, RateAtMost) else rate >= threshold
     status = MET if ok else NOT_MET
-    return status, f"{shown}; {level_text} → {status}.", extra
+    return status, f"{shown}; {level_text}: {status}.", extra
 
 
 # --- Which region/group's levels apply to a Cao Bằng unit -----------------------------------

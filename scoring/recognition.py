@@ -66,8 +66,8 @@ def judge(cset: CriteriaSet, criteria: Iterable[ScoredCriterion], total: int,
             for crit in criteria:
                 out.append(ConditionResult(
                     condition_id(cond.kind, crit.number), cond.kind,
-                    f"Tiêu chí {crit.number} ({crit.name_vi}) trên 0 điểm",
-                    f"Criterion {crit.number} ({crit.name_en}) above 0 points",
+                    f"Tiêu chí {crit.number} ({crit.name_vi}) đạt điểm (không bị 0 điểm)",
+                    f"Criterion {crit.number} ({crit.name_en}) scores points (not 0)",
                     crit.points > 0, crit.points, "> 0", cond.verified))
         else:  # total_at_least_threshold
             out.append(ConditionResult(

@@ -20,7 +20,7 @@ _UNITS = {"rate_bands": "%", "incidence_bands": "‰", "count_bands": ""}
 _WORDS = {
     "vi": {"points": "điểm", "and": "và", "verified": "đã xác minh",
            "provisional": "giá trị tạm, chưa xác minh", "missing": "chưa có số liệu",
-           "yes": "Có", "no": "Không", "otherwise": "không thuộc khoảng nào",
+           "yes": "Có", "no": "Không", "otherwise": "nằm ngoài các khoảng của bảng điểm",
            "manual": "điểm do hội đồng chấm", "checklist": "các nội dung đạt"},
     "en": {"points": "points", "and": "and", "verified": "verified",
            "provisional": "provisional, not verified law", "missing": "no data",
@@ -37,10 +37,10 @@ def unit_symbol(item: Item) -> str:
 
 
 def band_label(band: Band, unit: str = "", lang: str = "vi") -> str:
-    """``≥ 95% và < 98%``, ``≤ 0,5‰``, ``= 0``: a band as a person reads it."""
+    """``≥ 95% và < 98%``, ``≤ 0,5‰``, ``bằng 0‰``: a band as a person reads it."""
     lo, hi = band_bounds(band)
     if lo is None and hi is not None and hi[0] == 0 and hi[2]:
-        return f"= 0{unit}"
+        return f"{'bằng' if lang == 'vi' else '='} 0{unit}"
     parts = []
     if lo is not None:
         parts.append(f"{'≥' if lo[2] else '>'} {format_number(Fraction(lo[0], lo[1]), 4, lang)}{unit}")
@@ -97,13 +97,13 @@ class ItemResult:
         if self.status in ("yes", "no"):
             return f"{w[self.status]} → {tail}"
         if self.status == "checklist":
-            ticked = [e.text.vi if lang == "vi" else e.text.en for e in rule.elements if inputs.get(e.input)]
+            ticked = [e.text.of(lang) for e in rule.elements if inputs.get(e.input)]
             return f"{w['checklist']}: {'; '.join(ticked) or '—'} → {tail}"
         if self.status == "manual":
             return f"{w['manual']}: {inputs.get(rule.input)} → {tail}"
         if self.status == "zero_denominator":
             policy = getattr(rule, "zero_denominator", None) or rule.zero_population
-            note = (policy.note.vi if lang == "vi" else policy.note.en) if policy.note else "0"
+            note = policy.note.of(lang) if policy.note else "0"
             return f"{note} → {tail}"
         value = self.value
         shown = format_number(value, 2, lang) + unit
@@ -120,7 +120,7 @@ class ItemResult:
         return {
             "id": self.item.id,
             "criterion": self.criterion,
-            "text": self.item.text.vi if lang == "vi" else self.item.text.en,
+            "text": self.item.text.of(lang),
             "kind": rule.kind,
             "points": self.points,
             "max_points": self.item.max_points,

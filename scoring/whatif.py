@@ -42,7 +42,7 @@ class Suggestion:
     def message(self, lang: str = "vi") -> str:
         """``Tiêu chí 7, mục 7.1: cần tăng 2 điểm phần trăm (96% → ≥ 98%; …) → 50 điểm (+15)``."""
         rule, unit = self.item.rule, unit_symbol(self.item)
-        name = self.input_label and (self.input_label.vi if lang == "vi" else self.input_label.en)
+        name = self.input_label and self.input_label.of(lang)
         target = band_label(self.target_band, unit, lang) if self.target_band else ""
         head = (f"Tiêu chí {self.criterion}, mục {self.item.id}" if lang == "vi"
                 else f"Criterion {self.criterion}, item {self.item.id}")
@@ -57,14 +57,19 @@ class Suggestion:
         if self.current_value is None or self.target_value is None:
             return f"{head}: {count} ({target}) → {gain}"
         distance = abs(self.target_value - self.current_value)
+        shown = format_number(self.current_value, 2, lang) + unit
+        vi = lang == "vi"
         if rule.kind == "rate_bands":
             pp = format_number(distance, 2, lang)
-            how = (f"cần {'tăng' if change > 0 else 'giảm'} {pp} điểm phần trăm" if lang == "vi"
+            how = (f"cần {'tăng' if change > 0 else 'giảm'} {pp} điểm phần trăm" if vi
                    else f"needs {pp} {'more' if change > 0 else 'fewer'} percentage points")
-        else:
-            how = f"cần đạt {target}" if lang == "vi" else f"needs {target}"
-        shown = format_number(self.current_value, 2, lang) + unit
-        return f"{head}: {how} ({shown} → {target}; {count}) → {gain}"
+            now = f"hiện {shown}, cần {target}" if vi else f"now {shown}, needs {target}"
+        else:  # «cần giảm xuống 0‰ (hiện 0,36‰; …)»
+            goal = target.removeprefix("bằng ").removeprefix("= ")
+            how = (f"cần {'tăng lên' if change > 0 else 'giảm xuống'} {goal}" if vi
+                   else f"needs to {'rise' if change > 0 else 'fall'} to {goal}")
+            now = f"hiện {shown}" if vi else f"now {shown}"
+        return f"{head}: {how} ({now}; {count}) → {gain}"
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def test_an_old_district_holds_no_unit_of_the_open_round_and_says_so(db) -> None
 def test_a_round_whose_every_assessment_is_decided_is_not_open(db) -> None:
     db.execute("update assessments set status = 'not_recognised'")
     assert jurisdictions.open_rounds(db) == []
-    assert "không có kỳ đánh giá nào đang mở" in jurisdictions.idle_warning(db, PROVINCE_2025).vi
+    assert "không có đợt đánh giá nào đang mở" in jurisdictions.idle_warning(db, PROVINCE_2025).vi
 
 
 # --- account actions ----------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def test_each_address_carries_the_hash_of_the_files_bytes_and_is_cached_for_a_ye
     page = officer.get("/mine", follow_redirects=True).get_data(as_text=True)
     urls = ASSET_URL.findall(page)
     names = {re.sub(r"\.[0-9a-f]{10}\.", ".", url.removeprefix("/assets/")) for url in urls}
-    assert names == {"style.css", "favicon.svg", "offline.js", "checklist.js"}
+    assert names == {"style.css", "favicon.svg", "offline.js", "files.js", "checklist.js"}
     for url in urls:
         name = re.sub(r"\.[0-9a-f]{10}\.", ".", url.removeprefix("/assets/"))
         data = (assets.STATIC / name).read_bytes()

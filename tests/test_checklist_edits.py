@@ -166,7 +166,7 @@ def test_a_locked_assessment_refuses_the_batch(client_as: ClientAs, db_path: Pat
     before = stored(db_path, aid)
     answer = send(officer, aid, me, ("children", "3600", "3534"))
     assert answer.status_code == 409 and answer.get_json()["locked"] is True
-    assert answer.get_json()["message"].startswith("Không thể sửa bản kê khai: hồ sơ đang ở trạng thái «Đã nộp»")
+    assert answer.get_json()["message"].startswith("Không thể sửa hồ sơ tự đánh giá: hồ sơ đang ở trạng thái «Đã nộp»")
     assert stored(db_path, aid) == before
 
 

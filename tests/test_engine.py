@@ -248,7 +248,7 @@ def test_gap_analysis_of_a_refused_commune(qd06, commune_830):
     assert (rate.points, rate.target_points, rate.gain) == (35, 50, 15)
     assert "2 điểm phần trăm" in rate.message("vi")
     assert rate.message("vi") == (
-        "Tiêu chí 7, mục 7.1: cần tăng 2 điểm phần trăm (96% → ≥ 98%; "
+        "Tiêu chí 7, mục 7.1: cần tăng 2 điểm phần trăm (hiện 96%, cần ≥ 98%; "
         "Số trẻ em dưới 1 tuổi được tiêm chủng đầy đủ: thêm 2) → 50 điểm (+15)")
     assert "2 more percentage points" in rate.message("en")
 

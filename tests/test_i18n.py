@@ -188,7 +188,7 @@ def test_checklist_in_english_shows_english_interface(checklists) -> None:
 
 def test_checklist_in_english_has_no_vietnamese_interface_strings(checklists) -> None:
     page = checklists["en"]
-    for vietnamese in ("Trạng thái", "Bản nháp", "Tiêu chí", "Hạn nộp", "Minh chứng cho mục", "Nộp bản tự đánh giá",
+    for vietnamese in ("Trạng thái", "Bản nháp", "Tiêu chí", "Hạn nộp", "Minh chứng cho mục", "Nộp hồ sơ tự đánh giá",
                        "Điểm tạm tính", "Mức tối thiểu", "Còn thiếu", "Gợi ý", "Tệp minh chứng", "Tải lên",
                        "Đã lưu lúc", "Đang lưu", "Chưa lưu", "Đủ điều kiện công nhận", "Chưa đủ", "Đăng xuất",
                        "Tự đánh giá", "Lưu ý:", "Tiêu chuẩn:", "Bỏ qua, đến nội dung chính", " điểm<"):
@@ -231,13 +231,13 @@ def test_a_workflow_refusal_is_shown_in_the_interface_language(make_app: MakeApp
     db.conn.close()
     client = logged_in(make_app(db_path), "canbo.xa")
     vi = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
-    assert "Không thể sửa bản kê khai: hồ sơ đang ở trạng thái «Đã nộp»; chỉ được khi: Bản nháp, " in vi
+    assert "Không thể sửa hồ sơ tự đánh giá: hồ sơ đang ở trạng thái «Đã nộp»; chỉ được khi: Bản nháp, " in vi
     assert "cannot edit" not in vi
     client.get("/?lang=en")
     en = html.unescape(client.post(f"/assessments/{aid}", data={"children": "10"}).get_data(as_text=True))
-    assert "Cannot edit the declaration: the assessment is «Submitted»; allowed only when: Draft, " in en
+    assert "Cannot edit the self-assessment: the assessment is «Submitted»; allowed only when: Draft, " in en
     user = int(re.search(r'data-user="(\d+)"', client.get(f"/assessments/{aid}").get_data(as_text=True)).group(1))
     edits = client.post(f"/assessments/{aid}/edits",
                         json={"user": user, "edits": [{"field": "children", "value": "10", "base": ""}]})
     assert edits.status_code == 409 and edits.get_json()["locked"] is True
-    assert edits.get_json()["message"].startswith("Cannot edit the declaration")
+    assert edits.get_json()["message"].startswith("Cannot edit the self-assessment")

@@ -225,7 +225,7 @@ def test_a_cycle_is_refused() -> None:
     problems = _refused(rows, links)
     new = next(u for u in rows if u["id"] == back["to_id"])
     assert any(p.startswith(f"{units.TYPE_NAMES[new['type']]} {new['name']} (mã {new['code']}): dữ liệu sắp xếp "
-                            "quay vòng") for p in problems)
+                            "bị lặp") for p in problems)
 
 
 def test_an_old_commune_missing_from_the_lineage_is_refused() -> None:

@@ -132,9 +132,9 @@ def test_stunting_flips_exactly_at_the_region_level(qd318):
     met = status_of(qd318, {"under5_stunted": 24, "under5_measured": 100}, "tdmnpb", STUNTING)
     assert met.status == MET and met.value == Fraction(24, 100)
     assert met.explanation.startswith("Tỷ lệ «Số trẻ em dưới 5 tuổi suy dinh dưỡng thể thấp còi» trên «Số trẻ em dưới 5 tuổi "
-                                      "được đo chiều cao»: 24/100 = 24%; mức tối đa 24%")
+                                      "được đo chiều cao» là 24/100, tức 24%; mức tối đa 24%")
     third = status_of(qd318, {"under5_stunted": 1, "under5_measured": 3}, "tdmnpb", STUNTING)
-    assert "1/3 ≈ 33,33%" in third.explanation and "= ≈" not in third.explanation
+    assert "1/3, tức khoảng 33,33%" in third.explanation and "≈" not in third.explanation
     over = status_of(qd318, {"under5_stunted": 2401, "under5_measured": 10000}, "tdmnpb", STUNTING)
     assert over.status == NOT_MET and "24,01%" in over.explanation
     southeast = status_of(qd318, {"under5_stunted": 20, "under5_measured": 100}, "dnb", STUNTING)
@@ -174,10 +174,11 @@ def test_unverified_parts_are_flagged_in_the_result(qd318, qd51):
     stunting = status_of(qd318, {"under5_stunted": 1, "under5_measured": 10}, "tdmnpb", STUNTING)
     assert stunting.indicator_verified and stunting.levels_verified and not stunting.mapping_verified
     assert stunting.unverified
-    assert "CẢNH BÁO: Cách tính từ dữ liệu trẻ em là cách đọc của dự án" in stunting.explanation
+    assert stunting.warnings == ["Cách tính từ số liệu trẻ em là cách tính tạm thời, chưa được xác nhận."]
+    assert "CẢNH BÁO" not in stunting.explanation  # the page says the cautions once, not in each explanation
     values = {"play_area": True, "swimming_activities": True, "abused_children": 0}
     for status in evaluate_ntm(qd51, values, "nhom-3", LABELS):
-        assert status.unverified and "CẢNH BÁO: Chỉ tiêu (số hiệu/lời văn) chưa được xác nhận." in status.explanation
+        assert status.unverified and status.warnings[0].startswith("Số hiệu hoặc lời văn của chỉ tiêu chưa được đối chiếu")
     qd51_stunting = status_of(qd51, {"under5_stunted": 1, "under5_measured": 10}, "nhom-3", "c5-suy-dinh-duong-thap-coi")
     assert qd51_stunting.status == MISSING and "chưa có mức" in qd51_stunting.explanation
 

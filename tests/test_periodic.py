@@ -112,7 +112,7 @@ def test_ntm_counts_recomputed(world: dict[str, Any], report: periodic.PeriodRep
         values = json.loads(row["verified"]) or json.loads(row["declared"])
         for st in evaluate_ntm(nset, values, "tdmnpb", {}):
             expected[st.indicator_id][st.status] += 1
-    assert report.ntm_set == "ntm-qd318-2022"
+    assert report.ntm_set == "ntm-qd318-2022" and report.ntm_title.startswith("Bộ tiêu chí")
     got = {n["id"]: {k: n[k] for k in periodic.NTM_STATUSES} for n in report.ntm}
     assert got == expected
     for n in report.ntm:
@@ -230,16 +230,16 @@ def test_xlsx_sheets_headers_formats_values(report: periodic.PeriodReport) -> No
 
     crit = wb["Theo tiêu chí"]
     assert [c.value for c in crit[1]] == ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá",
-                                          "Số đơn vị đạt (> 0 điểm)", "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"]
+                                          "Số đơn vị có điểm", "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"]
     assert crit.max_row == 1 + len(report.criteria) == 14
     for row, c in zip(crit.iter_rows(min_row=2), report.criteria, strict=True):
         assert [x.value for x in row[:5]] == [c["number"], c["name"], c["evaluated"], c["passed"], c["failed"]]
         assert row[5].value == pytest.approx(c["pass_rate"]) and row[5].number_format == "0.0"
 
     ntm = wb["Nông thôn mới"]
-    assert [c.value for c in ntm[1]] == ["Chỉ tiêu", "Tiêu chí NTM", "Nội dung", "Đạt", "Không đạt", "Thiếu dữ liệu"]
-    assert [[c.value for c in r] for r in ntm.iter_rows(min_row=2)] == [
-        [n["id"], n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in report.ntm]
+    assert [c.value for c in ntm[1]] == ["Tiêu chí nông thôn mới", "Chỉ tiêu", "Đạt", "Không đạt", "Thiếu dữ liệu"]
+    assert [[c.value for c in r] for r in ntm.iter_rows(min_row=2)] == [  # no indicator ids: people read the wording
+        [n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in report.ntm]
 
     listing = wb["Danh sách đơn vị"]
     assert [c.value for c in listing[1]] == ["STT", "Mã", "Đơn vị", "Huyện, thành phố", "Trạng thái", "Tổng điểm",

@@ -398,4 +398,4 @@ def test_dashboard_shows_period_reports_and_units_not_submitted(make_app: MakeAp
     annual = annual if today <= annual else dt.date(today.year + 1, 11, 20)
     assert f"Báo cáo năm — hạn tiếp theo: {annual:%d/%m/%Y}" in html
     assert 'href="/rounds/1/period.xlsx?kind=annual"' in html
-    assert f"Đơn vị chưa nộp bản tự đánh giá: {drafts} —" in html
+    assert f"Đơn vị chưa nộp hồ sơ tự đánh giá: {drafts} —" in html

@@ -65,7 +65,7 @@ def test_officer_attaches_to_an_item_deletes_one_and_the_reviewer_sees_the_other
     expect(page.get_by_text("Nhầm lẫn.pdf")).to_have_count(0)
     shots(page, "after-reload")
 
-    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    page.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     page.get_by_role("button", name="Xác nhận nộp").click()
     page.wait_for_url(re.compile(r"/assessments/\d+$"))
     expect(page.locator("[id='files-7.1']").get_by_role("button")).to_have_count(0)  # locked: no upload, no delete
@@ -84,3 +84,30 @@ def test_officer_attaches_to_an_item_deletes_one_and_the_reviewer_sees_the_other
     assert Path(download.value.path()).read_bytes() == PDF * 40
     shots(page, "reviewer-beside-item")
     reviewer.close()
+
+
+def test_the_file_picker_speaks_vietnamese_and_works_from_the_keyboard(live_server, browser, tmp_path: Path) -> None:
+    """In an English-locale browser the page shows «Chọn tệp…» and «Chưa chọn tệp nào», never the browser's
+    «Choose File / No file chosen»; the input takes the focus, Space opens the chooser, the chosen name is said; an
+    empty upload gets the product's own message (the form is novalidate), not the browser's bubble."""
+    chosen = tmp_path / "Biên bản họp.pdf"
+    chosen.write_bytes(PDF)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    login(page, live_server, "canbo.xa")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    general = page.locator("#files")
+    expect(general.get_by_text("Chọn tệp…")).to_be_visible()
+    expect(page.locator("#file-chosen")).to_have_text("Chưa chọn tệp nào")
+    page.locator("#file").focus()
+    expect(page.locator("#file")).to_be_focused()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(str(chosen))
+    expect(page.locator("#file-chosen")).to_have_text("Biên bản họp.pdf")
+    with page.expect_file_chooser() as chooser:  # the button-styled label opens it too
+        general.get_by_text("Chọn tệp…").click()
+    chooser.value.set_files([])
+    general.get_by_role("button", name="Tải lên", exact=True).click()  # nothing chosen: the server says so, in Vietnamese
+    expect(page.locator(".flash.error")).to_have_text("Chưa chọn tệp.")
+    context.close()

@@ -36,7 +36,7 @@ def resubmit_with_health_checks(officer, count: str) -> None:
     officer.locator("#f-health_checked").fill(count)
     officer.get_by_role("button", name="Lưu", exact=True).click()  # sends what is queued, then says so
     expect(officer.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"), timeout=20_000)
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    officer.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp lại")
 
@@ -74,7 +74,7 @@ def test_submit_return_fix_verify_recognise(live_server, browser, shots) -> None
     fill_perfect(officer)
     expect(officer.locator("#live-total")).to_have_text("1000")
     shots(officer, "officer-filled")
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    officer.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp")
     shots(officer, "officer-submitted")

@@ -42,7 +42,7 @@ def test_officer_fills_the_checklist_and_submits(live_server, browser, shots) ->
     expect(page.locator("#e-births")).to_have_text("")
     shots(page, "fixed")
 
-    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()  # waits until every change is saved
+    page.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()  # waits until every change is saved
     total = page.locator("#confirm-total").inner_text()
     shots(page, "confirm")
     page.get_by_role("button", name="Xác nhận nộp").click()

@@ -17,7 +17,7 @@ def test_return_answer_resubmit_diff_bulk_verify_recognise(live_server, browser,
     checklist_url = officer.url
     unit = officer.locator("h1").inner_text().split(",")[0]
     fill_perfect(officer)
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    officer.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp")
 

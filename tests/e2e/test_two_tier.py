@@ -50,7 +50,7 @@ def test_merged_commune_to_province_decision_and_public_verification(demo_server
     expect(officer.locator("h1")).to_contain_text("Xã Bạch Đằng")
     expect(officer.locator("h1")).not_to_contain_text("huyện")
     fill_perfect(officer)
-    officer.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    officer.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     officer.get_by_role("button", name="Xác nhận nộp").click()
     expect(officer.locator(".status")).to_have_text("Đã nộp")
     shots(officer, "officer-submitted")

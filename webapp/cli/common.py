@@ -13,13 +13,13 @@ from typing import NoReturn
 import click
 
 from scoring import limits
-from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, EXIT_USAGE, fail
+from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, EXIT_USAGE, fail, unreadable
 from webapp.store import db as database
-from webapp.store.errors import ImportRejected, UnreadableImport
+from webapp.store.errors import ImportRejected, StorageError, UnreadableImport
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_CRITERIA", "EXIT_INPUT_FILE", "EXIT_INVALID_INPUT", "EXIT_SYSTEM_LIBRARY",
            "EXIT_USAGE", "actor_option", "cannot_write", "db_option", "fail", "open_db", "read_input",
-           "reject_import"]
+           "refused", "reject_import"]
 
 EXIT_CHECK_FAILED = 5  # a database or installation check failed, or the database cannot be opened or written
 EXIT_SYSTEM_LIBRARY = 6  # a system library that printing documents needs is missing
@@ -30,12 +30,21 @@ actor_option = click.option("--actor", default=lambda: f"cli:{getpass.getuser()}
                             help="Name recorded in the audit log (default: cli:<user>).")
 
 
+def refused(exc: Exception, code: int) -> NoReturn:
+    """Exit with a refusal of the store: its Vietnamese text (``StorageError.vi`` with its fields) in Vietnamese
+    mode, its English message otherwise."""
+    vi = None
+    if isinstance(exc, StorageError) and exc.vi:
+        vi = exc.vi % exc.params if exc.params else str(exc.vi)
+    fail(str(exc), code, vi=vi)
+
+
 def open_db(db_path: str | None):
     path = database.database_path(db_path)
     try:
         return database.connect(path)
     except sqlite3.Error as exc:
-        fail(f"cannot open database {path}: {exc}", EXIT_CHECK_FAILED)
+        fail(f"cannot open database {path}: {exc}", EXIT_CHECK_FAILED, vi=f"không mở được cơ sở dữ liệu {path}")
 
 
 def read_input(file: str) -> bytes:
@@ -44,18 +53,20 @@ def read_input(file: str) -> bytes:
         limits.check_size(Path(file).stat().st_size)
         return Path(file).read_bytes()
     except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE)
+        fail(f"cannot read {file}: {exc.strerror}", EXIT_INPUT_FILE, vi=unreadable(file, exc))
     except limits.UnreadableFile as exc:
-        fail(f"{file}: {exc.vi} / {exc}", EXIT_INPUT_FILE)
+        fail(f"{file}: {exc.vi} / {exc}", EXIT_INPUT_FILE, vi=unreadable(file, exc))
 
 
 def reject_import(file: str, exc: ImportRejected) -> NoReturn:
     """Print every problem of a rejected import (row, column, value, reason) and exit; 4 for an unreadable file."""
     if isinstance(exc, UnreadableImport):
-        fail(f"{file}: {exc.problems[0]['reason']}; không ghi dữ liệu nào (nothing was written)", EXIT_INPUT_FILE)
+        fail(f"{file}: {exc.problems[0]['reason']}; không ghi dữ liệu nào (nothing was written)", EXIT_INPUT_FILE,
+             vi=f"{file}: {exc.problems[0]['reason']}; không ghi dữ liệu nào")
     for p in exc.problems:
         click.echo(f"{file}: dòng {p['row']}, cột {p['column']}: {p.get('value')!r}: {p['reason']}", err=True)
-    fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT)
+    fail(f"{len(exc.problems)} lỗi; không ghi dữ liệu nào (nothing was written)", EXIT_INVALID_INPUT,
+         vi=f"{len(exc.problems)} lỗi; không ghi dữ liệu nào")
 
 
 def cannot_write(path: Path, exc: Exception) -> NoReturn:

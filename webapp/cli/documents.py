@@ -14,7 +14,7 @@ import click
 from webapp.store.errors import NotFound
 from webapp.store.rounds import get_round
 
-from .common import EXIT_USAGE, actor_option, db_option, fail, open_db
+from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused
 
 public_url_option = click.option(
     "--public-url", envvar="CFC_PUBLIC_URL", metavar="URL",
@@ -84,7 +84,7 @@ def decision_command(round_id: int, issuer: str, number: str | None, signed_on: 
             _write(output, pdf)
             click.echo(output)
     except (records.DocumentError, NotFound) as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
 
 
 @click.command("certificates")
@@ -109,12 +109,12 @@ def certificates_command(round_id: int, output: str, issuer: str | None, workers
     try:
         public_url = contexts.public_address(public_url)
     except contexts.PublicUrlError as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     db = open_db(db_path)
     try:
         get_round(db, round_id)
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     issued = records.documents(db, round_id, issuer)
     if not issued:
         fail(f"round {round_id}: no decision issued yet (cfc decision {round_id} --issuer UNIT --number …)",
@@ -152,6 +152,6 @@ def report_command(unit: str, round_id: int, output: str, db_path: str | None) -
         unit_id = unit if ":" in unit else f"{round_row['unit_set']}:{unit}"
         row = workflow.find(db, round_id, unit_id)
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     _write(output, render.render_pdf("report", contexts.report_context(db, workflow.load(db, row["id"]))))
     click.echo(output)

@@ -14,7 +14,7 @@ from criteria import CriteriaError
 from webapp.store.errors import NotFound
 from webapp.store.impact import round_impact
 
-from .common import EXIT_CRITERIA, EXIT_USAGE, db_option, fail, open_db
+from .common import EXIT_CRITERIA, EXIT_USAGE, db_option, fail, open_db, refused
 
 
 @click.command("impact")
@@ -38,12 +38,12 @@ def impact_command(round_id: int, criteria_file: str | None, set_id: str | None,
     try:
         other = criteria.load_file(criteria_file) if criteria_file else criteria.get(set_id, version)
     except CriteriaError as exc:
-        fail(str(exc), EXIT_CRITERIA)
+        refused(exc, EXIT_CRITERIA)
     db = open_db(db_path)
     try:
         report = round_impact(db, round_id, other)
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     finally:
         db.conn.close()
     if as_json:

@@ -12,7 +12,7 @@ import click
 
 from webapp.store.errors import NotFound
 
-from .common import EXIT_USAGE, db_option, fail, open_db
+from .common import EXIT_USAGE, db_option, fail, open_db, refused
 
 
 @click.command("report-period")
@@ -46,7 +46,7 @@ def report_period_command(round_id: int, kind: str, scope: str | None, today: st
     try:
         report = periodic.period_report(db, round_id, scope, kind=kind, today=day)
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     data = (periodic.period_xlsx(report) if suffix == ".xlsx"
             else render.render_pdf("period", periodic.period_context(report)))
     target = Path(output)

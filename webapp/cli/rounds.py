@@ -12,7 +12,7 @@ from webapp.store import db as database
 from webapp.store import rounds, transfer, units
 from webapp.store.errors import ImportRejected, NotFound, StorageError
 
-from .common import EXIT_CRITERIA, EXIT_USAGE, actor_option, cannot_write, db_option, fail, open_db, read_input, reject_import
+from .common import EXIT_CRITERIA, EXIT_USAGE, actor_option, cannot_write, db_option, open_db, read_input, refused, reject_import
 
 
 @click.group("round")
@@ -40,13 +40,13 @@ def round_create(name: str, year: int, unit_set: str, set_id: str, version: str 
     try:
         cset = criteria.get(set_id, version)
     except criteria.CriteriaError as exc:
-        fail(str(exc), EXIT_CRITERIA)
+        refused(exc, EXIT_CRITERIA)
     db = open_db(db_path)
     try:
         round_id = rounds.create_round(db, name=name, year=year, cset=cset, unit_set=unit_set, actor=actor,
                                        submission_deadline=submission_deadline, review_deadline=review_deadline)
     except StorageError as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     click.echo(f"round {round_id}: {name} ({cset.id} {cset.version}, {criteria.content_hash(cset)})")
 
 
@@ -80,7 +80,7 @@ def template_command(round_id: int, output: str, db_path: str | None) -> None:
         else:
             Path(output).write_bytes(transfer.template_xlsx(db, round_id))
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     click.echo(output)
 
 
@@ -105,7 +105,7 @@ def import_command(round_id: int, file: str, db_path: str | None, actor: str) ->
     except ImportRejected as exc:
         reject_import(file, exc)
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     click.echo(f"{count} units imported")
 
 
@@ -126,5 +126,5 @@ def export_command(round_id: int, output: str, db_path: str | None) -> None:
         else:
             Path(output).write_bytes(transfer.export_xlsx(db, round_id))
     except NotFound as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     click.echo(output)

@@ -7,7 +7,7 @@ import click
 
 from webapp.store import db as database
 
-from .common import EXIT_CHECK_FAILED, EXIT_USAGE, db_option, fail
+from .common import EXIT_CHECK_FAILED, EXIT_USAGE, db_option, fail, refused
 
 
 @click.command("serve")
@@ -33,6 +33,6 @@ def serve_command(host: str, port: int, threads: int, workers: int, db_path: str
     try:
         serve(app, host, port, threads, workers)
     except RuntimeError as exc:
-        fail(str(exc), EXIT_CHECK_FAILED)
+        refused(exc, EXIT_CHECK_FAILED)
     except OSError as exc:  # the address is taken (another cfc serve?) or not this machine's
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_USAGE)

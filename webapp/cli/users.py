@@ -7,7 +7,7 @@ from webapp.store import accounts, jurisdictions
 from webapp.store.errors import NotFound, StorageError
 from webapp.store.jurisdictions import ScopeRefused
 
-from .common import EXIT_USAGE, actor_option, db_option, fail, open_db
+from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused
 
 
 @click.group("users")
@@ -37,9 +37,11 @@ def users_add(username: str, role: str, display_name: str, scope: str | None, pa
         user = accounts.create_user(db, username, password, role, display_name, scope, actor)
     except ScopeRefused as exc:
         near = "; ".join(f"{m.full_name} ({m.unit_set_name}): {m.id}" for m in exc.suggestions)
-        fail(f"{exc}" + (f"; closest: {near}" if near else ""), EXIT_USAGE)
+        said = exc.vi % exc.params if exc.vi else str(exc)
+        fail(f"{exc}" + (f"; closest: {near}" if near else ""), EXIT_USAGE,
+             vi=said + (f" Gần nhất (gõ tên đầy đủ hoặc mã sau dấu hai chấm): {near}" if near else ""))
     except (StorageError, NotFound) as exc:
-        fail(str(exc), EXIT_USAGE)
+        refused(exc, EXIT_USAGE)
     click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
 
 

@@ -9,6 +9,7 @@ or in draft. Figures are plausible for a mountain commune; nothing here is real 
 """
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -238,4 +239,10 @@ def _work(db: sqlite_utils.Database, aid: int, rng: random.Random, profile: str,
     if row["recognised"]:
         workflow.decide(db, aid, authority, True)
     else:
-        workflow.decide(db, aid, authority, False, "Chưa đạt điều kiện công nhận theo kết quả thẩm định.")
+        failing = json.loads(row["result"])["failed_conditions"]
+        words = workflow.failing_in_words([c for c in failing if c != "total-at-least-threshold"]) \
+            if failing != ["total-at-least-threshold"] else ""
+        if "total-at-least-threshold" in failing:
+            words = "; ".join(filter(None, [f"tổng điểm thẩm định {row['verified_total']} thấp hơn mức tối thiểu "
+                                            "của loại đơn vị", words]))
+        workflow.decide(db, aid, authority, False, f"Theo kết quả thẩm định: {words}.")

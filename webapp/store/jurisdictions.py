@@ -214,9 +214,9 @@ def idle_warning(db: sqlite_utils.Database, unit_id: str | None) -> Notice | Non
         return None
     place = full_name(db, unit)
     if not rounds:
-        return Notice(N_("Lưu ý: hiện không có kỳ đánh giá nào đang mở, nên «%(place)s» chưa có hồ sơ nào để "
+        return Notice(N_("Lưu ý: hiện không có đợt đánh giá nào đang mở, nên «%(place)s» chưa có hồ sơ nào để "
                          "làm."), {"place": place})
     names = ", ".join(f"«{r['name']}» ({r['unit_set_name']})" for r in rounds)
-    return Notice(N_("Lưu ý: «%(place)s» thuộc bộ đơn vị «%(set)s», không có đơn vị nào của kỳ đánh giá đang mở "
+    return Notice(N_("Lưu ý: «%(place)s» thuộc bộ đơn vị «%(set)s», không có đơn vị nào của đợt đánh giá đang mở "
                      "(%(rounds)s). Tài khoản này sẽ chưa có hồ sơ nào để làm."),
                   {"place": place, "set": db["unit_sets"].get(unit["unit_set"])["name"], "rounds": names})

@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
+import criteria.ntm
 from criteria import CriteriaSet
 from scoring.cells import append_row
 
@@ -73,6 +74,8 @@ class PeriodReport:
     issuer_lines: list[str]
     notes: list[str] = field(default_factory=list)
     summary: list[dict[str, Any]] = field(default_factory=list)
+    ntm_title: str = ""
+    """The NTM set's Vietnamese title (its id is ``ntm_set``, never shown)."""
     """One row per district (before the 2025 reform) or one for the whole scope (after), then the total."""
     summary_by: str = "Huyện, thành phố"
     doc: dict[str, Any] = field(default_factory=dict)
@@ -191,7 +194,6 @@ def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]],
          cset: CriteriaSet) -> tuple[list[dict[str, Any]], list[str]]:
     if ntm_set_id is None:
         return [], ["Chưa có bộ tiêu chí nông thôn mới cho bộ đơn vị hành chính của đợt này."]
-    import criteria.ntm
     from scoring.ntm import cao_bang_ntm_area, evaluate_ntm, labels_of
 
     labels = labels_of(cset)
@@ -252,6 +254,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                   "gap": None if share is None else t - share} for y, t in TARGETS],
         criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
         not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
+        ntm_title=nfc(criteria.ntm.get(ntm_set_id).title.vi) if ntm_set_id else "",
         previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes,
         summary=table, summary_by=by, doc=doc_flags(cset), issuer=report_issuer(db, scope_unit_id, rnd["profile"]))
 
@@ -307,13 +310,13 @@ def period_xlsx(report: PeriodReport) -> bytes:
                                "Chưa nộp hồ sơ"],
            [[x["name"], x["units"], x["evaluated"], x["recognised"], x["share"], *x["gaps"], x["not_submitted"]]
             for x in r.summary], {2: INT, 3: INT, 4: INT, 5: PCT, 6: PCT, 7: PCT, 8: INT}, {1: 28})
-    _sheet(wb, "Theo tiêu chí", ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá", "Số đơn vị đạt (> 0 điểm)",
+    _sheet(wb, "Theo tiêu chí", ["Tiêu chí", "Tên tiêu chí", "Số đơn vị đã đánh giá", "Số đơn vị có điểm",
                                  "Số đơn vị 0 điểm", "Tỷ lệ đạt (%)"],
            [[c["number"], c["name"], c["evaluated"], c["passed"], c["failed"], c["pass_rate"]] for c in r.criteria],
            {1: "0", 3: INT, 4: INT, 5: INT, 6: PCT}, {2: 50})
-    _sheet(wb, "Nông thôn mới", ["Chỉ tiêu", "Tiêu chí NTM", "Nội dung", "Đạt", "Không đạt", "Thiếu dữ liệu"],
-           [[n["id"], n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in r.ntm],
-           {2: "0", 4: INT, 5: INT, 6: INT}, {1: 28, 3: 60})
+    _sheet(wb, "Nông thôn mới", ["Tiêu chí nông thôn mới", "Chỉ tiêu", "Đạt", "Không đạt", "Thiếu dữ liệu"],
+           [[n["criterion"], n["wording"], n["đạt"], n["không đạt"], n["thiếu dữ liệu"]] for n in r.ntm],
+           {1: "0", 3: INT, 4: INT, 5: INT}, {2: 60})
     _sheet(wb, "Danh sách đơn vị", ["STT", "Mã", "Đơn vị", "Huyện, thành phố", "Trạng thái", "Tổng điểm", "Kết luận"],
            [[i, x["code"], x["name"], x["district"], x["status"], x["total"], x["verdict"]]
             for i, x in enumerate(r.rows, start=1)], {1: "0", 2: "@", 6: INT}, {3: 28, 4: 24, 5: 22, 7: 28})

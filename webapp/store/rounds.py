@@ -14,7 +14,7 @@ from criteria import CriteriaSet
 
 from . import audit, limits
 from .db import transaction
-from .errors import NotFound, StorageError
+from .errors import N_, NotFound, StorageError
 from .profiles import profiles
 from .units import COMMUNE_TYPES, TIER_TYPES, get_unit
 
@@ -82,7 +82,7 @@ def create_round(db: sqlite_utils.Database, *, name: str, year: int, cset: Crite
 def get_round(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:
     row = next(db.query("select * from rounds where id = ?", [round_id]), None) if abs(round_id) <= MAX_ID else None
     if row is None:
-        raise NotFound(f"no round {round_id}")
+        raise NotFound(f"no round {round_id}", N_("Không có đợt đánh giá số %(id)s."), id=round_id)
     return row
 
 

@@ -15,7 +15,7 @@ from .profiles import Profile
 
 def provisional_note(cset: CriteriaSet) -> str:
     """Why a document resting on ``cset`` has no legal value while the set has provisional values."""
-    return (f"bộ tiêu chí {cset.id} (phiên bản {cset.version}) có giá trị tạm, chưa đối chiếu với văn bản "
+    return (f"bộ tiêu chí «{cset.title.vi}» (phiên bản {cset.version}) có giá trị tạm, chưa đối chiếu với văn bản "
             f"chính thức; văn bản này không có giá trị pháp lý.")
 
 

@@ -123,7 +123,7 @@ def _cycles(links: list[dict[str, str]]) -> list[tuple[str, str]]:
             seen |= frontier
             frontier = {n for f in frontier for n in after.get(f, ())} - seen
         if start in seen:
-            found.append((start, "dữ liệu sắp xếp quay vòng (đơn vị lại được hình thành từ chính nó)"))
+            found.append((start, "dữ liệu sắp xếp bị lặp (đơn vị lại được hình thành từ chính nó)"))
     return found
 
 
@@ -152,7 +152,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 def get_unit(db: sqlite_utils.Database, unit_id: str) -> dict[str, Any]:
     unit = next(db.query("select * from units where id = ?", [unit_id]), None)
     if unit is None:
-        raise NotFound(f"no unit {unit_id!r}")
+        raise NotFound(f"no unit {unit_id!r}", N_("Không có đơn vị mã «%(id)s»."), id=unit_id)
     return unit
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +32,8 @@ REVIEW_STATUSES = ("accepted", "needs_clarification", "adjusted")
 TO_FIX = ("needs_clarification", "adjusted")  # review statuses that ask the commune to act (or answer)
 ACTIONS = {  # what _require's callers try to do, as the refusal names it
     "attach evidence": N_("đính kèm minh chứng"), "delete evidence": N_("xóa tệp minh chứng"),
-    "edit the declaration": N_("sửa bản kê khai"),
-    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp bản tự đánh giá"), "review": N_("thẩm định"),
+    "edit the declaration": N_("sửa hồ sơ tự đánh giá"),
+    "edit evidence": N_("sửa ghi chú minh chứng"), "submit": N_("nộp hồ sơ tự đánh giá"), "review": N_("thẩm định"),
     "return the assessment": N_("trả lại hồ sơ"), "verify": N_("hoàn thành thẩm định"),
     "reopen": N_("mở lại thẩm định"), "decide": N_("quyết định công nhận"), "revoke": N_("thu hồi công nhận"),
     "answer": N_("trả lời ý kiến thẩm định"),
@@ -97,7 +98,7 @@ class Evidence:
 def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
     row = next(db.query("select * from assessments where id = ?", [assessment_id]), None)
     if row is None:
-        raise NotFound(f"no assessment {assessment_id}")
+        raise NotFound(f"no assessment {assessment_id}", N_("Không có hồ sơ số %(id)s."), id=assessment_id)
     row["declared"] = json.loads(row["declared"])
     row["verified"] = json.loads(row["verified"])
     return row
@@ -492,6 +493,17 @@ def _require_authority(db: sqlite_utils.Database, view: Assessment, authority: s
             action=ACTIONS[action], authority=title)
 
 
+def failing_in_words(condition_ids: list[str]) -> str:
+    """The failed recognition conditions of a stored result (``criterion-3-above-zero``…) as a person reads them."""
+    words = []
+    for cid in condition_ids:
+        zero = re.fullmatch(r"criterion-(\d+)-above-zero", cid)
+        words.append(f"tiêu chí {zero.group(1)} được 0 điểm" if zero else
+                     "tổng điểm thấp hơn mức tối thiểu của loại đơn vị" if cid == "total-at-least-threshold" else
+                     "một điều kiện công nhận chưa đạt")
+    return "; ".join(words) or "một điều kiện công nhận chưa đạt"
+
+
 def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised: bool,
            reason: str | None = None, *, authority: str | None = None) -> Assessment:
     """The recognising authority's decision on a verified assessment (``authority``: the unit it acts for)."""
@@ -505,8 +517,8 @@ def decide(db: sqlite_utils.Database, assessment_id: int, actor: str, recognised
             failing = json.loads(row["result"])["failed_conditions"]
             raise TransitionRefused(
                 f"cannot recognise: the verified result fails {', '.join(failing) or 'a condition'}",
-                N_("Không thể công nhận: kết quả thẩm định không đạt điều kiện %(conditions)s."),
-                conditions=", ".join(failing) or "?")
+                N_("Không thể công nhận: theo kết quả thẩm định, %(conditions)s."),
+                conditions=failing_in_words(failing))
         if not recognised and not (reason or "").strip():
             raise TransitionRefused("a decision not to recognise needs the reasons",
                                     N_("Quyết định không công nhận cần nêu lý do."))

@@ -67,8 +67,18 @@ def _api_headers(response):
     return response
 
 
-def _problem(field: str, code: str, message: str) -> dict[str, Any]:
-    return {"field": field, "code": code, "message": message}
+def _problem(field: str, code: str, message: tuple[str, str], lang: str = "vi") -> dict[str, Any]:
+    """One problem; its ``message`` is for people, in ``lang`` (``message`` is (Vietnamese, English))."""
+    return {"field": field, "code": code, "message": message[1] if lang == "en" else message[0]}
+
+
+def _input_problem(problem: Any, cset: criteria.CriteriaSet, lang: str) -> dict[str, Any]:
+    """An invalid value, its message naming the field by its label (the ``field`` key keeps the input's name)."""
+    out = problem.to_dict(lang)
+    spec = cset.inputs.get(problem.field)
+    if spec is not None:
+        out["message"] = f"«{spec.label.of(lang)}»: {out['message']}"
+    return out
 
 
 def _unprocessable(detail: str, problems: list[dict[str, Any]], **extra: Any):
@@ -85,40 +95,48 @@ def score():
     lang = body.get("lang", "vi")
     if lang not in LANGS:
         return _unprocessable("lang must be \"vi\" or \"en\"",
-                              [_problem("lang", "unknown_language", "expected \"vi\" or \"en\"")])
+                              [_problem("lang", "unknown_language", ("Ngôn ngữ phải là «vi» (tiếng Việt) hoặc «en» "
+                                                                     "(tiếng Anh).", "expected \"vi\" or \"en\""))])
     set_id, version = body.get("criteria_set", DEFAULT_SET), body.get("version")
     if not isinstance(set_id, str) or not (version is None or isinstance(version, str)):
         return _unprocessable("criteria_set and version must be strings",
-                              [_problem("criteria_set", "not_a_string", "must be a string")])
+                              [_problem("criteria_set", "not_a_string", ("Bộ tiêu chí và phiên bản phải là chuỗi ký tự.",
+                                                                         "must be a string"), lang)])
     try:
         cset = criteria.get(set_id, version)
     except criteria.CriteriaError as exc:
-        return _unprocessable(str(exc), [_problem("criteria_set", "unknown_criteria_set", str(exc))])
+        return _unprocessable(str(exc), [_problem("criteria_set", "unknown_criteria_set", (
+            "Không có bộ tiêu chí (hoặc phiên bản) này trong hệ thống.", str(exc)), lang)])
     category, inputs, partial = body.get("category"), body.get("inputs"), body.get("partial", False)
     known = ", ".join(c.id for c in cset.categories)
+    named = "; ".join(f"«{c.name.vi}»" for c in cset.categories)
     if not isinstance(category, str):
         message = f"required: one of {known}"
-        return _unprocessable(f"category is {message}", [_problem("category", "missing", message)])
+        return _unprocessable(f"category is {message}", [_problem("category", "missing", (
+            f"Chưa chọn loại đơn vị; chọn một trong: {named}.", message), lang)])
     if not isinstance(inputs, dict):
         return _unprocessable("inputs must be a JSON object of input names and values",
-                              [_problem("inputs", "not_an_object", "must be a JSON object")])
+                              [_problem("inputs", "not_an_object", ("Số liệu phải là một đối tượng JSON (tên chỉ số và "
+                                                                    "giá trị).", "must be a JSON object"), lang)])
     if not isinstance(partial, bool):
         return _unprocessable("partial must be true or false",
-                              [_problem("partial", "not_boolean", "must be true or false")])
+                              [_problem("partial", "not_boolean", ("Lựa chọn chấm bản chưa đủ số liệu phải là đúng hoặc sai.",
+                                                                   "must be true or false"), lang)])
     if len(inputs) > limits.MAX_API_INPUTS:
         return error_response(413, "Content Too Large", f"inputs has {len(inputs):,} keys; at most "
                               f"{limits.MAX_API_INPUTS:,} are accepted (the criteria set has {len(cset.inputs)})")
     try:
         result = scoring.score(inputs, cset, category, partial=partial)
     except UnknownCategory as exc:
-        return _unprocessable(str(exc), [_problem("category", "unknown_category", f"expected one of {known}")])
+        return _unprocessable(str(exc), [_problem("category", "unknown_category", (
+            f"Loại đơn vị không có trong bộ tiêu chí; chọn một trong: {named}.", f"expected one of {known}"), lang)])
     except InvalidInputs as exc:
         shown = exc.problems[:limits.MAX_PROBLEMS_SHOWN]
         more = len(exc.problems) - len(shown)
         detail = f"{len(exc.problems)} invalid input value(s); nothing was scored"
         extra = {"problems_not_shown": more} if more else {}
         return _unprocessable(detail + (f" (the first {len(shown)} are listed)" if more else ""),
-                              [p.to_dict(lang) for p in shown], **extra)
+                              [_input_problem(p, cset, lang) for p in shown], **extra)
     return jsonify({**result.to_dict(lang), "gap": scoring.gap_analysis(result).to_dict(lang)})
 
 

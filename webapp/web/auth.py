@@ -118,9 +118,15 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, problems = None, {}
     if request.method == "POST":
         username = request.form.get("username", "").strip()
+        if not username:
+            problems["username"] = _("Chưa nhập tên đăng nhập.")
+        if not request.form.get("password"):
+            problems["password"] = _("Chưa nhập mật khẩu.")
+        if problems:  # said beside the fields; not an attempt against any account
+            return render_template("auth/login.html", error=None, problems=problems), 401
         try:
             user = accounts.authenticate(get_db(), username, request.form.get("password", ""),
                                          request.remote_addr or "?")
@@ -135,7 +141,7 @@ def login():
                 if user.must_change:
                     return redirect(url_for("auth.password"))
                 return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", error=error), 401 if error else 200
+    return render_template("auth/login.html", error=error, problems=problems), 401 if error else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -159,19 +165,25 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
+    problems: dict[str, str] = {}
     if request.method == "POST":
+        if not request.form.get("old"):
+            problems["old"] = _("Chưa nhập mật khẩu hiện tại.")
+        if len(request.form.get("new", "")) < accounts.MIN_PASSWORD:
+            problems["new"] = _("Mật khẩu mới cần ít nhất %(n)s ký tự.", n=accounts.MIN_PASSWORD)
         if request.form.get("new") != request.form.get("confirm"):
-            flash(_("Mật khẩu mới nhập lại không khớp."), "error")
+            problems["confirm"] = _("Mật khẩu mới nhập lại không khớp.")
+        if problems:  # each said under its field
+            return render_template("auth/password.html", problems=problems), 422
+        try:
+            session["generation"] = accounts.change_password(
+                get_db(), current_user(), request.form.get("old", ""), request.form.get("new", ""))
+        except AccountError as exc:
+            flash(refusal(exc), "error")
         else:
-            try:
-                session["generation"] = accounts.change_password(
-                    get_db(), current_user(), request.form.get("old", ""), request.form.get("new", ""))
-            except AccountError as exc:
-                flash(refusal(exc), "error")
-            else:
-                flash(_("Đã đổi mật khẩu."), "ok")
-                return redirect(url_for("index"))
-    return render_template("auth/password.html")
+            flash(_("Đã đổi mật khẩu."), "ok")
+            return redirect(url_for("index"))
+    return render_template("auth/password.html", problems=problems)
 
 
 @login_required

@@ -37,7 +37,9 @@ def mine():
         "where a.unit_id = ? order by r.year desc, r.id desc", [scope]))
     if len(rows) == 1:
         return redirect(url_for("commune.checklist", assessment_id=rows[0]["id"]))
+    unit = db["units"].get(scope) if scope else None
     return render_template("commune/mine.html", rows=rows, status_names=workflow.STATUS_NAMES,
+                           full_name=units.full_name(db, unit) if unit else "",
                            waiting=inbox.waiting(db, current_user()), history=lineage.earlier_results(db, scope))
 
 
@@ -78,6 +80,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "threads": (conversation := threads.of(db, row["id"])), "role_names": accounts.ROLE_NAMES,
         "banner": _banner(view, conversation, officer), "answers_kept": {}, "answer_errors": {},
         "history": lineage.earlier_results(db, unit["id"]), "status_names": workflow.STATUS_NAMES,
+        "overdue": row["status"] in ("draft", "returned") and _past(view.round["submission_deadline"]),
         "merged_into": _merged_into(db, user, unit),
     }
 
@@ -88,6 +91,12 @@ def _merged_into(db: sqlite_utils.Database, user: accounts.User, unit: dict[str,
     if user.role == "admin" or accounts.unit_within(db, unit, user.scope_unit_id):
         return []
     return [units.full_name(db, u) for u in lineage.later_units(db, unit["id"])]
+
+
+def _past(deadline: str | None) -> bool:
+    """Whether a deadline (its ISO date) is before today, in Vietnam."""
+    day = as_date(deadline)
+    return day is not None and day < today()
 
 
 def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], officer: bool) -> dict[str, Any] | None:
@@ -207,7 +216,7 @@ def submit(assessment_id: int):
         except TransitionRefused as exc:
             flash(refusal(exc), "error")  # a whole sentence saying what could not be done and why
             return redirect(url_for("commune.checklist", assessment_id=assessment_id))
-        flash(_("Đã nộp bản tự đánh giá. Bản kê khai được khóa cho đến khi được trả lại."), "ok")
+        flash(_("Đã nộp hồ sơ tự đánh giá. Hồ sơ được khóa cho đến khi được trả lại."), "ok")
         return redirect(url_for("commune.checklist", assessment_id=assessment_id))
     return render_template("commune/submit.html", **_context(view))
 

@@ -26,9 +26,18 @@ bp = Blueprint("ntm", __name__)
 CSS = {"đạt": "met", "không đạt": "not-met", "thiếu dữ liệu": "missing"}
 
 
+def sources_and_cautions(statuses: list[IndicatorStatus]) -> tuple[list[str], list[str]]:
+    """The sources the indicators cite and the cautions they carry, each once, in order of first use: the page
+    says them once below the table (a row points to its source by number) instead of repeating them per row."""
+    sources = list(dict.fromkeys(" ".join(s.source.split()) for s in statuses))
+    cautions = list(dict.fromkeys(w for s in statuses for w in s.warnings))
+    return sources, cautions
+
+
 def display_rows(ntm_set: NtmSet, statuses: list[IndicatorStatus]) -> list[dict[str, Any]]:
-    """Table rows: the status, its CSS class, the value as a person reads it, the level."""
+    """Table rows: the status, its CSS class, the value as a person reads it, the level, its source's number."""
     kinds = {ind.id: ind.mapping for ind in ntm_set.indicators}
+    sources, _cautions = sources_and_cautions(statuses)
     rows = []
     for s in statuses:
         value = None
@@ -38,7 +47,8 @@ def display_rows(ntm_set: NtmSet, statuses: list[IndicatorStatus]) -> list[dict[
             else:
                 value = format_number(s.value * 100, 2) + "%"
         rows.append({"s": s, "value": value, "level": None if s.level is None else format_number(s.level, 2) + "%",
-                     "css": CSS.get(s.status, "missing")})
+                     "css": CSS.get(s.status, "missing"),
+                     "source": sources.index(" ".join(s.source.split())) + 1})
     return rows
 
 
@@ -54,8 +64,9 @@ def unit(assessment_id: int):
         return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
     nset = criteria.ntm.get(ctx.ntm_set_id)
     statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area, labels_of(view.cset))
+    sources, cautions = sources_and_cautions(statuses)
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
-                           ntm_set=nset, area=nset.area(ctx.area.area))
+                           ntm_set=nset, area=nset.area(ctx.area.area), sources=sources, cautions=cautions)
 
 
 def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]:
