@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 import criteria
-from webapp.store import db as database
 from webapp.store import criteria_drafts, rounds, transfer, units
+from webapp.store import db as database
 from webapp.store.errors import ImportRejected, NotFound, StorageError
 
 from .common import EXIT_CRITERIA, EXIT_USAGE, actor_option, cannot_write, db_option, fail, open_db, read_input, reject_import
