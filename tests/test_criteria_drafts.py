@@ -158,9 +158,9 @@ def test_pinned_rounds_keep_their_version_and_one_not_started_can_be_re_pinned_w
     round_row = rounds.get_round(db, 1)
     assert round_row["criteria_version"] == "2019.1"
     with pytest.raises(DraftRefused) as refused:
-        criteria_drafts.repin(db, 1, digest, "  ", "admin")
+        criteria_drafts.repin(db, 1, rounds.criteria_for(db, digest), "  ", "admin")
     assert "reason" in refused.value.fields
-    criteria_drafts.repin(db, 1, digest, "Áp dụng bảng điểm đã đối chiếu", "admin")
+    criteria_drafts.repin(db, 1, rounds.criteria_for(db, digest), "Áp dụng bảng điểm đã đối chiếu", "admin")
     assert rounds.get_round(db, 1)["criteria_hash"] == digest
     assert {r[0] for r in db.execute("select criteria_hash from assessments where round_id = 1")} == {digest}
     entry = audit.entries(db, "round", 1)[-1]
@@ -168,5 +168,5 @@ def test_pinned_rounds_keep_their_version_and_one_not_started_can_be_re_pinned_w
         "repin", "qd06-2019 2019.1", "qd06-2019 2019.2", "Áp dụng bảng điểm đã đối chiếu")
     db.execute("update assessments set declared = '{\"births\": 3}' where id = ?", [assessment_id])
     with pytest.raises(DraftRefused) as refused:
-        criteria_drafts.repin(db, 1, criteria.content_hash(QD06), "quay lại", "admin")
+        criteria_drafts.repin(db, 1, QD06, "quay lại", "admin")
     assert "đã bắt đầu" in refused.value.vi

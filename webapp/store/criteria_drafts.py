@@ -27,7 +27,7 @@ from criteria.export import dump_data, dump_yaml, plain_data
 
 from . import audit, limits, private
 from .attachments import MAX_BYTES, safe_filename, sniff
-from .criteria_values import Part, Said, apply_form, find, in_vietnamese, mark_verified, where
+from .criteria_values import Part, Said, apply_form, band_rows, find, form_values, in_vietnamese, mark_verified, where
 from .db import transaction
 from .errors import N_, NotFound, StorageError
 from .rounds import criteria_for, get_round, install_criteria
@@ -242,10 +242,11 @@ def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dic
         criteria.load_text(text)
     except CriteriaInvalid as exc:
         fields, general = {}, []
+        shown = set(form_values(data, part)) | {f"band{i}" for i in range(band_rows(data, part))}
         for problem in exc.problems:
             at = where(problem.path, part)
             said = in_vietnamese(problem.message)
-            if at is None:
+            if at not in shown:
                 general.append(said)
             else:
                 fields.setdefault(at, said)
@@ -378,15 +379,15 @@ def started(db: sqlite_utils.Database, round_id: int) -> bool:
         [round_id]).fetchone()[0])
 
 
-def repin(db: sqlite_utils.Database, round_id: int, digest: str, reason: str, actor: str) -> None:
-    """Pin a round that has not started to another installed version of its set, with the reason recorded."""
+def repin(db: sqlite_utils.Database, round_id: int, cset: CriteriaSet, reason: str, actor: str) -> None:
+    """Pin a round that has not started to another version of its set (installed if need be), with the reason."""
     limits.bounded(reason, "reason", limits.REASON)
     if not reason.strip():
         raise DraftRefused("a reason is required", N_("Hãy ghi lý do đổi phiên bản."),
                            fields={"reason": Said(N_("Hãy ghi lý do đổi phiên bản."))})
     with transaction(db):
         rnd = get_round(db, round_id)
-        cset = criteria_for(db, digest)
+        digest = install_criteria(db, cset)
         if cset.id != rnd["criteria_id"]:
             raise DraftRefused("another criteria set", N_("Chỉ đổi sang phiên bản khác của cùng bộ tiêu chí."))
         if started(db, round_id):

@@ -192,16 +192,18 @@ def _get(data: Any, path: PathKey) -> Any:
     return data
 
 
+def fields(part: Part) -> list[tuple[Value, str]]:
+    """The part's values its form shows one by one (bands are rows of their own), each with its field's name."""
+    return [(v, format_path(v.path[len(part.path):])) for v in part.values if "bands" not in v.path]
+
+
 def form_values(data: dict[str, Any], part: Part) -> dict[str, str]:
     """The part's values as its form shows them (field name → text); bands as rows of bound kind and value."""
     out: dict[str, str] = {}
     node = _get(data, part.path)
     rule = node.get("rule", {})
-    for value in part.values:
-        rel = value.path[len(part.path):]
-        if "bands" in rel:
-            continue
-        out[format_path(rel)] = number(value.value) if isinstance(value.value, (int, Decimal)) else str(value.value)
+    for value, name in fields(part):
+        out[name] = number(value.value) if isinstance(value.value, (int, Decimal)) else str(value.value)
     for bi in range(len(rule.get("bands", ())) + EXTRA_BANDS):
         band = rule["bands"][bi] if bi < len(rule.get("bands", ())) else {}
         lo = next((k for k in LOWER if band.get(k) is not None), "")
@@ -222,11 +224,8 @@ def apply_form(data: dict[str, Any], part: Part, form: dict[str, str]) -> dict[s
     """Write the form's values into ``data`` (the part only); returns what cannot be read, by field."""
     errors: dict[str, Said] = {}
     node = _get(data, part.path)
-    for value in part.values:
+    for value, name in fields(part):
         rel = value.path[len(part.path):]
-        if "bands" in rel:
-            continue
-        name = format_path(rel)
         typed = form.get(name, "").strip()
         target = _get(node, rel[:-1])
         last = rel[-1]
@@ -366,3 +365,33 @@ def where(problem_path: str, part: Part) -> str | None:
             return f"band{band}.points"
         return f"band{band}"
     return format_path(rel)
+
+
+# --------------------------------------------------------------------------- what a draft changes
+
+
+@dataclass(frozen=True)
+class Change:
+    """One part that differs between two versions: each changed value (name, before, after), the verification."""
+
+    part: Part
+    before: Part | None
+    values: tuple[tuple[str, str, str], ...]
+
+
+def differences(base: CriteriaSet, other: CriteriaSet) -> list[Change]:
+    """Value by value, what ``other`` changes of ``base``, part by part in the order of the law."""
+    old = {p.key: p for p in parts(base)}
+    out = []
+    for part in parts(other):
+        before = old.get(part.key)
+        was = {v.path: v for v in before.values} if before else {}
+        now = {v.path: v for v in part.values}
+        rows = []
+        for path in [*was, *(p for p in now if p not in was)]:
+            a, b = was.get(path), now.get(path)
+            if a is None or b is None or a.value != b.value:
+                rows.append(((b or a).label, a.shown if a else "—", b.shown if b else "—"))  # type: ignore[union-attr]
+        if before is None or rows or before.verified != part.verified or before.source != part.source:
+            out.append(Change(part, before, tuple(rows)))
+    return out

@@ -27,7 +27,8 @@ from .formatting import tr
 
 NO_RESEND = frozenset({"auth.login", "auth.password"})  # a resend there would log in as, or set, someone else
 SECRET_FIELDS = frozenset({"csrf_token", "password", "old", "new", "confirm"})  # never echoed into a page
-UPLOADS = frozenset({"commune.upload", "urban.import_file"})  # bounded by MAX_CONTENT_LENGTH and their own limits
+UPLOADS = frozenset({"commune.upload", "urban.import_file", "workbench.edit_part", "workbench.upload_yaml",
+                     "workbench.values_xlsx"})  # bounded by MAX_CONTENT_LENGTH and their own limits
 NOT_SHOWN = frozenset({"version"})  # sent again as it was, but means nothing to the user
 LABELS = {
     "comment": N_("Ý kiến"), "reason": N_("Lý do"), "status": N_("Kết quả thẩm định"), "outcome": N_("Quyết định"),
