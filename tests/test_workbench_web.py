@@ -184,3 +184,12 @@ def test_an_administrator_re_pins_a_round_not_started_with_a_reason(client_as: C
     with sqlite3.connect(db_path) as db:
         assert db.execute("select criteria_version from rounds where id = ?", [started_round]).fetchone()[0] == "2019.2"
         assert db.execute("select reason from audit_log where action = 'repin'").fetchone()[0] == "Bảng điểm chính thức"
+
+
+def test_the_workbench_in_english_keeps_the_law_s_wording_and_translates_the_rest(app: Flask) -> None:
+    client = logged_in(app, "legal", lang="en")
+    page = visible(client.get("/criteria/qd06-2019/2019.1"))
+    assert "Criterion 2. Trẻ em được khai sinh đúng quy định" in page
+    assert "Item 2.1. Tỷ lệ trẻ em được đăng ký khai sinh đúng hạn" in page
+    assert "from 98% to below 100%: 35 points" in page and "When left blank: Required" in page
+    assert "Not verified" in page and "Start a draft" in page

@@ -59,13 +59,13 @@ def _rows(cset: CriteriaSet) -> Iterator[tuple[Part | None, PathKey, str, Any]]:
         for value in part.values:
             rel = value.path[len(part.path):]
             if "bands" not in rel:
-                yield part, value.path, value.label, _cell(value.path, value.value)
+                yield part, value.path, str(value.label), _cell(value.path, value.value)
             elif rel[-1] == "points":
                 bi = rel[2]
                 for key in BOUNDS:
                     yield part, part.path + ("rule", "bands", bi, key), f"Mức {bi + 1}: {key_name(key)}", \
                         _cell((key,), bands[bi].get(key))
-                yield part, value.path, value.label, value.value
+                yield part, value.path, str(value.label), value.value
 
 
 def key_name(key: str) -> str:
@@ -85,7 +85,7 @@ def to_xlsx(cset: CriteriaSet) -> bytes:
     rows = []
     for part, path, name, value in _rows(cset):
         verified = "" if part is None or part.verified is None else ("có" if part.verified else "không")
-        rows.append([format_path(path), part.criterion if part else "", part.title if part else "", name, value,
+        rows.append([format_path(path), str(part.criterion) if part else "", str(part.title) if part else "", name, value,
                      verified, (part.source or "") if part else ""])
     return one_sheet("Giá trị", HEADERS, rows, {}, {1: 28, 2: 30, 3: 40, 4: 30, 5: 14, 6: 14, 7: 50})
 

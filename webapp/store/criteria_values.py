@@ -42,26 +42,26 @@ class Said:
 
 @dataclass(frozen=True)
 class Value:
-    """One value of a part: where it is (key path), its Vietnamese name and its value as the law reads."""
+    """One value of a part: where it is (key path), its name, its value and how a page shows it."""
 
     path: PathKey
-    label: str
+    label: Said
     value: Any
-    shown: str
+    shown: str  # a number as Vietnamese write it, or a catalogue name (missing-value and zero policies)
 
 
 @dataclass(frozen=True)
 class Part:
-    """What one citation verifies: its key (a form's hidden value), names, flag, source and values."""
+    """What one citation verifies: its key (a form's hidden value), names, flag, source, values and bands."""
 
     path: PathKey
     kind: str  # category, recognition, criterion, item
-    criterion: str
-    title: str
+    criterion: Said
+    title: Said
     verified: bool | None
     source: str | None
     values: tuple[Value, ...]
-    bands: tuple[str, ...] = ()
+    bands: tuple[Said, ...] = ()
 
     @property
     def key(self) -> str:
@@ -79,84 +79,98 @@ def _unit(rule: dict[str, Any]) -> str:
     if rule["kind"] == "rate_bands":
         return "%"
     if rule["kind"] == "incidence_bands":
-        return f" trên {number(rule['per'])} trẻ em"
+        return "‰" if rule["per"] == 1000 else f"/{number(rule['per'])}"
     return ""
 
 
-def band_text(band: dict[str, Any], unit: str) -> str:
+BAND_TEXTS = {  # (lower bound, upper bound) → how the law's table reads the band
+    ("at_least", "at_most"): N_("từ %(lo)s đến %(hi)s: %(points)s điểm"),
+    ("at_least", "below"): N_("từ %(lo)s đến dưới %(hi)s: %(points)s điểm"),
+    ("above", "at_most"): N_("trên %(lo)s đến %(hi)s: %(points)s điểm"),
+    ("above", "below"): N_("trên %(lo)s đến dưới %(hi)s: %(points)s điểm"),
+    ("at_least", None): N_("từ %(lo)s trở lên: %(points)s điểm"),
+    ("above", None): N_("trên %(lo)s: %(points)s điểm"),
+    (None, "at_most"): N_("đến %(hi)s: %(points)s điểm"),
+    (None, "below"): N_("dưới %(hi)s: %(points)s điểm"),
+}
+BOUND_LABELS = {"at_least": N_("Mức %(n)s: từ"), "above": N_("Mức %(n)s: trên"), "at_most": N_("Mức %(n)s: đến"),
+                "below": N_("Mức %(n)s: dưới")}
+
+
+def band_text(band: dict[str, Any], unit: str) -> Said:
     """«từ 98% đến dưới 100%: 35 điểm»: a band as the law's table reads."""
-    lo = next(((k, band[k]) for k in LOWER if band.get(k) is not None), None)
-    hi = next(((k, band[k]) for k in UPPER if band.get(k) is not None), None)
-    words = []
+    lo = next((k for k in LOWER if band.get(k) is not None), None)
+    hi = next((k for k in UPPER if band.get(k) is not None), None)
+    params = {"points": band["points"]}
     if lo:
-        words.append(f"{BOUND_NAMES[lo[0]]} {number(lo[1])}{unit}")
-    if lo and hi:
-        words.append("đến dưới" if hi[0] == "below" else "đến")
-        words.append(f"{number(hi[1])}{unit}")
-    elif hi:
-        words.append(f"{BOUND_NAMES[hi[0]]} {number(hi[1])}{unit}")
-    else:
-        words.append("trở lên")
-    return f"{' '.join(words)}: {band['points']} điểm"
+        params["lo"] = f"{number(band[lo])}{unit}"
+    if hi:
+        params["hi"] = f"{number(band[hi])}{unit}"
+    return Said(BAND_TEXTS[(lo, hi)], params)
 
 
-def _criterion_name(crit: dict[str, Any]) -> str:
-    return f"Tiêu chí {crit['number']}. {crit['name_vi']}"
+def _criterion_name(crit: dict[str, Any]) -> Said:
+    return Said(N_("Tiêu chí %(n)s. %(name)s"), {"n": crit["number"], "name": crit["name_vi"]})
 
 
 def parts(cset: CriteriaSet) -> list[Part]:
     """Every part of ``cset`` in the order of the law: categories, recognition, then each criterion and its items."""
     data = plain_data(cset)
     out = []
+    conditions = Said(N_("Điều kiện công nhận"))
     for i, cat in enumerate(data["categories"]):
         path = ("categories", i)
-        out.append(Part(path, "category", "Điều kiện công nhận", f"Mức điểm công nhận: {cat['name']['vi']}",
+        out.append(Part(path, "category", conditions, Said(N_("Mức điểm công nhận: %(name)s"), {"name": cat["name"]["vi"]}),
                         cat["verified"], cat["source"],
-                        (Value(path + ("threshold",), "Số điểm tối thiểu", cat["threshold"], str(cat["threshold"])),)))
+                        (Value(path + ("threshold",), Said(N_("Số điểm tối thiểu")), cat["threshold"],
+                               str(cat["threshold"])),)))
     for i, cond in enumerate(data["recognition"]):
-        out.append(Part(("recognition", i), "recognition", "Điều kiện công nhận", cond["text"]["vi"],
+        out.append(Part(("recognition", i), "recognition", conditions, Said(Msg(cond["text"]["vi"])),
                         cond["verified"], cond["source"], ()))
     for ci, crit in enumerate(data["criteria"]):
         cpath = ("criteria", ci)
-        out.append(Part(cpath, "criterion", _criterion_name(crit), "Điểm tối đa của tiêu chí", None, None,
-                        (Value(cpath + ("max_points",), "Điểm tối đa", crit["max_points"], str(crit["max_points"])),)))
+        out.append(Part(cpath, "criterion", _criterion_name(crit), Said(N_("Điểm tối đa của tiêu chí")), None, None,
+                        (Value(cpath + ("max_points",), Said(N_("Điểm tối đa")), crit["max_points"],
+                               str(crit["max_points"])),)))
         for ii, item in enumerate(crit["items"]):
             ipath = cpath + ("items", ii)
             rule = item["rule"]
             unit = _unit(rule)
-            out.append(Part(ipath, "item", _criterion_name(crit), f"Mục {item['id']}. {item['text']['vi']}",
+            out.append(Part(ipath, "item", _criterion_name(crit),
+                            Said(N_("Mục %(id)s. %(text)s"), {"id": item["id"], "text": item["text"]["vi"]}),
                             item["verified"], item["source"], tuple(_rule_values(ipath + ("rule",), rule, unit)),
                             tuple(band_text(b, unit) for b in rule.get("bands", ()))))
     return out
 
 
 def _rule_values(path: PathKey, rule: dict[str, Any], unit: str) -> Iterator[Value]:
-    """The values of one rule, in the order of the form (not its bands' bounds: see :func:`band_text`)."""
+    """The values of one rule, in the order of the form (bands: each bound and the points)."""
     if "points" in rule:
-        yield Value(path + ("points",), "Điểm khi đạt", rule["points"], str(rule["points"]))
+        yield Value(path + ("points",), Said(N_("Điểm khi đạt")), rule["points"], str(rule["points"]))
     if "max_points" in rule:
-        yield Value(path + ("max_points",), "Điểm tối đa", rule["max_points"], str(rule["max_points"]))
+        yield Value(path + ("max_points",), Said(N_("Điểm tối đa")), rule["max_points"], str(rule["max_points"]))
     if "per" in rule:
-        yield Value(path + ("per",), "Tính trên số trẻ em", rule["per"], number(rule["per"]))
+        yield Value(path + ("per",), Said(N_("Tính trên số trẻ em")), rule["per"], number(rule["per"]))
     for bi, band in enumerate(rule.get("bands", ())):
         for key in BOUNDS:
             if band.get(key) is not None:
-                yield Value(path + ("bands", bi, key), f"Mức {bi + 1}: {BOUND_NAMES[key]}", band[key],
+                yield Value(path + ("bands", bi, key), Said(BOUND_LABELS[key], {"n": bi + 1}), band[key],
                             f"{number(band[key])}{unit}")
-        yield Value(path + ("bands", bi, "points"), f"Mức {bi + 1}: điểm", band["points"], str(band["points"]))
+        yield Value(path + ("bands", bi, "points"), Said(N_("Mức %(n)s: điểm"), {"n": bi + 1}), band["points"],
+                    str(band["points"]))
     for ei, element in enumerate(rule.get("elements", ())):
-        yield Value(path + ("elements", ei, "points"), f"Điểm: {element['text']['vi']}", element["points"],
-                    str(element["points"]))
+        yield Value(path + ("elements", ei, "points"), Said(N_("Điểm: %(element)s"), {"element": element["text"]["vi"]}),
+                    element["points"], str(element["points"]))
     if "bands" in rule:
         otherwise = rule.get("otherwise", 0)
-        yield Value(path + ("otherwise",), "Điểm khi không thuộc mức nào", otherwise, str(otherwise))
-    yield Value(path + ("missing",), "Khi bỏ trống", rule["missing"], MISSING_NAMES[rule["missing"]])
+        yield Value(path + ("otherwise",), Said(N_("Điểm khi không thuộc mức nào")), otherwise, str(otherwise))
+    yield Value(path + ("missing",), Said(N_("Khi bỏ trống")), rule["missing"], MISSING_NAMES[rule["missing"]])
     for key in ZERO_KEYS:
         if key in rule:
-            label = "Khi không có trường hợp nào (mẫu số bằng 0)" if key == "zero_denominator" \
-                else "Khi số trẻ em bằng 0"
+            label = N_("Khi không có trường hợp nào (mẫu số bằng 0)") if key == "zero_denominator" \
+                else N_("Khi số trẻ em bằng 0")
             policy = rule[key]["policy"]
-            yield Value(path + (key, "policy"), label, policy, ZERO_NAMES[policy])
+            yield Value(path + (key, "policy"), Said(label), policy, ZERO_NAMES[policy])
 
 
 def find(cset: CriteriaSet, key: str) -> Part | None:
@@ -376,7 +390,7 @@ class Change:
 
     part: Part
     before: Part | None
-    values: tuple[tuple[str, str, str], ...]
+    values: tuple[tuple[Said, str, str], ...]
 
 
 def differences(base: CriteriaSet, other: CriteriaSet) -> list[Change]:

@@ -20,7 +20,7 @@ from criteria import CriteriaSet
 from criteria.export import plain_data
 from webapp.store import criteria_drafts, criteria_sheet, criteria_values
 from webapp.store.criteria_drafts import Citation, DraftRefused
-from webapp.store.errors import N_, ImportRejected, NotFound, StorageError
+from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
 from webapp.store.impact import round_impact
 from webapp.store.rounds import criteria_for, get_round
 
@@ -38,7 +38,12 @@ MAX_YAML = 1024 * 1024  # bytes of an uploaded criteria file (QĐ 06 is about 40
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
     """What the workbench's pages use to say a refusal and a store message (:class:`Said`) in the request's language."""
-    return {"refusal": refusal, "said": lambda s: gettext(s.vi, **s.params) if s.params else gettext(s.vi)}
+    return {"refusal": refusal, "said": _said, "shown": lambda text: gettext(text) if isinstance(text, Msg) else text}
+
+
+def _said(said: criteria_values.Said) -> str:
+    """A store message in the request's language (an unknown text, such as the law's own wording, as it is)."""
+    return gettext(said.vi, **said.params) if said.params else gettext(said.vi)
 
 
 def _set(set_id: str, version: str) -> dict[str, Any]:
@@ -142,7 +147,7 @@ def edit_part(draft_id: int):
                                   scan=scan, store=Path(current_app.config["ATTACHMENTS"]))
     except DraftRefused as exc:
         return _part_page(row, cset, part, form, exc), 422
-    flash(_("Đã lưu và đánh dấu đã xác minh: %(part)s.", part=part.title), "ok")
+    flash(_("Đã lưu và đánh dấu đã xác minh: %(part)s.", part=_said(part.title)), "ok")
     return redirect(url_for("workbench.show_draft", draft_id=draft_id, _anchor=f"part-{part.key}"))
 
 
