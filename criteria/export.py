@@ -1,4 +1,5 @@
-"""A criteria set written back as YAML: one canonical text per set, which the loader reads back unchanged.
+"""A criteria set (or an NTM set) written back as YAML: one canonical text per set, which its loader reads back
+unchanged.
 
 The text is the set's validated values in the schema's key order (defaults left out), so exporting,
 loading and exporting again gives the same bytes; comments and layout of a hand-written file are not kept.
@@ -11,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .schema import CriteriaSet
+from .schema import Strict
 
 
 class _Dumper(yaml.SafeDumper):
@@ -35,7 +36,7 @@ _Dumper.add_representer(Decimal, _decimal)
 _Dumper.add_representer(dt.date, _date)
 
 
-def plain_data(cset: CriteriaSet) -> dict[str, Any]:
+def plain_data(cset: Strict) -> dict[str, Any]:
     """The set as plain data (schema key order, defaults left out): what :func:`dump_yaml` writes."""
     return cset.model_dump(mode="python", exclude_defaults=True)
 
@@ -46,6 +47,6 @@ def dump_data(data: dict[str, Any]) -> str:
                      default_flow_style=False)
 
 
-def dump_yaml(cset: CriteriaSet) -> str:
+def dump_yaml(cset: Strict) -> str:
     """The canonical YAML of ``cset``: ``load_text(dump_yaml(s)) == s`` and dumping that again is identical."""
     return dump_data(plain_data(cset))

@@ -12,6 +12,7 @@ import openpyxl
 from flask import Flask
 
 import criteria
+import criteria.ntm
 from criteria.export import dump_yaml
 
 from webhelpers import ClientAs, logged_in
@@ -193,3 +194,16 @@ def test_the_workbench_in_english_keeps_the_law_s_wording_and_translates_the_res
     assert "Item 2.1. Tỷ lệ trẻ em được đăng ký khai sinh đúng hạn" in page
     assert "from 98% to below 100%: 35 points" in page and "When left blank: Required" in page
     assert "Not verified" in page and "Start a draft" in page
+
+
+def test_an_ntm_set_is_read_with_its_unverified_mappings_and_exported_as_its_loader_reads_it(client_as: ClientAs) -> None:
+    client = client_as("legal")
+    assert "Bộ tiêu chí quốc gia về xã nông thôn mới giai đoạn 2021–2025" in visible(client.get("/criteria"))
+    page = visible(client.get("/criteria/ntm/ntm-qd318-2022?chua_xac_minh=1"))
+    assert "Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng thể thấp còi" in page  # its mapping is not verified
+    assert "Mức của Trung du và miền núi phía Bắc: 24%" in page and "Chưa xác minh" in page
+    assert "Trung du và miền núi phía Bắc Chưa xác minh" not in page  # the regions are verified
+    assert "c15c-" not in page and "rate_at_most" not in page
+    exported = client.get("/criteria/ntm/ntm-qd318-2022/export.yaml").get_data(as_text=True)
+    nset = criteria.ntm.load_text(exported, cf_set=criteria.get("qd06-2019"))
+    assert nset == criteria.ntm.get("ntm-qd318-2022") and dump_yaml(nset) == exported

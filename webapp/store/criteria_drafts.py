@@ -23,7 +23,7 @@ import sqlite_utils
 
 import criteria
 from criteria import CriteriaError, CriteriaInvalid, CriteriaSet
-from criteria.export import dump_data, dump_yaml, plain_data
+from criteria.export import dump_data, plain_data
 
 from . import audit, limits, private
 from .attachments import MAX_BYTES, safe_filename, sniff
@@ -362,11 +362,6 @@ def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:
                      new={"set": cset.id, "version": cset.version, "prepared_by": row["prepared_by"],
                           "confirmed_by": actor, "draft": draft_id})
     return digest
-
-
-def export_text(cset: CriteriaSet) -> str:
-    """The YAML a set is exported as (``cfc criteria check`` accepts it; uploading it gives it back unchanged)."""
-    return dump_yaml(cset)
 
 
 # --------------------------------------------------------------------------- re-pinning a round

@@ -16,9 +16,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext
 from flask_babel import gettext as _
 
+import criteria
+import criteria.ntm
 from criteria import CriteriaSet
-from criteria.export import plain_data
-from webapp.store import criteria_drafts, criteria_sheet, criteria_values
+from criteria.export import dump_yaml, plain_data
+from criteria.ntm import NtmSet
+from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_values
 from webapp.store.criteria_drafts import Citation, DraftRefused
 from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
 from webapp.store.impact import round_impact
@@ -73,7 +76,7 @@ def index():
     """The installed sets and the drafts, with the upload of a YAML file as a new draft."""
     db = get_db()
     return render_template("workbench/index.html", sets=criteria_drafts.installed(db),
-                           drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES)
+                           drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped())
 
 
 @bp.route("/criteria/<set_id>/<version>")
@@ -108,10 +111,33 @@ def export_set(set_id: str, version: str):
     return _yaml(cset)
 
 
-def _yaml(cset: CriteriaSet):
-    data = criteria_drafts.export_text(cset).encode("utf-8")
+def _yaml(cset: CriteriaSet | NtmSet):
+    data = dump_yaml(cset).encode("utf-8")
     return send_file(io.BytesIO(data), mimetype=YAML, as_attachment=True,
                      download_name=f"{cset.id}-{cset.version}.yaml")
+
+
+def _ntm(set_id: str) -> NtmSet:
+    try:
+        return criteria.ntm.get(set_id)
+    except criteria.CriteriaNotFound:
+        abort(404)
+
+
+@bp.route("/criteria/ntm/<set_id>")
+@roles_required(*WORKERS)
+def show_ntm(set_id: str):
+    """Every child-related value of an NTM indicator set, with its source and verification (read only)."""
+    nset = _ntm(set_id)
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
+    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=only_unverified)
+
+
+@bp.route("/criteria/ntm/<set_id>/export.yaml")
+@roles_required(*WORKERS)
+def export_ntm(set_id: str):
+    return _yaml(_ntm(set_id))
 
 
 @bp.route("/criteria/drafts/<int:draft_id>")
@@ -245,8 +271,8 @@ def upload_yaml():
         draft_id = criteria_drafts.from_yaml(get_db(), data.decode("utf-8", errors="replace"), current_user().username)
     except DraftRefused as exc:
         db = get_db()
-        return render_template("workbench/index.html", sets=criteria_drafts.installed(db),
-                               drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES, refused=exc), 422
+        return render_template("workbench/index.html", sets=criteria_drafts.installed(db), drafts=criteria_drafts.drafts(db),
+                               states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped(), refused=exc), 422
     flash(_("Đã tạo bản dự thảo từ tệp."), "ok")
     return redirect(url_for("workbench.show_draft", draft_id=draft_id))
 
