@@ -170,3 +170,20 @@ def test_pinned_rounds_keep_their_version_and_one_not_started_can_be_re_pinned_w
     with pytest.raises(DraftRefused) as refused:
         criteria_drafts.repin(db, 1, QD06, "quay lại", "admin")
     assert "đã bắt đầu" in refused.value.vi
+
+
+def test_a_threshold_a_condition_and_a_criterion_maximum_are_parts_too(db) -> None:
+    draft_id = _draft(db)
+    cset = criteria_drafts.draft_set(criteria_drafts.get(db, draft_id))
+    assert [p.kind for p in criteria_values.parts(cset)][:6] == ["category"] * 3 + ["recognition"] * 2 + ["criterion"]
+    criteria_drafts.edit_part(db, draft_id, "categories[0]", {"threshold": "900"}, CITE, "a")
+    criteria_drafts.edit_part(db, draft_id, "recognition[0]", {}, CITE, "a")
+    with pytest.raises(DraftRefused) as refused:
+        criteria_drafts.edit_part(db, draft_id, "categories[0]", {"threshold": "1200"}, CITE, "a")
+    assert str(refused.value.fields["threshold"]) == "Số điểm tối thiểu 1200 vượt tổng 1000 điểm của bộ tiêu chí."
+    with pytest.raises(DraftRefused) as refused:
+        criteria_drafts.edit_part(db, draft_id, "criteria[1]", {"max_points": "60"}, CITE, "a")
+    assert str(refused.value.fields["max_points"]) == \
+        "Các mục của tiêu chí 2 cộng lại được 50 điểm, không bằng điểm tối đa 60 của tiêu chí."
+    cset = criteria_drafts.draft_set(criteria_drafts.get(db, draft_id))
+    assert (cset.categories[0].source, cset.recognition[0].source) == (CITE.text(), CITE.text())
