@@ -16,21 +16,24 @@ import pytest
 from flask import Flask
 
 import criteria
-from webapp.store import accounts, attachments, lineage, rounds, units
+from criteria.export import plain_data
+from webapp.store import accounts, attachments, criteria_drafts, criteria_values, lineage, rounds, units
 from webapp.store import db as database
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.web.assets import STATIC, Assets
 
 from webhelpers import ClientAs, MakeApp, logged_in
 
-ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "admin")
+ROLES = ("anonymous", "officer", "reviewer", "authority", "viewer", "legal", "admin")
 VIEW = {"officer", "reviewer", "authority", "viewer", "admin"}  # read access, own jurisdiction
+ANYONE = VIEW | {"legal"}  # every account (a legal officer reads no commune's file)
+WORKERS = {"legal", "admin"}  # the criteria workbench
 STYLE = Assets(STATIC).files["style.css"].hashed  # the stylesheet's address in this release
 
 # endpoint → method → who may: "public", "token", a set of roles (no jurisdiction), or
 # ("own", roles): those roles, and only within their jurisdiction.
 ACCESS: dict[str, dict[str, object]] = {
-    "index": {"GET": VIEW},
+    "index": {"GET": ANYONE},
     "healthz": {"GET": "public"},
     "assets.file": {"GET": "public"},
     "assets.favicon": {"GET": "public"},
@@ -38,7 +41,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "offline.page": {"GET": "public"},
     "auth.login": {"GET": "public", "POST": "public"},
     "auth.logout": {"POST": "public"},
-    "auth.password": {"GET": VIEW, "POST": VIEW},
+    "auth.password": {"GET": ANYONE, "POST": ANYONE},
     "admin.users": {"GET": {"admin"}, "POST": {"admin"}},
     "admin.set_active": {"POST": {"admin"}},
     "admin.user": {"GET": {"admin"}},
@@ -52,7 +55,7 @@ ACCESS: dict[str, dict[str, object]] = {
     "commune.mine": {"GET": {"officer"}},
     "commune.checklist": {"GET": ("own", VIEW), "POST": ("own", {"officer"})},
     "commune.edits": {"GET": ("own", VIEW), "POST": ("own", {"officer"})},
-    "commune.token": {"GET": VIEW},
+    "commune.token": {"GET": ANYONE},
     "commune.submit": {"GET": ("own", {"officer"}), "POST": ("own", {"officer"})},
     "commune.upload": {"POST": ("own", {"officer"})},
     "commune.download": {"GET": ("own", VIEW)},
@@ -87,6 +90,23 @@ ACCESS: dict[str, dict[str, object]] = {
     "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
     "urban.import_file": {"POST": {"admin"}},
     "urban.template": {"GET": {"admin"}},
+    "workbench.index": {"GET": WORKERS},
+    "workbench.show_set": {"GET": WORKERS},
+    "workbench.new_draft": {"POST": WORKERS},
+    "workbench.export_set": {"GET": WORKERS},
+    "workbench.show_ntm": {"GET": WORKERS},
+    "workbench.export_ntm": {"GET": WORKERS},
+    "workbench.show_draft": {"GET": WORKERS},
+    "workbench.edit_part": {"GET": WORKERS, "POST": WORKERS},
+    "workbench.scan": {"GET": WORKERS},
+    "workbench.changes": {"GET": WORKERS},
+    "workbench.impact": {"GET": WORKERS},
+    "workbench.prepare": {"POST": WORKERS},
+    "workbench.confirm": {"POST": WORKERS},
+    "workbench.export_draft": {"GET": WORKERS},
+    "workbench.upload_yaml": {"POST": WORKERS},
+    "workbench.values_xlsx": {"GET": WORKERS, "POST": WORKERS},
+    "workbench.repin": {"GET": {"admin"}, "POST": {"admin"}},
 }
 
 
@@ -114,8 +134,16 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path
     for aid in (own, other, far):
         db.execute("update assessments set status = 'draft' where id = ?", [aid])  # attachable
         files[aid] = attachments.add(db, store, aid, None, "bien-ban.pdf", pdf, "test")["id"]
+    draft = criteria_drafts.create(db, criteria.content_hash(criteria.get("qd06-2019")), "2019.2", "2019-01-03", "test")
+    cset = criteria_drafts.draft_set(criteria_drafts.get(db, draft))
+    part = criteria_values.find(cset, "criteria[1].items[0]")
+    criteria_drafts.edit_part(db, draft, part.key, criteria_values.form_values(plain_data(cset), part),
+                              criteria_drafts.Citation("QĐ 06/QĐ-TTg", "Điều 2"), "test",
+                              scan=("trang.pdf", pdf), store=store)
+    scan = criteria_drafts.edits(db, draft)[0]["id"]
     db.conn.close()
-    return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files, **lineage}
+    return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files, "scan": scan,
+            **lineage}
 
 
 NEW_OFFICER, NEW_REVIEWER = "canbo.xamoi.kiemtra", "thamdinh.tinhmoi.kiemtra"  # accounts of the 2025 units
@@ -199,6 +227,16 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
         "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
         "urban.index": "/urban", "urban.import_file": "/urban/import", "urban.template": "/urban/template.xlsx",
+        "workbench.index": "/criteria", "workbench.show_set": "/criteria/qd06-2019/2019.1",
+        "workbench.new_draft": "/criteria/qd06-2019/2019.1/drafts",
+        "workbench.export_set": "/criteria/qd06-2019/2019.1/export.yaml", "workbench.show_draft": "/criteria/drafts/1",
+        "workbench.show_ntm": "/criteria/ntm/ntm-qd318-2022", "workbench.export_ntm": "/criteria/ntm/ntm-qd318-2022/export.yaml",
+        "workbench.edit_part": "/criteria/drafts/1/part?part=criteria[1].items[0]",
+        "workbench.scan": f"/criteria/edits/{t['scan']}/scan", "workbench.changes": "/criteria/drafts/1/changes",
+        "workbench.impact": "/criteria/drafts/1/impact", "workbench.prepare": "/criteria/drafts/1/prepare",
+        "workbench.confirm": "/criteria/drafts/1/confirm", "workbench.export_draft": "/criteria/drafts/1/export.yaml",
+        "workbench.upload_yaml": "/criteria/upload", "workbench.values_xlsx": "/criteria/drafts/1/values.xlsx",
+        "workbench.repin": "/rounds/1/criteria",
     }
     return paths[endpoint]
 

@@ -70,7 +70,8 @@ def test_demo_is_today_first_with_the_old_rounds_as_history(run) -> None:
     current, history = out.splitlines()[:2]
     assert current.startswith("round 2 (2026): 56 units;")
     assert history.startswith("round 1 (2024): 161 units; not_recognised: ")  # closed: every file decided
-    assert "demo accounts: admin, canbo.bachdang, canbo.baolac, chutich.tinh, thamdinh.tinh, theodoi.tinh" in out
+    assert ("demo accounts: admin, canbo.bachdang, canbo.baolac, chutich.tinh, phapche.tinh, phapche2.tinh, "
+            "thamdinh.tinh, theodoi.tinh") in out
     assert run("demo").output.endswith("already has rounds: demo data not added\n")
     conn = sqlite3.connect(run.db_path)
     assert conn.execute("select profile, unit_set from rounds where id = 2").fetchone() == ("two-tier", "cao-bang-2025")

@@ -210,7 +210,7 @@ def test_status_and_role_names_in_english_where_templates_show_them(client_as: C
     assert '<option value="reviewer" >Reviewing officer</option>' in page
     roles = re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>([^<]*)</td>", page)  # username, name, role
     assert len(roles) >= 5 and set(roles) <= {"Commune officer", "Reviewing officer", "Recognising authority",
-                                               "Monitoring (view only)", "System administrator"}
+                                               "Monitoring (view only)", "Legal officer", "System administrator"}
     for name in accounts.ROLE_NAMES.values():  # («Quản trị hệ thống» is also the demo admin's own name)
         assert f">{name}</option>" not in page
     page = text(client_as("theodoi.tinh", lang="en").get("/dashboard"))

@@ -24,7 +24,7 @@ from webapp.store.demo import DEMO_PASSWORD
 
 INSTALL_HINT = "install it with: scripts/install-system-deps --test"
 ACCOUNTS = {"officer": "canbo.xa", "reviewer": "thamdinh.huyen", "authority": "chutich.huyen",
-            "viewer": "theodoi.tinh", "admin": "admin"}  # the demo account of each role
+            "viewer": "theodoi.tinh", "legal": "phapche.tinh", "admin": "admin"}  # the demo account of each role
 ClientAs = Callable[..., FlaskClient]  # the types of the client_as and make_app fixtures
 MakeApp = Callable[..., Flask]
 CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

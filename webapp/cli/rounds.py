@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 import criteria
+from webapp.store import criteria_drafts, rounds, transfer, units
 from webapp.store import db as database
-from webapp.store import rounds, transfer, units
 from webapp.store.errors import ImportRejected, NotFound, StorageError
 
 from .common import EXIT_CRITERIA, EXIT_USAGE, actor_option, cannot_write, db_option, open_db, read_input, refused, reject_import
@@ -25,7 +25,8 @@ def round_group() -> None:
 @click.option("--year", required=True, type=int)
 @click.option("--units", "unit_set", default=units.CAO_BANG_2025, show_default=True, help="Unit set.")
 @click.option("--set", "set_id", default="qd06-2019", show_default=True, help="Criteria set id.")
-@click.option("--version", "version", help="Criteria set version (default: the latest).")
+@click.option("--version", "version", help="Criteria set version (default: the one published last in the workbench, "
+                                            "else the latest shipped).")
 @click.option("--submission-deadline", help="YYYY-MM-DD")
 @click.option("--review-deadline", help="YYYY-MM-DD")
 @db_option
@@ -37,11 +38,11 @@ def round_create(name: str, year: int, unit_set: str, set_id: str, version: str 
 
     Example: cfc round create --name "Đánh giá năm 2027" --year 2027 --units cao-bang-2025
     """
+    db = open_db(db_path)
     try:
-        cset = criteria.get(set_id, version)
+        cset = criteria_drafts.default_set(db, set_id, version)
     except criteria.CriteriaError as exc:
         refused(exc, EXIT_CRITERIA)
-    db = open_db(db_path)
     try:
         round_id = rounds.create_round(db, name=name, year=year, cset=cset, unit_set=unit_set, actor=actor,
                                        submission_deadline=submission_deadline, review_deadline=review_deadline)

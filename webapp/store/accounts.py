@@ -2,7 +2,8 @@
 
 Roles: ``officer`` (one commune), ``reviewer`` and ``authority`` (the communes under their
 district in the three-tier profile, or the province's in the two-tier one), ``viewer``
-(read-only, province or district), ``admin`` (accounts; reads everything).
+(read-only, province or district), ``legal`` (the province's legal officers: keep the criteria sets, see
+``criteria_drafts``), ``admin`` (accounts; reads everything).
 """
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from .errors import N_, Msg, NotFound, StorageError
 from .units import COMMUNE_TYPES, TIER_TYPES, full_name, get_unit
 from .vietnamese import fold, nfc
 
-ROLES = ("officer", "reviewer", "authority", "viewer", "admin")
+ROLES = ("officer", "reviewer", "authority", "viewer", "legal", "admin")
 ROLE_NAMES = {"officer": "Cán bộ xã", "reviewer": "Cán bộ thẩm định", "authority": "Người có thẩm quyền công nhận",
-              "viewer": "Theo dõi (chỉ xem)", "admin": "Quản trị hệ thống"}
+              "viewer": "Theo dõi (chỉ xem)", "legal": "Cán bộ pháp chế", "admin": "Quản trị hệ thống"}
 MIN_PASSWORD = 10
 MAX_FAILURES, WINDOW_SECONDS = 5, 15 * 60  # per account
 MAX_FAILURES_PER_ADDRESS = 30  # an office shares one address behind its router
@@ -35,7 +36,8 @@ MAX_USERNAME = 64
 SCOPE_TYPES = {  # the unit types each role's jurisdiction may be (an administrator has none: it sees everything)
     "officer": COMMUNE_TYPES, "reviewer": TIER_TYPES["province"] + TIER_TYPES["district"],
     "authority": TIER_TYPES["province"] + TIER_TYPES["district"],
-    "viewer": TIER_TYPES["province"] + TIER_TYPES["district"] + COMMUNE_TYPES, "admin": (),
+    "viewer": TIER_TYPES["province"] + TIER_TYPES["district"] + COMMUNE_TYPES, "legal": TIER_TYPES["province"],
+    "admin": (),
 }
 
 
@@ -112,13 +114,16 @@ def create_user(db: sqlite_utils.Database, username: str, password: str, role: s
 
 def _check_scope(db: sqlite_utils.Database, role: str, scope_unit_id: str) -> None:
     """Refuse a jurisdiction the role cannot hold: an officer's is a commune, a reviewer's or an authority's a
-    district or the province, a viewer's any of them (NotFound for no such unit)."""
+    district or the province, a viewer's any of them, a legal officer's the province (NotFound for no such unit)."""
     unit = get_unit(db, scope_unit_id)
     if unit["type"] in SCOPE_TYPES.get(role, ()):
         return
     if role == "officer":
         raise AccountError("an officer account belongs to one commune, ward or township",
                            N_("Tài khoản cán bộ xã thuộc về một xã, phường hoặc thị trấn."))
+    if role == "legal":
+        raise AccountError("a legal officer's jurisdiction is the province",
+                           N_("Tài khoản cán bộ pháp chế phụ trách cả tỉnh."))
     if role == "admin":
         raise AccountError("an administrator has no jurisdiction",
                            N_("Tài khoản quản trị hệ thống không có phạm vi phụ trách (xem được toàn bộ)."))
@@ -428,6 +433,8 @@ def unit_within(db: sqlite_utils.Database, unit: dict[str, Any], scope_id: str |
 def may_view(db: sqlite_utils.Database, user: User, unit: dict[str, Any]) -> bool:
     """Read access to a unit's assessments: admins everywhere, others in their jurisdiction and, across a
     reform, the past of the units in it (the communes a new commune was formed from; reading only, see may_act)."""
+    if user.role == "legal":  # keeps the criteria sets; reads no commune's file
+        return False
     return (user.role == "admin" or unit_within(db, unit, user.scope_unit_id)
             or any(unit_within(db, later, user.scope_unit_id) for later in lineage.later_units(db, unit["id"])))
 

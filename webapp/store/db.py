@@ -380,3 +380,47 @@ def m010_account_administration(db: sqlite_utils.Database) -> None:
     logins before it no longer count against it)."""
     db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE users ADD COLUMN unlocked_at REAL")
+
+
+@migrations()
+def m012_criteria_workbench(db: sqlite_utils.Database) -> None:
+    """The criteria workbench: draft versions of a criteria set (their YAML text), each value edit with its
+    citation and scan, the sets published through it (who prepared, who confirmed), and the ``legal`` role
+    (cán bộ pháp chế) that maintains them. SQLite cannot widen a CHECK in place, so ``users`` is rebuilt
+    from its own schema with the new role, keeping its rows, index and trigger."""
+    schema = {r[0]: r[1] for r in db.execute(
+        "select name, sql from sqlite_master where tbl_name = 'users' and sql is not null").fetchall()}
+    table = schema.pop("users")
+    widened = table.replace("'viewer', 'admin')", "'viewer', 'admin', 'legal')")
+    assert widened != table, "the users table's role CHECK is not the one m003 wrote"
+    db.execute(widened.replace("CREATE TABLE users", "CREATE TABLE users_m012", 1))
+    db.execute("INSERT INTO users_m012 SELECT * FROM users")
+    db.execute("DROP TABLE users")
+    db.execute("ALTER TABLE users_m012 RENAME TO users")
+    for sql in schema.values():  # the index on username_key and the trigger that ends sessions
+        db.execute(sql)
+    for statement in (
+        """CREATE TABLE criteria_drafts (
+            id INTEGER PRIMARY KEY, set_id TEXT NOT NULL,
+            base_hash TEXT NOT NULL REFERENCES criteria_sets(hash),
+            version TEXT NOT NULL, valid_from TEXT NOT NULL, content TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('draft', 'prepared', 'published')),
+            created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+            prepared_by TEXT, prepared_at TEXT, confirmed_by TEXT, confirmed_at TEXT,
+            published_hash TEXT REFERENCES criteria_sets(hash)
+        )""",
+        """CREATE TABLE criteria_draft_edits (
+            id INTEGER PRIMARY KEY, draft_id INTEGER NOT NULL REFERENCES criteria_drafts(id),
+            part TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL,
+            document TEXT NOT NULL, clause TEXT NOT NULL, page TEXT,
+            scan_name TEXT, scan_type TEXT, scan_size INTEGER, scan_sha256 TEXT, scan_stored TEXT UNIQUE,
+            edited_by TEXT NOT NULL, edited_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX criteria_draft_edits_draft ON criteria_draft_edits(draft_id, part, id)",
+        """CREATE TABLE criteria_published (
+            hash TEXT PRIMARY KEY REFERENCES criteria_sets(hash), set_id TEXT NOT NULL, version TEXT NOT NULL,
+            draft_id INTEGER NOT NULL REFERENCES criteria_drafts(id),
+            prepared_by TEXT NOT NULL, confirmed_by TEXT NOT NULL, published_at TEXT NOT NULL
+        )""",
+    ):
+        db.execute(statement)

@@ -180,9 +180,16 @@ def _accounts(db: sqlite_utils.Database, round_id: int) -> None:
         ("thamdinh.huyen", "reviewer", "Phòng Văn hóa – Xã hội huyện", draft["parent_id"]),
         ("chutich.huyen", "authority", "Chủ tịch UBND huyện", draft["parent_id"]),
         ("theodoi.tinh", "viewer", "Sở Y tế tỉnh Cao Bằng", province["id"]),
+        *legal_officers(province["id"]),
     ]:
         if not db["users"].count_where("username = ?", [username]):
             accounts.create_user(db, username, DEMO_PASSWORD, role, name, scope, "demo-setup")
+
+
+def legal_officers(province: str) -> list[tuple[str, str, str, str]]:
+    """Two legal officers of the province: one prepares a criteria draft, the other confirms it (four eyes)."""
+    return [("phapche.tinh", "legal", "Phòng Pháp chế – Sở Y tế", province),
+            ("phapche2.tinh", "legal", "Thanh tra – Sở Y tế", province)]
 
 
 def _merged_from_three(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -205,6 +212,7 @@ def _current_accounts(db: sqlite_utils.Database, drafting: dict[str, Any], retur
         ("thamdinh.tinh", "reviewer", "Sở Y tế tỉnh Cao Bằng", province["id"]),
         ("chutich.tinh", "authority", "Chủ tịch UBND tỉnh Cao Bằng", province["id"]),
         ("theodoi.tinh", "viewer", "Văn phòng UBND tỉnh Cao Bằng", province["id"]),
+        *legal_officers(province["id"]),
     ]
     for username, role, name, scope in people:
         if not db["users"].count_where("username = ?", [username]):

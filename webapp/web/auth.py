@@ -196,4 +196,6 @@ def home():
         return redirect(url_for("review.queue"))
     if role == "authority":
         return redirect(url_for("decisions.index"))
+    if role == "legal":
+        return redirect(url_for("workbench.index"))
     return redirect(url_for("dashboard.index"))

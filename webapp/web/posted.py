@@ -27,13 +27,16 @@ from .formatting import tr
 
 NO_RESEND = frozenset({"auth.login", "auth.password"})  # a resend there would log in as, or set, someone else
 SECRET_FIELDS = frozenset({"csrf_token", "password", "old", "new", "confirm"})  # never echoed into a page
-UPLOADS = frozenset({"commune.upload", "urban.import_file"})  # bounded by MAX_CONTENT_LENGTH and their own limits
-NOT_SHOWN = frozenset({"version"})  # sent again as it was, but means nothing to the user
+UPLOADS = frozenset({"commune.upload", "urban.import_file", "workbench.edit_part", "workbench.upload_yaml",
+                     "workbench.values_xlsx"})  # bounded by MAX_CONTENT_LENGTH and their own limits
+NOT_SHOWN = frozenset({"version", "part"})  # sent again as it was, but means nothing to the user
 LABELS = {
     "comment": N_("Ý kiến"), "reason": N_("Lý do"), "status": N_("Kết quả thẩm định"), "outcome": N_("Quyết định"),
     "username": N_("Tên đăng nhập"), "display_name": N_("Họ tên"), "role": N_("Vai trò"),
     "scope_unit_id": N_("Đơn vị"), "active": N_("Trạng thái tài khoản"), "year": N_("Năm"),
     "decision": N_("Số quyết định"), "decided_on": N_("Ngày quyết định"), "note": N_("Ghi chú"),
+    "document": N_("Văn bản"), "clause": N_("Điều, khoản"), "page": N_("Trang (nếu có)"),
+    "valid_from": N_("Áp dụng từ ngày"),
 }
 VALUE_NAMES = {"status": workflow.REVIEW_NAMES, "outcome": workflow.STATUS_NAMES, "role": accounts.ROLE_NAMES}
 

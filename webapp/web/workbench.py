@@ -1,0 +1,330 @@
+"""``/criteria``: the criteria workbench, where the province's legal officers verify the official values.
+
+Open an installed set and read every value with its source and whether it is verified; start a draft version;
+verify or correct one part at a time against the official text (citation and optional scan), refused at the
+field with the loader's message; read what the draft changes and how the latest round would score under it;
+prepare, and have a second person confirm, to publish. Sets and drafts are exported as YAML and XLSX and taken
+back from them. Administrators also re-pin a round that has not started. Only ``legal`` and ``admin`` use it.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext
+from flask_babel import gettext as _
+
+import criteria
+import criteria.ntm
+from criteria import CriteriaSet
+from criteria.export import dump_yaml, plain_data
+from criteria.ntm import NtmSet
+from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_values
+from webapp.store.criteria_drafts import Citation, DraftRefused
+from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
+from webapp.store.impact import round_impact
+from webapp.store.rounds import criteria_for, get_round
+
+from .auth import current_user, roles_required
+from .db import get_db
+from .refusals import refusal
+
+bp = Blueprint("workbench", __name__)
+WORKERS = criteria_drafts.WORKERS
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+YAML = "application/yaml"
+MAX_YAML = 1024 * 1024  # bytes of an uploaded criteria file (QĐ 06 is about 40 KB)
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    """What the workbench's pages use to say a refusal and a store message (:class:`Said`) in the request's language."""
+    return {"refusal": refusal, "said": _said, "shown": lambda text: gettext(text) if isinstance(text, Msg) else text}
+
+
+def _said(said: criteria_values.Said) -> str:
+    """A store message in the request's language (an unknown text, such as the law's own wording, as it is)."""
+    return gettext(said.vi, **said.params) if said.params else gettext(said.vi)
+
+
+def _set(set_id: str, version: str) -> dict[str, Any]:
+    try:
+        return criteria_drafts.by_version(get_db(), set_id, version)
+    except NotFound:
+        abort(404)
+
+
+def _draft(draft_id: int) -> dict[str, Any]:
+    try:
+        return criteria_drafts.get(get_db(), draft_id)
+    except NotFound:
+        abort(404)
+
+
+def _shown_parts(cset: CriteriaSet) -> tuple[list[criteria_values.Part], bool]:
+    """The parts the page lists (only the unverified ones with ``?chua_xac_minh=1``) and whether filtered."""
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    every = criteria_values.parts(cset)
+    return [p for p in every if not only_unverified or p.verified is False], only_unverified
+
+
+@bp.route("/criteria")
+@roles_required(*WORKERS)
+def index():
+    """The installed sets and the drafts, with the upload of a YAML file as a new draft."""
+    db = get_db()
+    return render_template("workbench/index.html", sets=criteria_drafts.installed(db),
+                           drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped())
+
+
+@bp.route("/criteria/<set_id>/<version>")
+@roles_required(*WORKERS)
+def show_set(set_id: str, version: str):
+    """Every value of an installed set, with its source and verification, and the form to start a draft."""
+    found = _set(set_id, version)
+    shown, filtered = _shown_parts(found["cset"])
+    return render_template("workbench/set.html", found=found, cset=found["cset"], parts=shown, filtered=filtered,
+                           form=request.args, refused=None)
+
+
+@bp.route("/criteria/<set_id>/<version>/drafts", methods=["POST"])
+@roles_required(*WORKERS)
+def new_draft(set_id: str, version: str):
+    found = _set(set_id, version)
+    try:
+        draft_id = criteria_drafts.create(get_db(), found["hash"], request.form.get("version", ""),
+                                          request.form.get("valid_from", ""), current_user().username)
+    except DraftRefused as exc:
+        shown, filtered = _shown_parts(found["cset"])
+        return render_template("workbench/set.html", found=found, cset=found["cset"], parts=shown, filtered=filtered,
+                               form=request.form, refused=exc), 422
+    flash(_("Đã tạo bản dự thảo phiên bản %(version)s.", version=request.form.get("version", "").strip()), "ok")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/<set_id>/<version>/export.yaml")
+@roles_required(*WORKERS)
+def export_set(set_id: str, version: str):
+    cset = _set(set_id, version)["cset"]
+    return _yaml(cset)
+
+
+def _yaml(cset: CriteriaSet | NtmSet):
+    data = dump_yaml(cset).encode("utf-8")
+    return send_file(io.BytesIO(data), mimetype=YAML, as_attachment=True,
+                     download_name=f"{cset.id}-{cset.version}.yaml")
+
+
+def _ntm(set_id: str) -> NtmSet:
+    try:
+        return criteria.ntm.get(set_id)
+    except criteria.CriteriaNotFound:
+        abort(404)
+
+
+@bp.route("/criteria/ntm/<set_id>")
+@roles_required(*WORKERS)
+def show_ntm(set_id: str):
+    """Every child-related value of an NTM indicator set, with its source and verification (read only)."""
+    nset = _ntm(set_id)
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
+    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=only_unverified)
+
+
+@bp.route("/criteria/ntm/<set_id>/export.yaml")
+@roles_required(*WORKERS)
+def export_ntm(set_id: str):
+    return _yaml(_ntm(set_id))
+
+
+@bp.route("/criteria/drafts/<int:draft_id>")
+@roles_required(*WORKERS)
+def show_draft(draft_id: int):
+    """The draft: its values with the edit link of each part, its state and the steps to publish it."""
+    row = _draft(draft_id)
+    cset = criteria_drafts.draft_set(row)
+    shown, filtered = _shown_parts(cset)
+    return render_template("workbench/draft.html", draft=row, cset=cset, parts=shown, filtered=filtered,
+                           states=criteria_drafts.STATES, problems=criteria_drafts.problems(row),
+                           base=criteria_for(get_db(), row["base_hash"]), user=current_user())
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/part", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def edit_part(draft_id: int):
+    """One part's form: its values, the citation and an optional scan; refused at the field, the typed values kept."""
+    row = _draft(draft_id)
+    cset = criteria_drafts.draft_set(row)
+    key = request.values.get("part", "")
+    part = criteria_values.find(cset, key)
+    if part is None:
+        abort(404)
+    if request.method == "GET":
+        return _part_page(row, cset, part, criteria_values.form_values(plain_data(cset), part), None)
+    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "part")}
+    upload = request.files.get("scan")
+    scan = (upload.filename or "scan", upload.read()) if upload is not None and upload.filename else None
+    citation = Citation(form.get("document", ""), form.get("clause", ""), form.get("page", ""))
+    try:
+        criteria_drafts.edit_part(get_db(), draft_id, key, form, citation, current_user().username,
+                                  scan=scan, store=Path(current_app.config["ATTACHMENTS"]))
+    except DraftRefused as exc:
+        return _part_page(row, cset, part, form, exc), 422
+    flash(_("Đã lưu và đánh dấu đã xác minh: %(part)s.", part=_said(part.title)), "ok")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id, _anchor=f"part-{part.key}"))
+
+
+def _part_page(row: dict[str, Any], cset: CriteriaSet, part: criteria_values.Part, form: dict[str, str],
+               refused: DraftRefused | None):
+    rows = criteria_values.band_rows(plain_data(cset), part)
+    history = [e for e in criteria_drafts.edits(get_db(), row["id"]) if e["part"] == part.key]
+    return render_template("workbench/part.html", draft=row, cset=cset, part=part, form=form, refused=refused,
+                           fields=criteria_values.fields(part),
+                           band_rows=range(rows), bound_names=criteria_values.BOUND_NAMES,
+                           lower=criteria_values.LOWER, upper=criteria_values.UPPER,
+                           missing_names=criteria_values.MISSING_NAMES, zero_names=criteria_values.ZERO_NAMES,
+                           history=history)
+
+
+@bp.route("/criteria/edits/<int:edit_id>/scan")
+@roles_required(*WORKERS)
+def scan(edit_id: int):
+    """The scan or photo of the official page attached to one edit."""
+    try:
+        row = criteria_drafts.scan_of(get_db(), edit_id)
+    except NotFound:
+        abort(404)
+    path = Path(current_app.config["ATTACHMENTS"]) / criteria_drafts.SCAN_DIR / row["scan_stored"]
+    return send_file(path, mimetype=row["scan_type"], as_attachment=True, download_name=row["scan_name"])
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/changes")
+@roles_required(*WORKERS)
+def changes(draft_id: int):
+    """What the draft changes of the set it was made from, value by value, with the citations."""
+    row = _draft(draft_id)
+    db = get_db()
+    cset, base = criteria_drafts.draft_set(row), criteria_for(db, row["base_hash"])
+    cited: dict[str, dict[str, Any]] = {e["part"]: e for e in criteria_drafts.edits(db, draft_id)}
+    return render_template("workbench/changes.html", draft=row, cset=cset, base=base,
+                           changes=criteria_values.differences(base, cset), cited=cited)
+
+
+def _latest_round(set_id: str) -> dict[str, Any] | None:
+    return next(get_db().query("select * from rounds where criteria_id = ? order by id desc limit 1", [set_id]), None)
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/impact")
+@roles_required(*WORKERS)
+def impact(draft_id: int):
+    """The latest round of the set re-scored under the draft: who would gain or lose recognition, whose total moves."""
+    row = _draft(draft_id)
+    rnd = _latest_round(row["set_id"])
+    report = round_impact(get_db(), rnd["id"], criteria_drafts.draft_set(row)) if rnd else None
+    moved = [u for u in report.units if u.changed or (u.total_delta or 0) != 0] if report else []
+    return render_template("workbench/impact.html", draft=row, round=rnd, report=report, moved=moved)
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/prepare", methods=["POST"])
+@roles_required(*WORKERS)
+def prepare(draft_id: int):
+    _draft(draft_id)
+    try:
+        criteria_drafts.prepare(get_db(), draft_id, current_user().username)
+        flash(_("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận để ban hành."), "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/confirm", methods=["POST"])
+@roles_required(*WORKERS)
+def confirm(draft_id: int):
+    row = _draft(draft_id)
+    try:
+        criteria_drafts.confirm(get_db(), draft_id, current_user().username)
+        flash(_("Đã ban hành phiên bản %(version)s: các kỳ đánh giá tạo từ nay dùng phiên bản này.",
+                version=row["version"]), "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/export.yaml")
+@roles_required(*WORKERS)
+def export_draft(draft_id: int):
+    return _yaml(criteria_drafts.draft_set(_draft(draft_id)))
+
+
+@bp.route("/criteria/upload", methods=["POST"])
+@roles_required(*WORKERS)
+def upload_yaml():
+    """A YAML file (an export, with the official values filled in) as a new draft of its set."""
+    upload = request.files.get("file")
+    data = upload.read(MAX_YAML + 1) if upload is not None and upload.filename else b""
+    try:
+        if not data or len(data) > MAX_YAML:
+            raise DraftRefused("no file or too large", N_("Hãy chọn một tệp YAML (tối đa 1 MB)."))
+        draft_id = criteria_drafts.from_yaml(get_db(), data.decode("utf-8", errors="replace"), current_user().username)
+    except DraftRefused as exc:
+        db = get_db()
+        return render_template("workbench/index.html", sets=criteria_drafts.installed(db), drafts=criteria_drafts.drafts(db),
+                               states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped(), refused=exc), 422
+    flash(_("Đã tạo bản dự thảo từ tệp."), "ok")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/drafts/<int:draft_id>/values.xlsx", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def values_xlsx(draft_id: int):
+    """The draft as a sheet, one row per value; a filled-in sheet back: every row or none, each bad cell named."""
+    row = _draft(draft_id)
+    if request.method == "GET":
+        data = criteria_sheet.to_xlsx(criteria_drafts.draft_set(row))
+        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                         download_name=f"{row['set_id']}-{row['version']}.xlsx")
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise DraftRefused("no file", N_("Chưa chọn tệp."))
+        count = criteria_sheet.import_xlsx(get_db(), draft_id, upload.read(), upload.filename, current_user().username)
+    except ImportRejected as exc:
+        db = get_db()
+        cset = criteria_drafts.draft_set(row)
+        shown, filtered = _shown_parts(cset)
+        return render_template("workbench/draft.html", draft=row, cset=cset, parts=shown, filtered=filtered,
+                               states=criteria_drafts.STATES, problems=criteria_drafts.problems(row),
+                               base=criteria_for(db, row["base_hash"]), user=current_user(), rejected=exc), 422
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+        return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+    flash(_("Đã nhập %(n)s giá trị từ tệp.", n=count), "ok")
+    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+
+
+@bp.route("/rounds/<int:round_id>/criteria", methods=["GET", "POST"])
+@roles_required("admin")
+def repin(round_id: int):
+    """The administrator pins a round that has not started to another version of its set, with a reason."""
+    db = get_db()
+    try:
+        rnd = get_round(db, round_id)
+    except NotFound:
+        abort(404)
+    versions = [s for s in criteria_drafts.installed(db) if s["cset"].id == rnd["criteria_id"]]
+    refused = None
+    if request.method == "POST":
+        wanted = next((s for s in versions if s["cset"].version == request.form.get("version")), None)
+        if wanted is None:
+            abort(404)
+        try:
+            criteria_drafts.repin(db, round_id, wanted["cset"], request.form.get("reason", ""), current_user().username)
+            flash(_("Đã đổi phiên bản bộ tiêu chí của kỳ đánh giá."), "ok")
+            return redirect(url_for("workbench.repin", round_id=round_id))
+        except StorageError as exc:
+            refused = exc
+    return render_template("workbench/repin.html", round=rnd, versions=versions, refused=refused,
+                           started=criteria_drafts.started(db, round_id), form=request.form), 422 if refused else 200
