@@ -83,6 +83,9 @@ ACCESS: dict[str, dict[str, object]] = {
     "urban.index": {"GET": {"admin"}, "POST": {"admin"}},
     "urban.import_file": {"POST": {"admin"}},
     "urban.template": {"GET": {"admin"}},
+    "authority.index": {"GET": {"admin"}},
+    "authority.propose": {"POST": {"admin"}},
+    "authority.decide": {"POST": {"admin"}},
 }
 
 
@@ -193,6 +196,8 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "period.period_xlsx": "/rounds/1/period.xlsx", "period.period_pdf": "/rounds/1/period.pdf",
         "impact.index": "/rounds/1/impact", "ntm.unit": f"/assessments/{target}/ntm",
         "urban.index": "/urban", "urban.import_file": "/urban/import", "urban.template": "/urban/template.xlsx",
+        "authority.index": "/authority", "authority.propose": "/authority/two-tier/reviewing_body",
+        "authority.decide": "/authority/changes/99999/confirm",
     }
     return paths[endpoint]
 
