@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from criteria.schema import CriteriaSet, LegalReference
-from webapp.store import audit, threads, urban, vietnamese, workflow
+from webapp.store import audit, profile_changes, threads, urban, vietnamese, workflow
 from webapp.store.accounts import ROLE_NAMES, names_of
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_context, ntm_status, values_of
-from webapp.store.profiles import HIGHER_BODY, profiles
+from webapp.store.profiles import HIGHER_BODY
 from webapp.store.rounds import criteria_for, get_round
 from webapp.store.specimen import doc_flags
 from webapp.store.units import TIER_TYPES, TYPE_NAMES, full_name, get_unit
@@ -207,7 +207,7 @@ def _decision(db: sqlite_utils.Database, round_id: int, issuer_id: str, document
               units: list[tuple[dict[str, Any], int | None]]) -> dict[str, Any]:
     round_row = get_round(db, round_id)
     cset = criteria_for(db, round_row["criteria_hash"])
-    profile = profiles()[round_row["profile"]]
+    profile = profile_changes.current(db, round_row["profile"])
     issuer_unit = get_unit(db, issuer_id)
     issuer = issuer_of(db, issuer_unit)
     texts = standard_texts(cset, round_row["year"])
@@ -254,7 +254,7 @@ def certificate_contexts(db: sqlite_utils.Database, document_id: int, public_url
     issuer = issuer_of(db, get_unit(db, document["issuer_unit_id"]))
     texts = standard_texts(cset, round_row["year"])
     shared = {
-        "doc": doc_flags(cset, document["specimen"], profiles()[round_row["profile"]]), "issuer": issuer,
+        "doc": doc_flags(cset, document["specimen"], profile_changes.current(db, round_row["profile"])), "issuer": issuer,
         "place": issuer["place"],
         "year": round_row["year"], **texts, "signer": signer_of(document),
         "decision": {"number": document["number"], "date": document["signed_on"]},
@@ -373,7 +373,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
     cert = next(db.query("select c.code, r.number, r.signed_on, r.valid_until from certificates c join "
                          "recognition_documents r on r.id = c.document_id where c.assessment_id = ?",
                          [assessment_id]), None)
-    profile = profiles()[round_row["profile"]]
+    profile = profile_changes.current(db, round_row["profile"])
     issuer = issuer_of(db, _reviewing_unit(db, unit, profile.review_tier))
     category = cset.category(unit["category"] or "")
     return {

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from webapp.store import accounts, audit, vietnamese
+from webapp.store import accounts, audit, profile_changes, vietnamese
 from webapp.store.db import transaction
 from webapp.store.errors import N_, NotFound, StorageError
 from webapp.store.profiles import profiles
@@ -140,7 +140,7 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
                                 N_("Số quyết định %(number)s năm %(year)s đã được dùng."), number=number,
                                 year=signed.year)
         cset = criteria_for(db, round_row["criteria_hash"])
-        specimen = cset.has_provisional_values or not profiles()[round_row["profile"]].confirmed
+        specimen = cset.has_provisional_values or not profile_changes.current(db, round_row["profile"]).confirmed
         doc_id = db["recognition_documents"].insert({
             "round_id": round_id, "issuer_unit_id": issuer_unit_id, "number": number, "year": signed.year,
             "signed_on": signed.isoformat(), "valid_until": until.isoformat(), "signer_title": title,

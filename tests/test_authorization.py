@@ -107,6 +107,9 @@ ACCESS: dict[str, dict[str, object]] = {
     "workbench.upload_yaml": {"POST": WORKERS},
     "workbench.values_xlsx": {"GET": WORKERS, "POST": WORKERS},
     "workbench.repin": {"GET": {"admin"}, "POST": {"admin"}},
+    "authority.index": {"GET": WORKERS},
+    "authority.propose": {"POST": WORKERS},
+    "authority.decide": {"POST": WORKERS},
 }
 
 
@@ -237,6 +240,8 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "workbench.confirm": "/criteria/drafts/1/confirm", "workbench.export_draft": "/criteria/drafts/1/export.yaml",
         "workbench.upload_yaml": "/criteria/upload", "workbench.values_xlsx": "/criteria/drafts/1/values.xlsx",
         "workbench.repin": "/rounds/1/criteria",
+        "authority.index": "/authority", "authority.propose": "/authority/two-tier/reviewing_body",
+        "authority.decide": "/authority/changes/99999/confirm",
     }
     return paths[endpoint]
 

@@ -35,7 +35,7 @@ from click.testing import CliRunner
 import criteria
 from certificates import contexts, pool, records, render, vn
 from webapp.cli.main import cfc
-from webapp.store import accounts, threads, units, vietnamese, workflow
+from webapp.store import accounts, profile_changes, threads, units, vietnamese, workflow
 from webapp.store import db as webdb
 from webapp.store.profiles import profiles
 from webapp.store.rounds import create_round
@@ -342,6 +342,33 @@ def test_decision_totals_are_the_verified_totals(docs: dict[str, bytes], db: Any
         assert vn.number(total, 0) in annex
     mean = sum(totals.values()) / len(totals)
     assert f"điểm bình quân: {vn.number(mean, 1)}" in annex
+
+
+def test_once_every_ground_is_confirmed_the_next_decision_is_no_specimen(world: dict[str, Any], db_copy: Path,
+                                                                        perfect_inputs: dict[str, Any]) -> None:
+    """The legal officers confirm the post-reform grounds (four eyes, ``profile_changes``): a decision issued
+    afterwards on verified criteria prints them without (*) and without «BẢN MẪU»; the one issued before keeps it."""
+    cited = {"document": "Văn bản đã đối chiếu", "clause": "Điều 1"}
+    with opened(db_copy) as db:
+        wording = {"reviewing_body": {"name": "Sở Y tế", "text": "Giám đốc Sở Y tế"},
+                   "basis-1": {"text": "Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025"},
+                   "basis-2": {"text": "Nghị định số 999/2025/NĐ-CP ngày 30 tháng 6 năm 2025 của Chính phủ"}}
+        for part, given in wording.items():
+            change = profile_changes.propose(db, "two-tier", part, actor="phapche.mot", **given, **cited)
+            profile_changes.confirm(db, change, "phapche.hai")
+        other = next(db.query("select id from units where unit_set = ? and type = 'xa' and id != ? order by id",
+                              [units.CAO_BANG_2025, DUC_LONG_2025]))["id"]
+        recognise(db, world["round25"], other, perfect_inputs)
+        issued = records.issue(db, world["round25"], PROVINCE_2025, number="2040/QĐ-UBND", signed_on="2025-12-20",
+                               valid_until="2028-12-31", signer_title="CHỦ TỊCH", signer_name="Lê Hải Hòa",
+                               actor="authority")
+        decision = " ".join(pdf_text(render.render_pdf("decision", contexts.decision_context(db, issued))).split())
+        before = " ".join(pdf_text(render.render_pdf("decision", contexts.decision_context(
+            db, world["decision25"]))).split())
+    assert "BẢN MẪU" not in decision and "(*)" not in decision
+    assert "Căn cứ Nghị định số 999/2025/NĐ-CP ngày 30 tháng 6 năm 2025 của Chính phủ;" in decision
+    assert "Theo đề nghị của Giám đốc Sở Y tế." in decision
+    assert "BẢN MẪU" in before  # issued as a specimen, it stays one
 
 
 def test_draft_decision_leaves_number_and_date_blank(world: dict[str, Any], db_copy: Path,

@@ -424,3 +424,18 @@ def m012_criteria_workbench(db: sqlite_utils.Database) -> None:
         )""",
     ):
         db.execute(statement)
+
+
+@migrations()
+def m014_profile_changes(db: sqlite_utils.Database) -> None:
+    """Confirmations of the hierarchy profiles against the official text (``profile_changes``): the wording
+    one person proposes for a part of a profile, with its citation, and the second person who confirms or
+    withdraws it."""
+    db.execute("""CREATE TABLE profile_changes (
+        id INTEGER PRIMARY KEY, profile_id TEXT NOT NULL, part TEXT NOT NULL, name TEXT, text TEXT NOT NULL,
+        document TEXT NOT NULL, clause TEXT NOT NULL, page TEXT NOT NULL DEFAULT '',
+        proposed_by TEXT NOT NULL, proposed_at TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('proposed', 'confirmed', 'withdrawn')),
+        decided_by TEXT, decided_at TEXT
+    )""")
+    db.execute("CREATE INDEX profile_changes_profile ON profile_changes(profile_id, state)")

@@ -34,6 +34,7 @@ from . import (
     api,
     assets,
     auth,
+    authority,
     commune,
     dashboard,
     db,
@@ -139,7 +140,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
 
     for blueprint in (auth.bp, commune.bp, answers.bp, review.bp, decisions.bp, dashboard.bp, admin.bp,
-                      documents.bp, period.bp, impact.bp, ntm.bp, statistics.bp, urban.bp, workbench.bp, api.bp):
+                      documents.bp, period.bp, impact.bp, ntm.bp, statistics.bp, urban.bp, workbench.bp, authority.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     assets.init_app(app)

@@ -22,9 +22,8 @@ from flask import Blueprint, abort, current_app, flash, make_response, redirect,
 from flask_babel import gettext as _
 
 from certificates import bundle, contexts, pool, records
-from webapp.store import vietnamese
+from webapp.store import profile_changes, vietnamese
 from webapp.store.errors import NotFound
-from webapp.store.profiles import profiles
 from webapp.store.rounds import get_round
 from webapp.store.units import full_name, get_unit
 
@@ -115,7 +114,7 @@ def issue(round_id: int):
     issued = records.documents(db, round_id, user.scope_unit_id)
     return render_template("documents/issue.html", round=round_row, waiting=waiting, issued=issued, form=form,
                            counts={d["id"]: len(records.certificates_of(db, d["id"])) for d in issued},
-                           unconfirmed=profiles()[round_row["profile"]].unconfirmed()), status
+                           unconfirmed=profile_changes.current(get_db(), round_row["profile"]).unconfirmed()), status
 
 
 # ---- downloads -----------------------------------------------------------------------------
