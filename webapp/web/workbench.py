@@ -4,7 +4,9 @@ Open an installed set and read every value with its source and whether it is ver
 verify or correct one part at a time against the official text (citation and optional scan), refused at the
 field with the loader's message; read what the draft changes and how the latest round would score under it;
 prepare, and have a second person confirm, to publish. Sets and drafts are exported as YAML and XLSX and taken
-back from them. Administrators also re-pin a round that has not started. Only ``legal`` and ``admin`` use it.
+back from them. The NTM indicator sets' child-related indicators are verified the same way, one indicator at a
+time, and the version published here is the one the NTM pages use. Administrators also re-pin a round that has
+not started. Only ``legal`` and ``admin`` use it.
 """
 from __future__ import annotations
 
