@@ -43,7 +43,7 @@ def test_a_legal_officer_opens_the_set_and_filters_the_unverified_values(client_
     client = client_as("legal")
     assert client.get("/").headers["Location"].endswith("/criteria")
     page = visible(client.get("/criteria"))
-    assert "Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em" in page and "Dùng cho kỳ đánh giá mới" in page
+    assert "Tiêu chuẩn xã, phường, thị trấn phù hợp với trẻ em" in page and "Dùng cho đợt đánh giá mới" in page
     every = visible(client.get("/criteria/qd06-2019/2019.1"))
     assert "Mục 2.1. Tỷ lệ trẻ em được đăng ký khai sinh đúng hạn" in every
     assert "từ 98% đến dưới 100%: 35 điểm" in every and "Khi bỏ trống: Bắt buộc nhập" in every
@@ -174,7 +174,7 @@ def test_an_administrator_re_pins_a_round_not_started_with_a_reason(client_as: C
     with sqlite3.connect(db_path) as db:
         started_round = db.execute("select max(id) from rounds").fetchone()[0]
     page = visible(admin.get(f"/rounds/{started_round}/criteria"))
-    assert "Kỳ đánh giá đã bắt đầu" in page  # the demo round has declarations
+    assert "Đợt đánh giá đã bắt đầu" in page  # the demo round has declarations
     with sqlite3.connect(db_path) as db:
         db.execute("update assessments set status = 'draft', declared = '{}', version = 1 where round_id = ?",
                    [started_round])

@@ -59,7 +59,7 @@ def test_legal_officers_verify_c2_see_the_impact_and_publish_with_four_eyes(live
     expect(change.locator("tr", has_text="Mức 2: từ")).to_contain_text("97%")
     shots(first, "changes")
     first.get_by_role("link", name="Quay lại bản dự thảo").click()
-    first.get_by_role("link", name="Tác động đến kỳ đánh giá gần nhất").click()
+    first.get_by_role("link", name="Tác động đến đợt đánh giá gần nhất").click()
     moved = int(first.locator("#impact-moved").inner_text())
     assert moved > 0
     expect(first.locator("#impact-table tbody tr")).to_have_count(moved)
@@ -91,5 +91,5 @@ def test_legal_officers_verify_c2_see_the_impact_and_publish_with_four_eyes(live
     admin.goto(f"{live_server}/rounds/1/criteria")
     expect(admin.locator("main")).to_contain_text("Đang dùng phiên bản 2019.1.")
     admin.goto(f"{live_server}/criteria")
-    expect(admin.locator("#sets tr", has_text="2019.2")).to_contain_text("Dùng cho kỳ đánh giá mới")
+    expect(admin.locator("#sets tr", has_text="2019.2")).to_contain_text("Dùng cho đợt đánh giá mới")
     shots(admin, "sets")

@@ -401,7 +401,7 @@ def repin(db: sqlite_utils.Database, round_id: int, cset: CriteriaSet, reason: s
             raise DraftRefused("another criteria set", N_("Chỉ đổi sang phiên bản khác của cùng bộ tiêu chí."))
         if started(db, round_id):
             raise DraftRefused(f"round {round_id} has started",
-                               N_("Kỳ đánh giá đã bắt đầu (có xã đã nhập số liệu): không đổi phiên bản được."))
+                               N_("Đợt đánh giá đã bắt đầu (có xã đã nhập số liệu): không đổi phiên bản được."))
         old = f"{rnd['criteria_id']} {rnd['criteria_version']}"
         db.execute("update rounds set criteria_version = ?, criteria_hash = ? where id = ?",
                    [cset.version, digest, round_id])

@@ -343,7 +343,7 @@ def confirm(draft_id: int):
     row = _draft(draft_id)
     try:
         criteria_drafts.confirm(get_db(), draft_id, current_user().username)
-        flash(_("Đã ban hành phiên bản %(version)s: các kỳ đánh giá tạo từ nay dùng phiên bản này.",
+        flash(_("Đã ban hành phiên bản %(version)s: các đợt đánh giá tạo từ nay dùng phiên bản này.",
                 version=row["version"]), "ok")
     except StorageError as exc:
         flash(refusal(exc), "error")
@@ -419,7 +419,7 @@ def repin(round_id: int):
             abort(404)
         try:
             criteria_drafts.repin(db, round_id, wanted["cset"], request.form.get("reason", ""), current_user().username)
-            flash(_("Đã đổi phiên bản bộ tiêu chí của kỳ đánh giá."), "ok")
+            flash(_("Đã đổi phiên bản bộ tiêu chí của đợt đánh giá."), "ok")
             return redirect(url_for("workbench.repin", round_id=round_id))
         except StorageError as exc:
             refused = exc
