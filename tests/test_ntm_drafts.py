@@ -11,8 +11,8 @@ import pytest
 import criteria
 import criteria.ntm
 from criteria.export import dump_yaml
-from webapp.store import ntm_drafts, ntm_values
 from webapp.store import db as database
+from webapp.store import ntm_drafts, ntm_values
 from webapp.store.criteria_drafts import Citation, DraftRefused
 
 SET = "ntm-qd318-2022"

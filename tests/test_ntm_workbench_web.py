@@ -9,12 +9,12 @@ import sqlite3
 from pathlib import Path
 
 from flask import Flask
+from test_workbench_web import visible
 
 import criteria
 import criteria.ntm
 from criteria.export import dump_yaml
 
-from test_workbench_web import visible
 from webhelpers import ClientAs, logged_in
 
 SET = "ntm-qd318-2022"

@@ -62,10 +62,11 @@ class Citation:
 
     def problems(self) -> dict[str, Said]:
         out = {}
-        for name, value, required in (("document", self.document, True), ("clause", self.clause, True),
-                                      ("page", self.page, False)):
-            if required and not value.strip():
-                out[name] = Said(N_("Hãy ghi căn cứ (văn bản và điều, khoản) của giá trị."))
+        missing = {"document": N_("Hãy ghi căn cứ: văn bản nêu giá trị."),  # one sentence per field: a form with
+                   "clause": N_("Hãy ghi căn cứ: điều, khoản nêu giá trị.")}  # both empty says no sentence twice
+        for name, value in (("document", self.document), ("clause", self.clause), ("page", self.page)):
+            if name in missing and not value.strip():
+                out[name] = Said(missing[name])
             elif len(value) > CITATION:
                 out[name] = Said(N_("Dài quá %(limit)s ký tự."), {"limit": CITATION})
         return out
