@@ -86,7 +86,7 @@ def test_four_eyes_publish_and_the_ntm_reads_then_use_the_published_version(db) 
     assert published.version == "2022.2" and published.indicators[2].mapping.levels["tdmnpb"] == Decimal("23")
     row = ntm_drafts.published(db, SET)[0]
     assert (row["hash"], row["prepared_by"], row["confirmed_by"]) == (digest, "phapche.tinh", "admin")
-    assert digest == criteria.content_hash(published) and row["content"] == dump_yaml(published)  # type: ignore[arg-type]
+    assert digest == criteria.content_hash(published) and row["content"] == dump_yaml(published)
     log = next(db.query("select * from audit_log where entity = 'ntm_set' and action = 'publish'"))
     assert log["entity_id"] == digest and json.loads(log["new"])["confirmed_by"] == "admin"
     with pytest.raises(DraftRefused):  # published: no more edits

@@ -153,7 +153,7 @@ def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:
         row = get(db, draft_id)
         check_confirmable(row, actor, bool(problems(row)))
         nset = draft_set(row)
-        digest, stamp = criteria.content_hash(nset), audit.now()  # type: ignore[arg-type]
+        digest, stamp = criteria.content_hash(nset), audit.now()
         db["ntm_published"].insert({"hash": digest, "set_id": nset.id, "version": nset.version,
                                     "content": row["content"], "draft_id": draft_id, "prepared_by": row["prepared_by"],
                                     "confirmed_by": actor, "published_at": stamp})
