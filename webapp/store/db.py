@@ -380,3 +380,18 @@ def m010_account_administration(db: sqlite_utils.Database) -> None:
     logins before it no longer count against it)."""
     db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE users ADD COLUMN unlocked_at REAL")
+
+
+@migrations()
+def m011_quality_explanations(db: sqlite_utils.Database) -> None:
+    """A reviewer's explanation of a data-quality flag (``webapp/store/quality.py``): which flag of which
+    assessment, about which figures (it holds while they stay the same), the note, who and when."""
+    db.executescript(
+        """
+        CREATE TABLE quality_explanations (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id), flag TEXT NOT NULL,
+            figures TEXT NOT NULL, note TEXT NOT NULL, explained_by TEXT NOT NULL, explained_at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, flag)
+        );
+        """
+    )
