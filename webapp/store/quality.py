@@ -24,14 +24,14 @@ from scoring.plausibility import Flag, Previous, flags
 
 from . import audit, limits, lineage
 from .db import transaction
-from .errors import N_, Msg, NotFound
+from .errors import N_, Msg, NotFound, TransitionRefused
 from .rounds import criteria_for, get_round
-from .workflow import STATUS_NAMES, Assessment, load
+from .workflow import STATUS_NAMES, UNDER_REVIEW, Assessment, load
 
 SEVERITY_NAMES = {"block": N_("Chặn nộp"), "warn": N_("Cảnh báo"), "review": N_("Báo thẩm định")}
 OUTLIER_NAMES = {  # a flag's family, as the province page groups them
     "jump": N_("Tăng, giảm đột biến so với kỳ trước"), "population": N_("Số trẻ em thay đổi bất thường"),
-    "full-rate": N_("Tỷ lệ đúng 100% trên mẫu số lớn"), "copy": N_("Số liệu giống hệt kỳ trước"),
+    "full-rate": N_("Tỷ lệ đúng 100 phần trăm trên mẫu số lớn"), "copy": N_("Số liệu giống hệt kỳ trước"),
 }
 NOT_DECLARED = ("draft",)  # a draft is still being typed: the province page leaves it out
 
@@ -104,6 +104,10 @@ def explain(db: sqlite_utils.Database, assessment_id: int, flag_key: str, note: 
     limits.bounded(note, "explanation", limits.COMMENT)
     with transaction(db):
         view = load(db, assessment_id)
+        if view.row["status"] not in UNDER_REVIEW:
+            raise TransitionRefused(f"cannot explain a flag: the assessment is {view.row['status']}",
+                                    N_("Chỉ giải trình được cảnh báo khi hồ sơ đang chờ thẩm định (trạng thái «%(status)s»)."),
+                                    status=Msg(STATUS_NAMES[view.row["status"]]))
         flag = next((c.flag for c in check(db, view) if c.flag.key == flag_key), None)
         if flag is None:
             raise NotFound(f"assessment {assessment_id} raises no flag {flag_key[:60]!r}",

@@ -45,6 +45,7 @@ from . import (
     pagecache,
     period,
     posted,
+    quality,
     review,
     urban,
 )
@@ -137,7 +138,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
 
     for blueprint in (auth.bp, commune.bp, answers.bp, review.bp, decisions.bp, dashboard.bp, admin.bp,
-                      documents.bp, period.bp, impact.bp, ntm.bp, urban.bp, api.bp):
+                      documents.bp, period.bp, impact.bp, ntm.bp, quality.bp, urban.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     assets.init_app(app)
