@@ -1,4 +1,5 @@
-"""An officer sees a data-quality warning before submitting; the reviewer then sees the flag beside the value."""
+"""An officer sees a data-quality warning on the checklist as the figure is saved and again before submitting; the
+reviewer then sees the flag beside the value and explains it."""
 from __future__ import annotations
 
 import re
@@ -17,6 +18,10 @@ def test_officer_is_warned_and_the_reviewer_sees_the_flag(live_server, browser, 
     page.locator("#f-lower_secondary_age").fill(str(children - 1))  # with the other age groups: above the children
     page.locator("#f-lower_secondary_attending").fill(str(children - 1))
     expect(page.locator("#save-status")).to_have_text(re.compile(r"^Đã lưu lúc \d\d:\d\d$"))
+    live = page.locator("#quality-warnings")  # on the checklist as soon as the figure is saved
+    expect(live).to_be_visible()
+    expect(live).to_contain_text("Cảnh báo: Tổng số trẻ em dưới 1 tuổi, từ 3 đến 5 tuổi")
+    shots(page, "warned-on-the-checklist")
 
     page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
     warnings = page.locator("#quality-warnings")

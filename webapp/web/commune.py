@@ -13,7 +13,7 @@ from flask_wtf.csrf import generate_csrf
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, attachments, edits, inbox, limits, lineage, quality, threads, units, workflow
+from webapp.store import accounts, attachments, edits, inbox, limits, lineage, threads, units, workflow
 from webapp.store.errors import NotFound, StorageError, TransitionRefused
 from webapp.store.vietnamese import as_date, nfc, today
 from webapp.store.workflow import Assessment
@@ -79,7 +79,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "banner": _banner(view, conversation, officer), "answers_kept": {}, "answer_errors": {},
         "history": lineage.earlier_results(db, unit["id"]), "status_names": workflow.STATUS_NAMES,
         "merged_into": _merged_into(db, user, unit),
-        "quality": [c for c in quality.check(db, view) if c.flag.severity != "review"],
+        "quality": stored["quality"],
     }
 
 

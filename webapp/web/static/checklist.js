@@ -217,9 +217,27 @@
     document.getElementById("fold-done").hidden = !form.querySelector("details.criterion.done[open]");
   }
 
+  // The data-quality warnings on the stored figures, as the server checked them on this save.
+  function showQuality(found) {
+    var box = document.getElementById("quality-warnings");
+    if (!box || !found) { return; }
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    found.forEach(function (q) {
+      var li = document.createElement("li"), strong = document.createElement("strong");
+      li.className = "quality-flag severity-" + q.severity;
+      strong.textContent = q.label + ":";
+      li.appendChild(strong);
+      li.appendChild(document.createTextNode(" " + q.message));
+      list.appendChild(li);
+    });
+    box.hidden = !found.length;
+  }
+
   // The stored state from the server: bases move; fields this tab has not changed show it (other windows' edits).
   function merge(state) {
     version = state.version; live = state.live; savedAt = state.saved_at;
+    showQuality(state.quality);
     var later = false;
     revs = state.revs || revs;
     Object.keys(state.values).forEach(function (name) {
