@@ -273,3 +273,4 @@ def test_the_province_page_counts_flags_by_rule_and_commune(client_as, db_path: 
     page = client_as("viewer").get("/rounds/1/quality").get_data(as_text=True)
     assert "Cảnh báo theo quy tắc" in page and "Cảnh báo theo xã (nhiều nhất trước)" in page
     assert report.communes[0].name in page
+    assert "Số trẻ em dưới 5 tuổi không được thu thập" in page  # what the rules cannot check, said on the page

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+import criteria.validation
 from webapp.store import accounts, quality
 from webapp.store.errors import NotFound, TransitionRefused
 from webapp.store.limits import TextTooLong
-from webapp.store.rounds import get_round
+from webapp.store.rounds import criteria_for, get_round
 from webapp.store.vietnamese import nfc
 
 from .auth import assessment_for, current_user, roles_required
@@ -46,5 +47,6 @@ def province(round_id: int):
     if user.role != "admin":
         scope = user.scope_unit_id
         include = lambda unit_id: scope is not None and accounts.within(db, unit_id, scope)
+    rules = criteria.validation.for_set(criteria_for(db, rnd["criteria_hash"]))
     return render_template("quality/province.html", round=rnd, report=quality.round_quality(db, round_id, include),
-                           severity_names=quality.SEVERITY_NAMES)
+                           severity_names=quality.SEVERITY_NAMES, not_covered=rules.not_covered if rules else [])
