@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
+import criteria
 from webapp.cli.main import cfc
 
 from webhelpers import MakeApp
@@ -113,7 +114,8 @@ def test_api_refuses_a_grouped_float(api: FlaskClient, perfect_inputs, text: str
         return
     assert response.status_code == 422
     problems = response.get_json()["error"]["problems"]
-    assert problems == [{"field": "children", "code": code, "value": text, "message": f"{text} {message}"}]
+    label = criteria.get("qd06-2019").inputs["children"].label.vi  # the API names a field by its label
+    assert problems == [{"field": "children", "code": code, "value": text, "message": f"«{label}»: {text} {message}"}]
 
 
 def test_api_reads_a_quoted_grouped_number_as_thousands(api: FlaskClient, perfect_inputs) -> None:
