@@ -2,17 +2,17 @@
 (by rule, by commune, the share of figures flagged), scoped to the reader's jurisdiction."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 import criteria.validation
-from webapp.store import accounts, quality
+from webapp.store import quality
 from webapp.store.errors import NotFound, TransitionRefused
 from webapp.store.limits import TextTooLong
-from webapp.store.rounds import criteria_for, get_round
+from webapp.store.rounds import criteria_for
 from webapp.store.vietnamese import nfc
 
-from .auth import assessment_for, current_user, roles_required
+from .auth import assessment_for, current_user, roles_required, round_for_reader
 from .db import get_db
 from .refusals import refusal
 
@@ -38,15 +38,7 @@ def explain(assessment_id: int):
 @roles_required("reviewer", "authority", "viewer", "admin")
 def province(round_id: int):
     """A round's data-quality flags within the reader's jurisdiction: where to send a reviewer."""
-    db, user = get_db(), current_user()
-    try:
-        rnd = get_round(db, round_id)
-    except NotFound:
-        abort(404)
-    include = None
-    if user.role != "admin":
-        scope = user.scope_unit_id
-        include = lambda unit_id: scope is not None and accounts.within(db, unit_id, scope)
+    db, (rnd, include) = get_db(), round_for_reader(round_id)
     rules = criteria.validation.for_set(criteria_for(db, rnd["criteria_hash"]))
     return render_template("quality/province.html", round=rnd, report=quality.round_quality(db, round_id, include),
                            severity_names=quality.SEVERITY_NAMES, not_covered=rules.not_covered if rules else [])
