@@ -22,7 +22,7 @@ import yaml
 import criteria
 from criteria import CriteriaError, CriteriaSet
 
-from . import limits
+from . import limits, literals
 from .cells import csv_cell
 from .engine import scorer_for
 from .errors import InvalidInputs, UnknownCategory
@@ -180,8 +180,8 @@ def score_command(input_file: str, set_id: str, version: str | None, criteria_fi
             sys.exit(EXIT_INVALID_INPUT)
         return
     data = _read_mapping(path)
-    inputs = data.get("inputs", data) if isinstance(data.get("inputs"), dict) else data
-    category = category or data.get("category")
+    inputs, declared_category = declaration(data)
+    category = category or declared_category
     known = ", ".join(c.id for c in cset.categories)
     choices = "; ".join(f"{c.id} ({c.name.vi})" for c in cset.categories)
     if not category:
@@ -208,6 +208,14 @@ def score_command(input_file: str, set_id: str, version: str | None, criteria_fi
         _emit(json.dumps(payload, ensure_ascii=False, indent=2), output)
     else:
         _emit(render_breakdown(result, lang), output)
+
+
+def declaration(data: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The inputs and the category of one unit's file: ``inputs:`` beside ``category:``, or a flat mapping of
+    input names, optionally with ``category:`` among them (README, «A single unit»)."""
+    if isinstance(data.get("inputs"), dict):
+        return data["inputs"], data.get("category")
+    return {k: v for k, v in data.items() if k != "category"}, data.get("category")
 
 
 def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | None,
@@ -325,7 +333,7 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     text = _read_text(path)
     kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
     try:
-        data = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+        data = literals.load_json(text) if kind == "JSON" else literals.load_yaml(text)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         fail(f"{path} is not valid {kind}: {str(exc).splitlines()[0]}", EXIT_INPUT_FILE,
              vi=f"tệp {path} không đúng định dạng {kind}: {str(exc).splitlines()[0]}")

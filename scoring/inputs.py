@@ -15,12 +15,15 @@ from typing import Any
 from criteria import CriteriaSet
 from criteria.schema import Text
 
+from .literals import GROUPED_DECIMAL, NumberLiteral
+
 Value = int | bool
 
 _TRUE = {"true", "yes", "y", "1", "x", "có", "co", "đạt", "dat", "có/yes"}
 _FALSE = {"false", "no", "n", "0", "không", "khong", "không đạt", "khong dat"}
 MAX_VALUE = 10**9  # no commune counts a billion of anything; bounds work on hostile input
 _GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")
+_AMBIGUOUS_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")  # 2,000: two thousand, or 2 with a decimal comma?
 
 _MESSAGES = {
     "missing": ("chưa nhập giá trị (bắt buộc)", "required value is missing"),
@@ -37,6 +40,13 @@ _MESSAGES = {
     "zero_denominator": (
         "bằng 0 nên không tính được mục {item}", "is 0, so item {item} cannot be computed"),
     "unknown_input": ("không phải là chỉ số của bộ tiêu chí", "is not an input of the criteria set"),
+    "grouped_decimal": (
+        "{text} không rõ là {plain} hay một số thập phân: viết {plain} hoặc {dotted}",
+        "{text} is ambiguous ({plain}, or a decimal?): write {plain} or {dotted}"),
+    "yaml_number_shape": (
+        "{text} có dạng số dễ bị đọc sai (số 0 ở đầu, 0x…, dấu _ hoặc dấu :): viết số bình thường, như 12 hoặc 1000",
+        "{text} has a number shape that is easily misread (leading 0, 0x…, _ or :): write a plain number, "
+        "like 12 or 1000"),
 }
 
 
@@ -70,6 +80,10 @@ class InputProblem:
 
 def _parse(kind: str, raw: Any) -> tuple[Value | None, str | None]:
     """Parse one raw value as ``kind``; returns (value, None) or (None, problem code)."""
+    if isinstance(raw, NumberLiteral) and kind != "boolean" and raw.hazard():
+        return None, raw.hazard()
+    if kind != "boolean" and isinstance(raw, str) and _AMBIGUOUS_COMMA.match(raw.strip()):
+        return None, "grouped_decimal"
     if isinstance(raw, str):
         raw = unicodedata.normalize("NFC", raw).strip()
         if raw == "":
@@ -141,6 +155,8 @@ def validate_inputs(
         value, code = _parse(spec.type, raw_value)
         if code is None and spec.type == "score" and spec.max is not None and value > spec.max:
             problems.append(InputProblem(name, "above_maximum", raw_value, (("max", spec.max),)))
+        elif code in _SHAPE_CODES:
+            problems.append(InputProblem(name, code, str(raw_value), _shape_details(raw_value)))
         elif code:
             problems.append(InputProblem(name, code, raw_value))
         elif value is not None:
@@ -149,6 +165,18 @@ def validate_inputs(
     for _crit, item in cset.items():
         problems.extend(_rule_problems(item, cset, values, bad, partial))
     return values, _dedupe(problems)
+
+
+_SHAPE_CODES = ("grouped_decimal", "yaml_number_shape")
+
+
+def _shape_details(raw: str) -> tuple[tuple[str, Any], ...]:
+    """What a misreadable number was, and two unambiguous ways to write what was probably meant: the digits
+    alone, or grouped with dots — in quotes in a YAML or JSON file (a quoted "2.000" is text, read as 2,000)."""
+    text = raw.strip()
+    digits = re.sub(r"[.,]", "", text) if GROUPED_DECIMAL.match(text) else text
+    dotted = text.replace(",", ".")
+    return (("text", text), ("plain", digits), ("dotted", f'"{dotted}"' if isinstance(raw, NumberLiteral) else dotted))
 
 
 def _rule_problems(item: Any, cset: CriteriaSet, values: Mapping[str, Value], bad: set[str],

@@ -136,7 +136,7 @@ def test_edits_are_answered_one_by_one_with_the_stored_state(client_as: ClientAs
     assert_no_input_ids(*(r.get("message", "") for r in body["results"]))
     state = officer.get(f"/assessments/{aid}/edits")
     assert state.status_code == 200
-    assert state.get_json() == {k: body[k] for k in ("version", "values", "revs", "live", "saved_at")}
+    assert state.get_json() == {k: body[k] for k in ("version", "values", "revs", "live", "saved_at", "quality")}
     with opened(db_path) as db:  # each field's revision: the audit entry of its last change
         last = db.execute("select max(id) from audit_log where field = 'children'").fetchone()[0]
     assert body["revs"]["children"] == last and body["revs"]["evidence-2.1"] == 0

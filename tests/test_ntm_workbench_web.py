@@ -71,7 +71,7 @@ def test_verify_an_indicator_publish_with_four_eyes_and_the_ntm_page_uses_it(app
     after = _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
     assert "23%" in after and "CHƯA XÁC NHẬN" not in after
     page = visible(first.get(f"/criteria/ntm/{SET}"))
-    assert "phiên bản 2022.2" in page and "phapche.tinh trình, phapche2.tinh xác nhận" in page
+    assert "phiên bản 2022.2" in page and "Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận" in page
     assert "Quyết định 318/QĐ-TTg, Phụ lục I, chỉ tiêu 15.3, trang 12" in page
     exported = first.get(f"/criteria/ntm/{SET}/export.yaml").get_data(as_text=True)
     nset = criteria.ntm.load_text(exported, cf_set=criteria.get("qd06-2019"))

@@ -216,7 +216,8 @@ def test_the_checklist_and_review_page_read_their_assessment_once(app, ids, db_p
     for _request in ("rendered", "cached"):
         seen.clear()
         assert page(client.get(url.format(ids[which])))
-        assert len([s for s in seen if re.search(r"\bassessments\b", s)]) == 1, seen
+        # (the unit's assessment of an earlier year, read for the data-quality flags, is another assessment)
+        assert len([s for s in seen if re.search(r"\bassessments\b", s) and "r.year <" not in s]) == 1, seen
         assert len([s for s in seen if re.search(r"\bfrom units where id = ", s) and f"'{unit_id}'" in s]) == 1, seen
 
 

@@ -96,7 +96,7 @@ def test_verify_c2_see_changes_and_impact_then_publish_with_four_eyes(app: Flask
     assert row == ("phapche.tinh", "phapche2.tinh", "2019.2")
     assert entry[0] == "phapche2.tinh" and "phapche.tinh" in entry[1]
     sets = visible(first.get("/criteria"))
-    assert "Ban hành qua trang này: phapche.tinh trình, phapche2.tinh xác nhận." in sets
+    assert "Ban hành qua trang này: Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận." in sets
 
 
 def test_yaml_export_upload_export_is_byte_for_byte(client_as: ClientAs) -> None:

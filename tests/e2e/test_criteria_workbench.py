@@ -76,7 +76,7 @@ def test_legal_officers_verify_c2_see_the_impact_and_publish_with_four_eyes(live
     second.goto(draft_url)
     second.get_by_role("button", name="Xác nhận và ban hành").click()
     expect(second.locator(".flash.ok")).to_contain_text("Đã ban hành phiên bản 2019.2")
-    expect(second.locator("#published")).to_contain_text("phapche.tinh trình, phapche2.tinh xác nhận")
+    expect(second.locator("#published")).to_contain_text("Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận")
     shots(second, "published")
 
     database = tmp_path / "instance" / "cfc.db"

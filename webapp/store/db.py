@@ -383,6 +383,21 @@ def m010_account_administration(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m011_quality_explanations(db: sqlite_utils.Database) -> None:
+    """A reviewer's explanation of a data-quality flag (``webapp/store/quality.py``): which flag of which
+    assessment, about which figures (it holds while they stay the same), the note, who and when."""
+    db.executescript(
+        """
+        CREATE TABLE quality_explanations (
+            assessment_id INTEGER NOT NULL REFERENCES assessments(id), flag TEXT NOT NULL,
+            figures TEXT NOT NULL, note TEXT NOT NULL, explained_by TEXT NOT NULL, explained_at TEXT NOT NULL,
+            PRIMARY KEY (assessment_id, flag)
+        );
+        """
+    )
+
+
+@migrations()
 def m012_criteria_workbench(db: sqlite_utils.Database) -> None:
     """The criteria workbench: draft versions of a criteria set (their YAML text), each value edit with its
     citation and scan, the sets published through it (who prepared, who confirmed), and the ``legal`` role

@@ -33,7 +33,7 @@ def declared_values(rng: random.Random, profile: str) -> dict[str, Any]:
 
     births, infants = rng.randint(15, 80), rng.randint(15, 80)
     u5 = rng.randint(100, 450)
-    special, due = rng.randint(5, 60), rng.randint(300, 1800)
+    special, due = rng.randint(5, 60), min(rng.randint(300, 1800), children)  # those due are children too
     kids35, primary, lower = rng.randint(60, 250), rng.randint(120, 500), rng.randint(90, 400)
     respondents = rng.randint(60, 200)
     values: dict[str, Any] = {

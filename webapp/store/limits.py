@@ -24,7 +24,7 @@ ATTACHMENT_BYTES = 300 * 2**20   # bytes attached to one assessment: 30 files at
 
 FIELD_NAMES = {  # the fields as a refusal names them
     "note": N_("Ghi chú minh chứng"), "comment": N_("Ý kiến"), "reason": N_("Lý do"),
-    "display_name": N_("Họ tên"), "name": N_("Tên đợt đánh giá"),
+    "display_name": N_("Họ tên"), "name": N_("Tên đợt đánh giá"), "explanation": N_("Giải trình"),
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlite_utils
 
+import criteria.validation
 import scoring
 from criteria import CriteriaSet
-from scoring import InvalidInputs, ScoreResult
+from scoring import InvalidInputs, ScoreResult, plausibility
 
 from . import audit, changes, limits, threads
 from .accounts import within
@@ -307,12 +308,23 @@ def submit(db: sqlite_utils.Database, assessment_id: int, actor: str) -> Assessm
         row = view.row
         _require(row, COMMUNE_EDITABLE, "submit")
         _validated(view.cset, row["declared"], partial=False)
+        _require_plausible(view)
         held = changes.current(db, assessment_id, row["declared"])
         in_force = {n: r["status"] for n, r in reviews(db, assessment_id).items()}
         verified = _reset_reviews(db, view, actor, held) if row["status"] == "returned" else row["declared"]
         changes.record(db, assessment_id, dataclasses.replace(held, reviews=in_force), actor)
         new = "submitted" if row["status"] == "draft" else "resubmitted"
         return _transition(db, view, new, actor, extra={"verified": verified})
+
+
+def _require_plausible(view: Assessment) -> None:
+    """Refuse a submission that breaks a blocking validation rule of the criteria set, naming the figures."""
+    vset = criteria.validation.for_set(view.cset)
+    blocked = plausibility.blocking(vset, view.cset, view.row["declared"]) if vset else []
+    if blocked:
+        raise TransitionRefused(f"cannot submit: {'; '.join(f.en for f in blocked)}",
+                                N_("Chưa nộp được vì số liệu chưa hợp lý: %(problems)s. Hãy sửa rồi nộp lại."),
+                                problems="; ".join(f.vi for f in blocked))
 
 
 def criterion_inputs(crit: Any) -> list[str]:

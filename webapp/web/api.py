@@ -34,7 +34,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 import criteria
 import scoring
-from scoring import InvalidInputs, UnknownCategory, limits
+from scoring import InvalidInputs, UnknownCategory, limits, literals
 from webapp.store import statistics, workflow
 from webapp.store.errors import NotFound
 from webapp.store.rounds import get_round
@@ -87,7 +87,10 @@ def _unprocessable(detail: str, problems: list[dict[str, Any]], **extra: Any):
 
 @bp.route("/score", methods=["POST"])
 def score():
-    body = request.get_json(force=True, silent=True)
+    try:  # unquoted numbers kept as written, so that "children": 2.000 is refused rather than read as 2
+        body = literals.load_json(request.get_data())
+    except (ValueError, RecursionError):
+        body = None
     if not isinstance(body, dict):
         detail = ("the body is not valid JSON" if body is None
                   else "the body must be a JSON object with \"category\" and \"inputs\"")

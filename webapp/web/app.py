@@ -46,6 +46,7 @@ from . import (
     pagecache,
     period,
     posted,
+    quality,
     review,
     statistics,
     urban,
@@ -140,7 +141,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_errors(app)
 
     for blueprint in (auth.bp, commune.bp, answers.bp, review.bp, decisions.bp, dashboard.bp, admin.bp,
-                      documents.bp, period.bp, impact.bp, ntm.bp, statistics.bp, urban.bp, workbench.bp, authority.bp, api.bp):
+                      documents.bp, period.bp, impact.bp, ntm.bp, quality.bp, statistics.bp, urban.bp, workbench.bp,
+                      authority.bp, api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # the JSON API is for other systems: no cookies, no session
     assets.init_app(app)

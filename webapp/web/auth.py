@@ -14,6 +14,7 @@ from webapp.store import accounts, workflow
 from webapp.store.accounts import AccountError, TooManyAttempts, User
 from webapp.store.db import write_failure
 from webapp.store.errors import NotFound
+from webapp.store.rounds import get_round
 
 from . import posted
 from .db import get_db
@@ -92,6 +93,20 @@ def roles_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., 
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def round_for_reader(round_id: int) -> tuple[dict[str, Any], Callable[[str], bool] | None]:
+    """The round (404 if there is none) and which of its units the current reader may read: those within the
+    reader's jurisdiction (None: every unit, for an administrator)."""
+    db, user = get_db(), current_user()
+    try:
+        found = get_round(db, round_id)
+    except NotFound:
+        abort(404)
+    if user.role == "admin":
+        return found, None
+    scope = user.scope_unit_id
+    return found, lambda unit_id: scope is not None and accounts.within(db, unit_id, scope)
 
 
 def assessment_for(assessment_id: int, act_as: str | None = None) -> workflow.Assessment:

@@ -34,7 +34,8 @@ def _page(problem: ChangeRefused | None = None, at: tuple[str, str] | None = Non
     pending = {(c["profile_id"], c["part"]): c for c in changes if c["state"] == "proposed"}
     history = [c for c in changes if c["state"] != "proposed"]
     names = accounts.names_of(db, {c[k] for c in changes for k in ("proposed_by", "decided_by") if c[k]})
-    shown = [(profile, profile_changes.parts(profile_changes.current(db, pid))) for pid, profile in profiles().items()]
+    shown = [(profile, profile_changes.parts(profile_changes.current(db, pid)))  # today's hierarchy first (the file
+             for pid, profile in reversed(profiles().items())]                     # lists them oldest first)
     return render_template("authority/index.html", shown=shown, pending=pending, history=history, names=names,
                            states=profile_changes.STATES, me=current_user().username, at=at, form=form or {},
                            problem=refusal(problem) if problem else None,

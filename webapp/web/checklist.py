@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 
 import scoring
-from webapp.store import edits, workflow
+from webapp.store import edits, quality, workflow
 from webapp.store.edits import Applied, Edit, Outcome
 from webapp.store.rounds import MAX_ID
 from webapp.store.vietnamese import nfc
@@ -53,7 +53,14 @@ def state(db: Database, view: Assessment) -> dict[str, Any]:
     time of the last save."""
     values = edits.form_values(view, workflow.evidence_notes(db, view.id))
     return {"version": view.row["version"], "values": values, "revs": edits.revisions(db, view.id, values),
-            "live": live(view), "saved_at": local_time(view.row["updated_at"])}
+            "live": live(view), "saved_at": local_time(view.row["updated_at"]), "quality": quality_notices(db, view)}
+
+
+def quality_notices(db: Database, view: Assessment) -> list[dict[str, str]]:
+    """The data-quality warnings the commune officer sees on the stored figures (blocking and warning rules,
+    outliers against the previous round; not the flags meant for the reviewer only), in the reader's language."""
+    return [{"severity": c.flag.severity, "label": _(c.severity_name), "message": c.flag.message(_lang())}
+            for c in quality.check(db, view) if c.flag.severity != "review"]
 
 
 def local_time(iso: str | None) -> str:

@@ -82,6 +82,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "history": lineage.earlier_results(db, unit["id"]), "status_names": workflow.STATUS_NAMES,
         "overdue": row["status"] in ("draft", "returned") and _past(view.round["submission_deadline"]),
         "merged_into": _merged_into(db, user, unit),
+        "quality": stored["quality"],
     }
 
 

@@ -1,4 +1,5 @@
-"""Number and date filters for templates: Vietnamese formats, English numbers when the user chooses it.
+"""Number, date and name filters for templates: Vietnamese formats, English numbers when the user chooses it,
+people by their names (never their account names).
 
 Dates are dd/mm/yyyy in Vietnam time in both languages (:func:`webapp.store.vietnamese.short_date`).
 """
@@ -10,7 +11,10 @@ from flask import Flask, g, has_request_context
 from flask_babel import get_locale
 
 from scoring.numbers import format_number
+from webapp.store import accounts
 from webapp.store.vietnamese import short_date, short_time
+
+from .db import get_db
 
 
 def _lang() -> str:
@@ -43,6 +47,17 @@ def percent(value: Any, places: int = 1) -> str:
     return "" if value is None else number(value, places) + "%"
 
 
+def person(username: str | None) -> str:
+    """The name an account's holder is shown by (read once per request and account)."""
+    if not username:
+        return ""
+    known = g.setdefault("cfc_people", {})
+    if username not in known:
+        known.update(accounts.names_of(get_db(), {username}))
+    return known[username]
+
+
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date, vntime=short_time, tr=tr)
+    app.jinja_env.filters.update(number=number, percent=percent, vndate=short_date, vntime=short_time, tr=tr,
+                                 person=person)
     app.jinja_env.globals.update(current_lang=_lang)

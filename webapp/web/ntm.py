@@ -6,18 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlite_utils
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 
 from criteria.ntm.schema import CountZero, NtmSet
 from scoring.ntm import IndicatorStatus, evaluate_ntm, labels_of
 from scoring.numbers import format_number
-from webapp.store import accounts, ntm_drafts, urban, workflow
-from webapp.store.errors import NotFound
+from webapp.store import ntm_drafts, urban, workflow
 from webapp.store.ntm import ntm_context, round_ntm, values_of
-from webapp.store.rounds import get_round
 from webapp.store.workflow import Assessment
 
-from .auth import assessment_for, current_user, login_required, roles_required
+from .auth import assessment_for, login_required, roles_required, round_for_reader
 from .db import get_db
 
 bp = Blueprint("ntm", __name__)
@@ -81,13 +79,5 @@ def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]
 @roles_required("reviewer", "authority", "viewer", "admin")
 def province(round_id: int):
     """Per indicator: how many communes meet it, do not, or lack data (and which data), and which communes."""
-    db, user = get_db(), current_user()
-    try:
-        rnd = get_round(db, round_id)
-    except NotFound:
-        abort(404)
-    include = None
-    if user.role != "admin":
-        scope = user.scope_unit_id
-        include = lambda unit_id: scope is not None and accounts.within(db, unit_id, scope)
-    return render_template("ntm/province.html", round=rnd, report=round_ntm(db, round_id, include), css=CSS)
+    rnd, include = round_for_reader(round_id)
+    return render_template("ntm/province.html", round=rnd, report=round_ntm(get_db(), round_id, include), css=CSS)

@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 
 import scoring
 from scoring import InvalidInputs
-from webapp.store import accounts, changes, edits, inbox, threads, units, workflow
+from webapp.store import accounts, changes, edits, inbox, quality, threads, units, workflow
 from webapp.store.errors import StaleEdit, TransitionRefused
-from webapp.store.limits import TextTooLong
+from webapp.store.limits import COMMENT, TextTooLong
 from webapp.store.profiles import profiles
 from webapp.store.rounds import criteria_for
 from webapp.store.vietnamese import nfc
@@ -106,6 +106,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
     conversation = threads.of(db, row["id"])
     diff = changes.since_last(db, cset, row["id"])
     before = changes.reviews_before_last(db, row["id"]) if diff is not None else {}
+    checked = quality.check(db, view)
     sections = []
     for crit in cset.criteria:
         mine = posted if posted and posted["criterion"] == crit.number else None
@@ -119,6 +120,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
                 "changed": bool(row["verified"]) and declared_value != verified_value,
                 "value": mine["values"].get(name, "") if mine else edits.form_value(verified_value),
                 "error": (mine or {}).get("errors", {}).get(name),
+                "flags": [c for c in checked if name in c.flag.fields],
             })
         items = []
         for item in crit.items:
@@ -153,6 +155,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
         "progress": {"done": len(done), "total": len(cset.criteria)},
         "unchanged": workflow.unchanged_unreviewed(db, view) if row["status"] in workflow.UNDER_REVIEW else [],
         "authority_title": profiles()[view.round["profile"]].recognising_title_vi,
+        "quality": checked, "explanation_limit": COMMENT,
     }
 
 

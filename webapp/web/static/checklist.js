@@ -217,12 +217,30 @@
     document.getElementById("fold-done").hidden = !form.querySelector("details.criterion.done[open]");
   }
 
+  // The data-quality warnings on the stored figures, as the server checked them on this save.
+  function showQuality(found) {
+    var box = document.getElementById("quality-warnings");
+    if (!box || !found) { return; }
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    found.forEach(function (q) {
+      var li = document.createElement("li"), strong = document.createElement("strong");
+      li.className = "quality-flag severity-" + q.severity;
+      strong.textContent = q.label + ":";
+      li.appendChild(strong);
+      li.appendChild(document.createTextNode(" " + q.message));
+      list.appendChild(li);
+    });
+    box.hidden = !found.length;
+  }
+
   // The stored state from the server: bases move; fields this tab has not changed show it (other windows' edits).
   // A state older than the one this tab holds is dropped: a slow read answered after a save would otherwise put
   // the value from before the save back as the base, and a choice of the saved value would then go unsent.
   function merge(state) {
     if (state.version < version) { return; }
     version = state.version; live = state.live; savedAt = state.saved_at;
+    showQuality(state.quality);
     var later = false;
     revs = state.revs || revs;
     Object.keys(state.values).forEach(function (name) {
