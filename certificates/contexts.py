@@ -17,6 +17,7 @@ from webapp.store import audit, profile_changes, threads, urban, vietnamese, wor
 from webapp.store.accounts import ROLE_NAMES, names_of
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_context, ntm_status, values_of
+from webapp.store.ntm_drafts import current
 from webapp.store.profiles import HIGHER_BODY
 from webapp.store.rounds import criteria_for, get_round
 from webapp.store.specimen import doc_flags
@@ -405,7 +406,7 @@ def report_context(db: sqlite_utils.Database, assessment: workflow.Assessment,
         "certificate": ({"number": cert["number"], "date": cert["signed_on"], "valid_until": cert["valid_until"],
                          "code": cert["code"]} if cert else None),
         "history": history, "general_thread": conversation.get(threads.WHOLE, []),
-        "ntm": _ntm_rows(assessment),
+        "ntm": _ntm_rows(db, assessment),
         "urban": _urban_status(db, unit, round_row["year"]),
     }
 
@@ -423,17 +424,16 @@ def _urban_status(db: sqlite_utils.Database, unit: dict[str, Any], year: int) ->
 NTM_RESULT = {"đạt": "Đạt", "không đạt": "Không đạt", "thiếu dữ liệu": "Chưa đủ số liệu"}
 
 
-def _ntm_rows(assessment: workflow.Assessment) -> dict[str, Any]:
+def _ntm_rows(db: sqlite_utils.Database, assessment: workflow.Assessment) -> dict[str, Any]:
     """The unit's child-related NTM indicators for readers: the indicator, its result, the figures behind it in
     words (the checklist's labels, never input names) and one caution for the whole section."""
-    import criteria.ntm
     from criteria.ntm.schema import AllYes, CountZero
 
-    statuses = ntm_status(assessment)
+    statuses = ntm_status(db, assessment)
     if not statuses:
         return {"rows": [], "caution": ""}
     cset, values = assessment.cset, values_of(assessment.row)
-    nset = criteria.ntm.get(ntm_context(assessment).ntm_set_id)
+    nset = current(db, ntm_context(assessment).ntm_set_id)
     indicators = {ind.id: ind for ind in nset.indicators}
 
     def label(name: str) -> str:

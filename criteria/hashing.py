@@ -1,13 +1,13 @@
-"""A content hash of a criteria set, stable under key order, comments and formatting."""
+"""A content hash of a criteria set (or an NTM set), stable under key order, comments and formatting."""
 from __future__ import annotations
 
 import hashlib
 import json
 
-from .schema import CriteriaSet
+from .schema import Strict
 
 
-def content_hash(cset: CriteriaSet) -> str:
+def content_hash(cset: Strict) -> str:
     """``sha256:<hex>`` of the set's canonical JSON (validated values, sorted keys)."""
     canonical = json.dumps(
         cset.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")

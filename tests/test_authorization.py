@@ -17,7 +17,7 @@ from flask import Flask
 
 import criteria
 from criteria.export import plain_data
-from webapp.store import accounts, attachments, criteria_drafts, criteria_values, lineage, rounds, units
+from webapp.store import accounts, attachments, criteria_drafts, criteria_values, lineage, ntm_drafts, rounds, units
 from webapp.store import db as database
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.web.assets import STATIC, Assets
@@ -98,6 +98,11 @@ ACCESS: dict[str, dict[str, object]] = {
     "workbench.export_set": {"GET": WORKERS},
     "workbench.show_ntm": {"GET": WORKERS},
     "workbench.export_ntm": {"GET": WORKERS},
+    "workbench.new_ntm_draft": {"POST": WORKERS},
+    "workbench.show_ntm_draft": {"GET": WORKERS},
+    "workbench.edit_ntm_indicator": {"GET": WORKERS, "POST": WORKERS},
+    "workbench.prepare_ntm": {"POST": WORKERS},
+    "workbench.confirm_ntm": {"POST": WORKERS},
     "workbench.show_draft": {"GET": WORKERS},
     "workbench.edit_part": {"GET": WORKERS, "POST": WORKERS},
     "workbench.scan": {"GET": WORKERS},
@@ -146,6 +151,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path
                               criteria_drafts.Citation("QĐ 06/QĐ-TTg", "Điều 2"), "test",
                               scan=("trang.pdf", pdf), store=store)
     scan = criteria_drafts.edits(db, draft)[0]["id"]
+    ntm_drafts.create(db, "ntm-qd318-2022", "2022.2", "test")
     db.conn.close()
     return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files, "scan": scan,
             **lineage}
@@ -243,6 +249,9 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "workbench.confirm": "/criteria/drafts/1/confirm", "workbench.export_draft": "/criteria/drafts/1/export.yaml",
         "workbench.upload_yaml": "/criteria/upload", "workbench.values_xlsx": "/criteria/drafts/1/values.xlsx",
         "workbench.repin": "/rounds/1/criteria",
+        "workbench.new_ntm_draft": "/criteria/ntm/ntm-qd318-2022/drafts", "workbench.show_ntm_draft": "/criteria/ntm/drafts/1",
+        "workbench.edit_ntm_indicator": "/criteria/ntm/drafts/1/indicator?part=indicators[2]",
+        "workbench.prepare_ntm": "/criteria/ntm/drafts/1/prepare", "workbench.confirm_ntm": "/criteria/ntm/drafts/1/confirm",
         "authority.index": "/authority", "authority.propose": "/authority/two-tier/reviewing_body",
         "authority.decide": "/authority/changes/99999/confirm",
     }

@@ -74,7 +74,7 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql, client_as):
                                     (2400, 10000, "đạt"), (2401, 10000, "không đạt"), (0, 50, "đạt")]:
         saved = workflow.save_declared(sql, row["id"], {"under5_stunted": stunted, "under5_measured": measured},
                                        "test-officer")
-        statuses = {s.indicator_id: s for s in ntm.ntm_status(saved)}
+        statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, saved)}
         assert statuses[STUNTING].status == want, (stunted, measured)
         assert statuses[STUNTING].area == "tdmnpb"
         response = client.get(url)
@@ -89,7 +89,7 @@ def test_stunting_flips_at_24_percent_for_a_2022_unit(site, sql, client_as):
 def test_page_shows_every_status_and_unverified_flags(site, sql, client_as):
     row = officer_draft(sql, site["round"])
     html = client_as("admin").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
-    statuses = ntm.ntm_status(workflow.load(sql, row["id"]))
+    statuses = ntm.ntm_status(sql, workflow.load(sql, row["id"]))
     assert len(statuses) == len(criteria.ntm.get("ntm-qd318-2022").indicators)
     for s in statuses:
         assert status_of(html, s.indicator_id) == s.status
@@ -103,7 +103,7 @@ def test_page_shows_every_status_and_unverified_flags(site, sql, client_as):
 def test_missing_data_is_thieu_du_lieu(site, sql, client_as):
     row = officer_draft(sql, site["round"])
     saved = workflow.save_declared(sql, row["id"], {"under5_stunted": None, "under5_measured": None}, "test-officer")
-    statuses = {s.indicator_id: s for s in ntm.ntm_status(saved)}
+    statuses = {s.indicator_id: s for s in ntm.ntm_status(sql, saved)}
     assert statuses[STUNTING].status == "thiếu dữ liệu"
     html = client_as("canbo.xa").get(f"/assessments/{row['id']}/ntm").get_data(as_text=True)
     assert status_of(html, STUNTING) == "thiếu dữ liệu"
@@ -116,7 +116,7 @@ def test_verified_values_win_over_declared(site, sql):
     ctx = ntm.ntm_context(view)
     assert ctx.values_from == "verified" and ctx.ntm_set_id == "ntm-qd318-2022"
     doctored = dataclasses.replace(view, row={**view.row, "declared": {**view.row["declared"], "under5_stunted": 0}})
-    assert ntm.ntm_status(doctored) == ntm.ntm_status(view)
+    assert ntm.ntm_status(sql, doctored) == ntm.ntm_status(sql, view)
 
 
 def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
@@ -128,7 +128,7 @@ def test_2025_units_use_qd51_by_khu_vuc(site, sql, client_as):
         view = workflow.load(sql, by_zone[zone]["id"])
         ctx = ntm.ntm_context(view)
         assert (ctx.ntm_set_id, ctx.area.area, ctx.area.verified) == ("ntm-qd51-2025", area, verified)
-        assert {s.area for s in ntm.ntm_status(view)} == {area}
+        assert {s.area for s in ntm.ntm_status(sql, view)} == {area}
     html = client_as("admin").get(f"/assessments/{by_zone['I']['id']}/ntm").get_data(as_text=True)
     assert "51/2025/QĐ-TTg" in html and "CHƯA XÁC NHẬN" in html
     assert "ntm-qd51-2025" not in html and "nhom-2" not in html  # names, not ids

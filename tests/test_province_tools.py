@@ -303,7 +303,7 @@ def test_ntm_counts_equal_the_sum_of_each_communes_statuses(site, sql, client_as
     in_scope = [r["id"] for r in sql.query("select id, unit_id from assessments where round_id = ?", [round_id])
                 if scope is None or accounts.within(sql, r["unit_id"], scope)]
     for aid in in_scope:
-        for st in ntm_status(workflow.load(sql, aid)):
+        for st in ntm_status(sql, workflow.load(sql, aid)):
             per_unit.setdefault(st.indicator_id, Counter())[st.status] += 1
     want = [(c["đạt"], c["không đạt"], c["thiếu dữ liệu"]) for c in per_unit.values()]
     assert ntm_table(html) == want

@@ -62,10 +62,11 @@ class Citation:
 
     def problems(self) -> dict[str, Said]:
         out = {}
-        for name, value, required in (("document", self.document, True), ("clause", self.clause, True),
-                                      ("page", self.page, False)):
-            if required and not value.strip():
-                out[name] = Said(N_("Hãy ghi căn cứ (văn bản và điều, khoản) của giá trị."))
+        missing = {"document": N_("Hãy ghi căn cứ: văn bản nêu giá trị."),  # one sentence per field: a form with
+                   "clause": N_("Hãy ghi căn cứ: điều, khoản nêu giá trị.")}  # both empty says no sentence twice
+        for name, value in (("document", self.document), ("clause", self.clause), ("page", self.page)):
+            if name in missing and not value.strip():
+                out[name] = Said(missing[name])
             elif len(value) > CITATION:
                 out[name] = Said(N_("Dài quá %(limit)s ký tự."), {"limit": CITATION})
         return out
@@ -145,18 +146,22 @@ def default_set(db: sqlite_utils.Database, set_id: str, version: str | None = No
 # --------------------------------------------------------------------------- creating
 
 
-def _check_version(db: sqlite_utils.Database, set_id: str, version: str, valid_from: str) -> dt.date:
-    """A new version string (not used by any installed, shipped or drafted set of the id) and a date."""
+def check_new_version(version: str, taken: set[str]) -> None:
+    """A version string that is given, not too long and not one of ``taken`` (a set's versions so far)."""
     if not version.strip() or len(version) > VERSION:
         raise DraftRefused(f"version {version!r} is empty or too long", N_("Hãy ghi phiên bản (tối đa %(n)s ký tự)."),
                            fields={"version": Said(N_("Hãy ghi phiên bản (tối đa %(n)s ký tự)."), {"n": VERSION})},
                            n=VERSION)
-    taken = {s["cset"].version for s in installed(db) if s["cset"].id == set_id}
-    taken |= {r["version"] for r in db.query("select version from criteria_drafts where set_id = ?", [set_id])}
     if version.strip() in taken:
         said = Said(N_("Phiên bản «%(version)s» đã có; hãy đặt tên phiên bản mới."), {"version": version})
-        raise DraftRefused(f"version {version!r} of {set_id} exists", said.vi, fields={"version": said},
-                           version=version)
+        raise DraftRefused(f"version {version!r} exists", said.vi, fields={"version": said}, version=version)
+
+
+def _check_version(db: sqlite_utils.Database, set_id: str, version: str, valid_from: str) -> dt.date:
+    """A new version string (not used by any installed, shipped or drafted set of the id) and a date."""
+    taken = {s["cset"].version for s in installed(db) if s["cset"].id == set_id}
+    taken |= {r["version"] for r in db.query("select version from criteria_drafts where set_id = ?", [set_id])}
+    check_new_version(version, taken)
     try:
         return dt.date.fromisoformat(valid_from.strip())
     except ValueError:
@@ -328,14 +333,30 @@ def problems(row: dict[str, Any]) -> list[str]:
     return []
 
 
+def check_preparable(row: dict[str, Any], has_problems: bool) -> None:
+    """The first pair of eyes may prepare a draft (of a criteria or an NTM set) being written that loads."""
+    if row["state"] != "draft":
+        raise DraftRefused(f"draft {row['id']} is {row['state']}", N_("Bản dự thảo không ở trạng thái đang soạn."))
+    if has_problems:
+        raise DraftRefused("the draft has problems", N_("Bản dự thảo còn lỗi, chưa thể trình xác nhận."))
+
+
+def check_confirmable(row: dict[str, Any], actor: str, has_problems: bool) -> None:
+    """The second pair of eyes may confirm a prepared draft that loads, never the person who prepared it."""
+    if row["state"] != "prepared":
+        raise DraftRefused(f"draft {row['id']} is {row['state']}", N_("Bản dự thảo chưa được trình xác nhận."))
+    if row["prepared_by"] == actor:
+        raise DraftRefused("the person who prepared a draft cannot confirm it",
+                           N_("Người trình không thể tự xác nhận: cần một cán bộ pháp chế hoặc quản trị khác."))
+    if has_problems:
+        raise DraftRefused("the draft has problems", N_("Bản dự thảo còn lỗi, không thể ban hành."))
+
+
 def prepare(db: sqlite_utils.Database, draft_id: int, actor: str) -> None:
     """The first pair of eyes: the draft is complete and loads; it waits for a second person to confirm."""
     with transaction(db):
         row = get(db, draft_id)
-        if row["state"] != "draft":
-            raise DraftRefused(f"draft {draft_id} is {row['state']}", N_("Bản dự thảo không ở trạng thái đang soạn."))
-        if problems(row):
-            raise DraftRefused("the draft has problems", N_("Bản dự thảo còn lỗi, chưa thể trình xác nhận."))
+        check_preparable(row, bool(problems(row)))
         db["criteria_drafts"].update(draft_id, {"state": "prepared", "prepared_by": actor, "prepared_at": audit.now()})
         audit.record(db, actor, "prepare", "criteria_draft", draft_id, old="draft", new="prepared")
 
@@ -344,13 +365,7 @@ def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:
     """The second pair of eyes: publish the prepared draft (never by the person who prepared it); returns its hash."""
     with transaction(db):
         row = get(db, draft_id)
-        if row["state"] != "prepared":
-            raise DraftRefused(f"draft {draft_id} is {row['state']}", N_("Bản dự thảo chưa được trình xác nhận."))
-        if row["prepared_by"] == actor:
-            raise DraftRefused("the person who prepared a draft cannot confirm it",
-                               N_("Người trình không thể tự xác nhận: cần một cán bộ pháp chế hoặc quản trị khác."))
-        if problems(row):
-            raise DraftRefused("the draft has problems", N_("Bản dự thảo còn lỗi, không thể ban hành."))
+        check_confirmable(row, actor, bool(problems(row)))
         cset = draft_set(row)
         digest = install_criteria(db, cset)
         stamp = audit.now()

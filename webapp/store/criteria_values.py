@@ -346,6 +346,7 @@ _MESSAGES: list[tuple[re.Pattern[str], Msg]] = [(re.compile(p), m) for p, m in [
     (r"^gap between (?P<a>\S+) and (?P<b>\S+):",
      N_("Bỏ trống: không có mức nào cho các giá trị giữa %(a)s và %(b)s.")),
     (r"^gap at (?P<a>\S+):", N_("Bỏ trống: không có mức nào cho giá trị %(a)s.")),
+    (r"^Input should be less than or equal to (?P<a>\S+)", N_("Giá trị không được lớn hơn %(a)s.")),
 ]]
 
 

@@ -454,3 +454,21 @@ def m014_profile_changes(db: sqlite_utils.Database) -> None:
         decided_by TEXT, decided_at TEXT
     )""")
     db.execute("CREATE INDEX profile_changes_profile ON profile_changes(profile_id, state)")
+
+
+@migrations()
+def m015_ntm_workbench(db: sqlite_utils.Database) -> None:
+    """The NTM indicator sets in the workbench: draft versions (their YAML text) and the versions published
+    through it, with their text and content hash, who prepared and who confirmed them, and when."""
+    db.execute("""CREATE TABLE ntm_drafts (
+        id INTEGER PRIMARY KEY, set_id TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('draft', 'prepared', 'published')),
+        created_by TEXT NOT NULL, created_at TEXT NOT NULL,
+        prepared_by TEXT, prepared_at TEXT, confirmed_by TEXT, confirmed_at TEXT, published_hash TEXT
+    )""")
+    db.execute("""CREATE TABLE ntm_published (
+        hash TEXT PRIMARY KEY, set_id TEXT NOT NULL, version TEXT NOT NULL, content TEXT NOT NULL,
+        draft_id INTEGER NOT NULL REFERENCES ntm_drafts(id),
+        prepared_by TEXT NOT NULL, confirmed_by TEXT NOT NULL, published_at TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX ntm_published_set ON ntm_published(set_id, published_at)")

@@ -14,10 +14,10 @@ from typing import Any
 
 import sqlite_utils
 
-import criteria.ntm
 from criteria.ntm.schema import Indicator, NtmSet
 from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm, labels_of
 
+from .ntm_drafts import current
 from .rounds import criteria_for, get_round
 from .units import CAO_BANG_2022, CAO_BANG_2025, TIER_TYPES, TYPE_NAMES
 from .workflow import Assessment
@@ -52,10 +52,11 @@ def values_of(assessment_row: dict[str, Any]) -> dict[str, Any]:
     return dict(assessment_row.get("verified") or assessment_row.get("declared") or {})
 
 
-def ntm_status(assessment: Assessment) -> list[IndicatorStatus]:
-    """The NTM indicator statuses of the assessment's unit (verified values if any, else declared)."""
+def ntm_status(db: sqlite_utils.Database, assessment: Assessment) -> list[IndicatorStatus]:
+    """The NTM indicator statuses of the assessment's unit (verified values if any, else declared), under the
+    set's version that applies now."""
     ctx = ntm_context(assessment)
-    return evaluate_ntm(criteria.ntm.get(ctx.ntm_set_id), values_of(assessment.row), ctx.area.area,
+    return evaluate_ntm(current(db, ctx.ntm_set_id), values_of(assessment.row), ctx.area.area,
                         labels_of(assessment.cset))
 
 
@@ -108,7 +109,7 @@ def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str],
     set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
     if set_id is None:
         return RoundNtm(None, 0, 0, [], [], False)
-    nset = criteria.ntm.get(set_id)
+    nset = current(db, set_id)
     labels = labels_of(criteria_for(db, rnd["criteria_hash"]))
     table = [IndicatorCount(ind, _criterion_name(nset, ind.criterion), _wording(ind.wording_vi),
                             _provisional(ind)) for ind in nset.indicators]

@@ -11,7 +11,7 @@ from typing import Any
 
 from criteria.ntm.schema import Indicator, NtmSet
 
-from .criteria_values import Part, Said, Value, number
+from .criteria_values import Part, Said, Value, fields, number, parse_decimal
 from .errors import N_, Msg
 
 MAPPING_NAMES = {"rate_at_most": N_("Tỷ lệ không vượt quá mức của vùng, nhóm"),
@@ -50,3 +50,38 @@ def _values(nset: NtmSet, i: int, ind: Indicator) -> Iterator[Value]:
     for area, level in getattr(ind.mapping, "levels", {}).items():
         yield Value(path + ("levels", area), Said(N_("Mức của %(area)s"), {"area": names.get(area, area)}), level,
                     f"{number(level)}%")
+
+
+def find(nset: NtmSet, key: str) -> Part | None:
+    """The indicator part whose key is ``key`` (as a form or URL sends it), if any: only indicators are edited."""
+    return next((p for p in parts(nset) if p.kind == "indicator" and p.key == key), None)
+
+
+def level_fields(part: Part) -> list[tuple[Value, str]]:
+    """The levels (per region or group) an indicator's form shows, each with its field's name."""
+    return [(v, name) for v, name in fields(part) if "levels" in v.path]
+
+
+def form_values(part: Part) -> dict[str, str]:
+    """The indicator's form as it stands: each level («24,5») and whether it is verified."""
+    return {name: number(v.value) for v, name in level_fields(part)} | {"verified": "1" if part.verified else ""}
+
+
+def apply_form(data: dict[str, Any], part: Part, form: dict[str, str], source: str) -> dict[str, Said]:
+    """Write the indicator's levels, its verified flag (indicator, mapping and levels alike) and ``source`` into
+    ``data``; returns what cannot be read, by field (the loader checks the rest)."""
+    errors: dict[str, Said] = {}
+    indicator = data[part.path[0]][part.path[1]]
+    for value, name in level_fields(part):
+        typed = form.get(name, "").strip()
+        try:
+            indicator["mapping"]["levels"][value.path[-1]] = parse_decimal(typed)
+        except ValueError:
+            errors[name] = Said(N_("«%(typed)s» không phải số không âm."), {"typed": typed[:40]})
+    flag = form.get("verified") == "1"
+    indicator["verified"], indicator["source"] = flag, source
+    if indicator.get("mapping") is not None:
+        indicator["mapping"]["verified"] = flag
+        if "levels" in indicator["mapping"]:
+            indicator["mapping"]["levels_verified"] = flag
+    return errors

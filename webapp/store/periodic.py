@@ -30,11 +30,10 @@ from typing import Any
 
 import sqlite_utils
 
-import criteria.ntm
 from criteria import CriteriaSet
 from scoring.cells import append_row
 
-from . import lineage, scopes, units, vietnamese, workflow
+from . import lineage, ntm_drafts, scopes, units, vietnamese, workflow
 from .ntm import NTM_SET_OF_UNIT_SET
 from .profiles import HIGHER_BODY
 from .rounds import criteria_for, get_round
@@ -190,14 +189,14 @@ def due_text(report: PeriodReport) -> str:
     return f"{text} ({'; '.join(notes)})" if notes else text
 
 
-def _ntm(ntm_set_id: str | None, evaluated: list[dict[str, Any]],
+def _ntm(db: sqlite_utils.Database, ntm_set_id: str | None, evaluated: list[dict[str, Any]],
          cset: CriteriaSet) -> tuple[list[dict[str, Any]], list[str]]:
     if ntm_set_id is None:
         return [], ["Chưa có bộ tiêu chí nông thôn mới cho bộ đơn vị hành chính của đợt này."]
     from scoring.ntm import cao_bang_ntm_area, evaluate_ntm, labels_of
 
     labels = labels_of(cset)
-    nset = criteria.ntm.get(ntm_set_id)
+    nset = ntm_drafts.current(db, ntm_set_id)
     table = {ind.id: {"id": ind.id, "criterion": ind.criterion, "wording": nfc(ind.wording_vi),
                       **{s: 0 for s in NTM_STATUSES}} for ind in nset.indicators}
     notes: list[str] = []
@@ -240,7 +239,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                               "pass_rate": _share(passed, len(evaluated))})
     failing = sorted((c for c in per_criterion if c["failed"]), key=lambda c: (-c["failed"], c["number"]))
     ntm_set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
-    ntm, notes = _ntm(ntm_set_id, evaluated, cset)
+    ntm, notes = _ntm(db, ntm_set_id, evaluated, cset)
     listed = [{"code": r["code"], "name": r["display_name"], "district": r["district"],
                "status": workflow.STATUS_NAMES[r["status"]],
                "total": r["summary"]["total"] if r["summary"] and r["status"] != "draft" else None,
@@ -254,7 +253,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                   "gap": None if share is None else t - share} for y, t in TARGETS],
         criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
         not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
-        ntm_title=nfc(criteria.ntm.get(ntm_set_id).title.vi) if ntm_set_id else "",
+        ntm_title=nfc(ntm_drafts.current(db, ntm_set_id).title.vi) if ntm_set_id else "",
         previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes,
         summary=table, summary_by=by, doc=doc_flags(cset), issuer=report_issuer(db, scope_unit_id, rnd["profile"]))
 

@@ -8,11 +8,10 @@ from typing import Any
 import sqlite_utils
 from flask import Blueprint, render_template
 
-import criteria.ntm
 from criteria.ntm.schema import CountZero, NtmSet
 from scoring.ntm import IndicatorStatus, evaluate_ntm, labels_of
 from scoring.numbers import format_number
-from webapp.store import urban, workflow
+from webapp.store import ntm_drafts, urban, workflow
 from webapp.store.ntm import ntm_context, round_ntm, values_of
 from webapp.store.workflow import Assessment
 
@@ -60,7 +59,7 @@ def unit(assessment_id: int):
         ctx = ntm_context(view)
     except ValueError as exc:
         return render_template("ntm/unit.html", **common, error=str(exc), rows=[], ctx=None, ntm_set=None)
-    nset = criteria.ntm.get(ctx.ntm_set_id)
+    nset = ntm_drafts.current(get_db(), ctx.ntm_set_id)
     statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area, labels_of(view.cset))
     sources, cautions = sources_and_cautions(statuses)
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,

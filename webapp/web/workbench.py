@@ -4,7 +4,9 @@ Open an installed set and read every value with its source and whether it is ver
 verify or correct one part at a time against the official text (citation and optional scan), refused at the
 field with the loader's message; read what the draft changes and how the latest round would score under it;
 prepare, and have a second person confirm, to publish. Sets and drafts are exported as YAML and XLSX and taken
-back from them. Administrators also re-pin a round that has not started. Only ``legal`` and ``admin`` use it.
+back from them. The NTM indicator sets' child-related indicators are verified the same way, one indicator at a
+time, and the version published here is the one the NTM pages use. Administrators also re-pin a round that has
+not started. Only ``legal`` and ``admin`` use it.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ import criteria.ntm
 from criteria import CriteriaSet
 from criteria.export import dump_yaml, plain_data
 from criteria.ntm import NtmSet
-from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_values
+from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_drafts, ntm_values
 from webapp.store.criteria_drafts import Citation, DraftRefused
 from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
 from webapp.store.impact import round_impact
@@ -76,7 +78,7 @@ def index():
     """The installed sets and the drafts, with the upload of a YAML file as a new draft."""
     db = get_db()
     return render_template("workbench/index.html", sets=criteria_drafts.installed(db),
-                           drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped())
+                           drafts=criteria_drafts.drafts(db), states=criteria_drafts.STATES, ntm_sets=_ntm_sets())
 
 
 @bp.route("/criteria/<set_id>/<version>")
@@ -118,26 +120,121 @@ def _yaml(cset: CriteriaSet | NtmSet):
 
 
 def _ntm(set_id: str) -> NtmSet:
+    """The NTM set ``set_id`` as it applies now (published here, else shipped)."""
     try:
-        return criteria.ntm.get(set_id)
+        return ntm_drafts.current(get_db(), set_id)
     except criteria.CriteriaNotFound:
         abort(404)
+
+
+def _ntm_sets() -> list[NtmSet]:
+    return [ntm_drafts.current(get_db(), s.id) for s in criteria.ntm.shipped()]
+
+
+def _ntm_page(nset: NtmSet, form: Any, refused: DraftRefused | None = None):
+    """The NTM set's page: its child-related values (only the unverified ones with ``?chua_xac_minh=1``), its
+    drafts and the form to start one."""
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
+    db = get_db()
+    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=only_unverified, form=form,
+                           refused=refused, drafts=ntm_drafts.drafts(db, nset.id),
+                           published=ntm_drafts.published(db, nset.id), states=criteria_drafts.STATES)
 
 
 @bp.route("/criteria/ntm/<set_id>")
 @roles_required(*WORKERS)
 def show_ntm(set_id: str):
-    """Every child-related value of an NTM indicator set, with its source and verification (read only)."""
-    nset = _ntm(set_id)
-    only_unverified = request.args.get("chua_xac_minh") == "1"
-    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
-    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=only_unverified)
+    """Every child-related value of an NTM indicator set as it applies now, with its source and verification."""
+    return _ntm_page(_ntm(set_id), request.args)
 
 
 @bp.route("/criteria/ntm/<set_id>/export.yaml")
 @roles_required(*WORKERS)
 def export_ntm(set_id: str):
+    """The version that applies now, as YAML the NTM loader reads back unchanged."""
     return _yaml(_ntm(set_id))
+
+
+@bp.route("/criteria/ntm/<set_id>/drafts", methods=["POST"])
+@roles_required(*WORKERS)
+def new_ntm_draft(set_id: str):
+    nset = _ntm(set_id)
+    try:
+        draft_id = ntm_drafts.create(get_db(), nset.id, request.form.get("version", ""), current_user().username)
+    except DraftRefused as exc:
+        return _ntm_page(nset, request.form, exc), 422
+    flash(_("Đã tạo bản dự thảo phiên bản %(version)s.", version=request.form.get("version", "").strip()), "ok")
+    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id))
+
+
+def _ntm_draft(draft_id: int) -> dict[str, Any]:
+    try:
+        return ntm_drafts.get(get_db(), draft_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>")
+@roles_required(*WORKERS)
+def show_ntm_draft(draft_id: int):
+    """The NTM draft: its values with the edit link of each indicator, its state and the steps to publish it."""
+    row = _ntm_draft(draft_id)
+    nset = ntm_drafts.draft_set(row)
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    shown = [p for p in ntm_values.parts(nset) if p.kind == "indicator" and (not only_unverified or p.verified is False)]
+    return render_template("workbench/ntm_draft.html", draft=row, nset=nset, parts=shown, filtered=only_unverified,
+                           states=criteria_drafts.STATES, problems=ntm_drafts.problems(row), user=current_user())
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/indicator", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def edit_ntm_indicator(draft_id: int):
+    """One indicator's form: its levels, whether verified, and the citation; refused at the field, typed values kept."""
+    row = _ntm_draft(draft_id)
+    part = ntm_values.find(ntm_drafts.draft_set(row), request.values.get("part", ""))
+    if part is None:
+        abort(404)
+    if request.method == "GET":
+        return _indicator_page(row, part, ntm_values.form_values(part), None)
+    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "part")}
+    citation = Citation(form.get("document", ""), form.get("clause", ""), form.get("page", ""))
+    try:
+        ntm_drafts.edit_indicator(get_db(), draft_id, part.key, form, citation, current_user().username)
+    except DraftRefused as exc:
+        return _indicator_page(row, part, form, exc), 422
+    flash(_("Đã lưu: %(part)s.", part=_said(part.title)), "ok")
+    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id, _anchor=f"part-{part.key}"))
+
+
+def _indicator_page(row: dict[str, Any], part: criteria_values.Part, form: dict[str, str], refused: DraftRefused | None):
+    return render_template("workbench/ntm_indicator.html", draft=row, part=part, form=form, refused=refused,
+                           fields=ntm_values.level_fields(part))
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/prepare", methods=["POST"])
+@roles_required(*WORKERS)
+def prepare_ntm(draft_id: int):
+    _ntm_draft(draft_id)
+    try:
+        ntm_drafts.prepare(get_db(), draft_id, current_user().username)
+        flash(_("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận để ban hành."), "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/confirm", methods=["POST"])
+@roles_required(*WORKERS)
+def confirm_ntm(draft_id: int):
+    row = _ntm_draft(draft_id)
+    try:
+        ntm_drafts.confirm(get_db(), draft_id, current_user().username)
+        flash(_("Đã ban hành phiên bản %(version)s: các trang và văn bản nông thôn mới dùng phiên bản này.",
+                version=row["version"]), "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id))
 
 
 @bp.route("/criteria/drafts/<int:draft_id>")
@@ -272,7 +369,7 @@ def upload_yaml():
     except DraftRefused as exc:
         db = get_db()
         return render_template("workbench/index.html", sets=criteria_drafts.installed(db), drafts=criteria_drafts.drafts(db),
-                               states=criteria_drafts.STATES, ntm_sets=criteria.ntm.shipped(), refused=exc), 422
+                               states=criteria_drafts.STATES, ntm_sets=_ntm_sets(), refused=exc), 422
     flash(_("Đã tạo bản dự thảo từ tệp."), "ok")
     return redirect(url_for("workbench.show_draft", draft_id=draft_id))
 

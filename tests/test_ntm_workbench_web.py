@@ -1,0 +1,79 @@
+"""An NTM indicator set verified in the browser: a legal officer corrects and verifies the stunting indicator with a
+citation, a second officer confirms, and the commune's NTM page and the set's export then use the published version.
+Real app, real SQLite, no mocks."""
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from test_workbench_web import visible
+
+import criteria
+import criteria.ntm
+from criteria.export import dump_yaml
+
+from webhelpers import ClientAs, logged_in
+
+SET = "ntm-qd318-2022"
+STUNTING = "indicators[2]"
+FORM = {"part": STUNTING, "mapping.levels.tdmnpb": "23", "mapping.levels.dbsh": "16,5", "mapping.levels.btb": "25",
+        "mapping.levels.dhntb": "22", "mapping.levels.tn": "26,5", "mapping.levels.dnb": "14,5",
+        "mapping.levels.dbscl": "19", "verified": "1",
+        "document": "Quyết định 318/QĐ-TTg", "clause": "Phụ lục I, chỉ tiêu 15.3", "page": "12"}
+
+
+def _stunting_row(page: str) -> str:
+    found = re.search(r'<tr class="([^"]*)" data-indicator="c15c-suy-dinh-duong-thap-coi">(.*?)</tr>', page, re.S)
+    assert found
+    return found.group(1) + " " + html.unescape(found.group(2))
+
+
+def test_verify_an_indicator_publish_with_four_eyes_and_the_ntm_page_uses_it(app: Flask, client_as: ClientAs,
+                                                                               db_path: Path) -> None:
+    first, second = client_as("legal"), logged_in(app, "phapche2.tinh")
+    with sqlite3.connect(db_path) as db:
+        assessment = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                                "where u.username = 'canbo.xa' order by a.id desc").fetchone()[0]
+    commune = client_as("canbo.xa")
+    before = _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
+    assert "CHƯA XÁC NHẬN" in before and "24%" in before
+
+    response = first.post(f"/criteria/ntm/{SET}/drafts", data={"version": "2022.1"})
+    assert response.status_code == 422 and "Phiên bản «2022.1» đã có" in visible(response)
+    response = first.post(f"/criteria/ntm/{SET}/drafts", data={"version": "2022.2"})
+    assert response.status_code == 302
+    draft_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    draft = visible(first.get(f"/criteria/ntm/drafts/{draft_id}"))
+    assert "Bản dự thảo phiên bản 2022.2" in draft and "Xác minh, sửa" in draft
+
+    form = first.get(f"/criteria/ntm/drafts/{draft_id}/indicator", query_string={"part": STUNTING})
+    assert "Mức của Trung du và miền núi phía Bắc" in visible(form) and "indicators[" not in visible(form)
+    refused = first.post(f"/criteria/ntm/drafts/{draft_id}/indicator", data=FORM | {"mapping.levels.tdmnpb": "230"})
+    assert refused.status_code == 422
+    assert "Giá trị không được lớn hơn 100." in visible(refused)
+    kept = html.unescape(refused.get_data(as_text=True))
+    assert 'value="230"' in kept and 'value="Quyết định 318/QĐ-TTg"' in kept
+    assert first.post(f"/criteria/ntm/drafts/{draft_id}/indicator", data=FORM).status_code == 302
+
+    assert first.post(f"/criteria/ntm/drafts/{draft_id}/prepare").status_code == 302
+    same = visible(first.post(f"/criteria/ntm/drafts/{draft_id}/confirm", follow_redirects=True))
+    assert "Người trình không thể tự xác nhận" in same
+    assert "24%" in _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
+    published = visible(second.post(f"/criteria/ntm/drafts/{draft_id}/confirm", follow_redirects=True))
+    assert "Đã ban hành phiên bản 2022.2" in published
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("select prepared_by, confirmed_by, version from ntm_published").fetchone()
+    assert row == ("phapche.tinh", "phapche2.tinh", "2022.2")
+
+    after = _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
+    assert "23%" in after and "CHƯA XÁC NHẬN" not in after
+    page = visible(first.get(f"/criteria/ntm/{SET}"))
+    assert "phiên bản 2022.2" in page and "Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận" in page
+    assert "Quyết định 318/QĐ-TTg, Phụ lục I, chỉ tiêu 15.3, trang 12" in page
+    exported = first.get(f"/criteria/ntm/{SET}/export.yaml").get_data(as_text=True)
+    nset = criteria.ntm.load_text(exported, cf_set=criteria.get("qd06-2019"))
+    assert nset.version == "2022.2" and dump_yaml(nset) == exported
+    assert "indicators[" not in page and "c15c-" not in page and "sha256" not in page

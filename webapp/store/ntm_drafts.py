@@ -1,0 +1,165 @@
+"""Draft versions of an NTM indicator set: each child-related indicator verified or corrected against the official
+text, published with four eyes, and then the version the NTM pages and documents use.
+
+A draft is the YAML text of a whole set (``criteria.export``) with a new version string; the shipped file is never
+changed. An edit of an indicator (its levels per region or group, its verified flag and the citation) is checked
+by the NTM loader against the child-friendly inputs and refused, named at the field, when it breaks the set. The
+life cycle and its refusals are the criteria drafts' (:mod:`criteria_drafts`): one legal officer or administrator
+prepares, another confirms; publishing stores the text with its content hash and both names (``ntm_published``),
+and :func:`current` then returns it for the set id.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from typing import Any
+
+import sqlite_utils
+
+import criteria
+import criteria.ntm
+from criteria import CriteriaError, CriteriaInvalid
+from criteria.export import dump_data, plain_data
+from criteria.ntm import NtmSet
+
+from . import audit, ntm_values
+from .criteria_drafts import Citation, DraftRefused, check_confirmable, check_new_version, check_preparable
+from .criteria_values import Part, Said, in_vietnamese, where
+from .db import transaction
+from .errors import N_, NotFound
+
+
+@lru_cache(maxsize=32)
+def _loaded(content: str) -> NtmSet:
+    """A stored text as its set (each text is read once: pages call :func:`current` on every request)."""
+    return criteria.ntm.load_text(content, name="bộ chỉ tiêu đã ban hành")
+
+
+def _checked(content: str) -> NtmSet:
+    """The text as the NTM loader reads it, every mapped input checked against the child-friendly set."""
+    return criteria.ntm.load_text(content, name="bản dự thảo", cf_set=criteria.get(criteria.ntm.CF_SET_ID))
+
+
+def current(db: sqlite_utils.Database, set_id: str) -> NtmSet:
+    """The set ``set_id`` as it applies now: the version last published here, else the shipped file."""
+    row = next(db.query("select content from ntm_published where set_id = ? order by published_at desc, rowid desc "
+                         "limit 1", [set_id]), None)
+    return _loaded(row["content"]) if row else criteria.ntm.get(set_id)
+
+
+def published(db: sqlite_utils.Database, set_id: str) -> list[dict[str, Any]]:
+    """The versions of ``set_id`` published here, newest first."""
+    return list(db.query("select * from ntm_published where set_id = ? order by published_at desc, rowid desc",
+                         [set_id]))
+
+
+def get(db: sqlite_utils.Database, draft_id: int) -> dict[str, Any]:
+    row = next(db.query("select * from ntm_drafts where id = ?", [draft_id]), None) if abs(draft_id) < 2**63 else None
+    if row is None:
+        raise NotFound(f"no NTM draft {draft_id}")
+    return row
+
+
+def drafts(db: sqlite_utils.Database, set_id: str) -> list[dict[str, Any]]:
+    return list(db.query("select * from ntm_drafts where set_id = ? order by id desc", [set_id]))
+
+
+def draft_set(row: dict[str, Any]) -> NtmSet:
+    """The draft's set (a stored draft always loads: edits that break it are refused)."""
+    return _loaded(row["content"])
+
+
+def create(db: sqlite_utils.Database, set_id: str, version: str, actor: str) -> int:
+    """A new draft of the current version of ``set_id`` with ``version`` (one no version of the set has had)."""
+    base = current(db, set_id)
+    taken = {s.version for s in criteria.ntm.shipped() if s.id == set_id}
+    taken |= {r["version"] for r in db.query("select version from ntm_drafts where set_id = ?", [set_id])}
+    check_new_version(version, taken)
+    text = dump_data(plain_data(base) | {"version": version.strip()})
+    _checked(text)
+    with transaction(db):
+        draft_id = db["ntm_drafts"].insert({"set_id": set_id, "version": version.strip(), "content": text,
+                                            "state": "draft", "created_by": actor, "created_at": audit.now()}).last_pk
+        audit.record(db, actor, "create", "ntm_draft", draft_id,
+                     new={"set": set_id, "version": version.strip(), "base": f"{set_id} {base.version}"})
+    return draft_id
+
+
+def edit_indicator(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dict[str, str],
+                   citation: Citation, actor: str) -> Part:
+    """Write one indicator's levels and verified flag, with the citation as its source; refused (nothing written)
+    with every problem named at its field, the loader's in Vietnamese."""
+    row = get(db, draft_id)
+    if row["state"] == "published":
+        raise DraftRefused(f"NTM draft {draft_id} is published", N_("Bản dự thảo đã ban hành, không sửa được nữa."))
+    part = ntm_values.find(draft_set(row), part_key)
+    if part is None:
+        raise NotFound(f"no indicator {part_key!r} in NTM draft {draft_id}")
+    data = plain_data(draft_set(row))
+    before = copy.deepcopy(data[part.path[0]][part.path[1]])
+    fields = ntm_values.apply_form(data, part, form, citation.text()) | citation.problems()
+    if fields:
+        raise DraftRefused("the form has unreadable values", N_("Chưa lưu: có giá trị chưa hợp lệ."), fields=fields)
+    text = dump_data(data)
+    try:
+        _checked(text)
+    except CriteriaInvalid as exc:
+        named = {name for _, name in ntm_values.level_fields(part)}
+        fields, general = {}, []
+        for problem in exc.problems:
+            at, said = where(problem.path, part), in_vietnamese(problem.message)
+            if at in named:
+                fields.setdefault(at, said)
+            else:
+                general.append(said)
+        raise DraftRefused("the values break the NTM set", N_("Chưa lưu: giá trị làm bộ chỉ tiêu không hợp lệ."),
+                           fields=fields, general=general) from None
+    after = data[part.path[0]][part.path[1]]
+    with transaction(db):
+        changes: dict[str, Any] = {"content": text}
+        if row["state"] == "prepared":  # a changed draft needs preparing (and a second look) again
+            changes |= {"state": "draft", "prepared_by": None, "prepared_at": None}
+        db["ntm_drafts"].update(draft_id, changes)
+        audit.record(db, actor, "edit", "ntm_draft", draft_id, part.key,
+                     json.dumps(before, default=str, ensure_ascii=False),
+                     json.dumps(after, default=str, ensure_ascii=False), reason=citation.text())
+    return part
+
+
+def problems(row: dict[str, Any]) -> list[Said]:
+    """What the NTM loader says of the draft's text (empty when it loads)."""
+    try:
+        _checked(row["content"])
+    except CriteriaInvalid as exc:
+        return [in_vietnamese(p.message) for p in exc.problems]
+    except CriteriaError:
+        return [Said(N_("Giá trị không hợp lệ theo quy tắc của bộ tiêu chí."))]
+    return []
+
+
+def prepare(db: sqlite_utils.Database, draft_id: int, actor: str) -> None:
+    """The first pair of eyes: the draft loads; it waits for a second person to confirm."""
+    with transaction(db):
+        row = get(db, draft_id)
+        check_preparable(row, bool(problems(row)))
+        db["ntm_drafts"].update(draft_id, {"state": "prepared", "prepared_by": actor, "prepared_at": audit.now()})
+        audit.record(db, actor, "prepare", "ntm_draft", draft_id, old="draft", new="prepared")
+
+
+def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:
+    """The second pair of eyes: publish the prepared draft (never by the person who prepared it); returns its hash."""
+    with transaction(db):
+        row = get(db, draft_id)
+        check_confirmable(row, actor, bool(problems(row)))
+        nset = draft_set(row)
+        digest, stamp = criteria.content_hash(nset), audit.now()
+        db["ntm_published"].insert({"hash": digest, "set_id": nset.id, "version": nset.version,
+                                    "content": row["content"], "draft_id": draft_id, "prepared_by": row["prepared_by"],
+                                    "confirmed_by": actor, "published_at": stamp})
+        db["ntm_drafts"].update(draft_id, {"state": "published", "confirmed_by": actor, "confirmed_at": stamp,
+                                           "published_hash": digest})
+        audit.record(db, actor, "publish", "ntm_set", digest,
+                     new={"set": nset.id, "version": nset.version, "prepared_by": row["prepared_by"],
+                          "confirmed_by": actor, "draft": draft_id})
+    return digest
