@@ -89,12 +89,14 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def xlsx_text(data: bytes) -> str:
+    """The text cells a person sees: hidden columns (a row's key the program reads back) left out."""
     from openpyxl import load_workbook
-    book = load_workbook(io.BytesIO(data), read_only=True)
+    book = load_workbook(io.BytesIO(data))
     lines = [sheet.title for sheet in book.worksheets]
     for sheet in book.worksheets:
-        for row in sheet.iter_rows(values_only=True):
-            lines += [str(v) for v in row if isinstance(v, str)]
+        hidden = {letter for letter, dim in sheet.column_dimensions.items() if dim.hidden}
+        for row in sheet.iter_rows():
+            lines += [c.value for c in row if isinstance(c.value, str) and c.column_letter not in hidden]
     return "\n".join(lines)
 
 

@@ -49,7 +49,7 @@ ID_ROW = "id"
 
 def _rows(cset: CriteriaSet) -> Iterator[tuple[Part | None, PathKey, str, Any]]:
     """(part, path, name, value) of every value a sheet lists: each band with all four bounds (blank = none)."""
-    yield None, (ID_ROW,), "Mã bộ tiêu chí", cset.id
+    yield None, (ID_ROW,), "Bộ tiêu chí", f"{cset.title.vi} (phiên bản {cset.version})"
     data = plain_data(cset)
     for part in parts(cset):
         node: Any = data
@@ -85,9 +85,11 @@ def to_xlsx(cset: CriteriaSet) -> bytes:
     rows = []
     for part, path, name, value in _rows(cset):
         verified = "" if part is None or part.verified is None else ("có" if part.verified else "không")
-        rows.append([format_path(path), str(part.criterion) if part else "", str(part.title) if part else "", name, value,
+        key = f"{ID_ROW}:{cset.id}" if part is None else format_path(path)  # the set's id rides in the hidden key
+        rows.append([key, str(part.criterion) if part else "", str(part.title) if part else "", name, value,
                      verified, (part.source or "") if part else ""])
-    return one_sheet("Giá trị", HEADERS, rows, {}, {1: 28, 2: 30, 3: 40, 4: 30, 5: 14, 6: 14, 7: 50})
+    return one_sheet("Giá trị", HEADERS, rows, {}, {1: 28, 2: 30, 3: 40, 4: 30, 5: 14, 6: 14, 7: 50},
+                     hidden=(PATH + 1,))  # the value's key: read back, never typed
 
 
 def _text(value: Any) -> str:
@@ -129,6 +131,11 @@ def import_xlsx(db: sqlite_utils.Database, draft_id: int, data: bytes, filename:
         key = _text(cells[PATH])
         if not key and all(_text(c) == "" for c in cells):
             continue
+        if key.startswith(f"{ID_ROW}:"):
+            if key != f"{ID_ROW}:{cset.id}":
+                raise ImportRejected([problem(number_, COLUMNS[VALUE], None, _text(cells[VALUE]),
+                                              f"tệp là của bộ tiêu chí khác, không phải «{cset.title.vi}»: chưa nhập gì")])
+            key = ID_ROW
         if key not in known:
             problems.append(problem(number_, COLUMNS[PATH], None, key, "mã không có trong bộ tiêu chí (không sửa cột này)"))
             continue
@@ -137,10 +144,7 @@ def import_xlsx(db: sqlite_utils.Database, draft_id: int, data: bytes, filename:
             continue
         part, path = known[key]
         typed = _text(cells[VALUE])
-        if part is None:
-            if typed != cset.id:
-                raise ImportRejected([problem(number_, COLUMNS[VALUE], None, typed,
-                                              f"tệp là của bộ tiêu chí «{typed}», không phải «{cset.id}»: chưa nhập gì")])
+        if part is None:  # the set's row, its id checked above
             given[key] = (number_, typed)
             continue
         try:

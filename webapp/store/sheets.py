@@ -31,13 +31,17 @@ def add_sheet(wb: Any, title: str, headers: list[str], rows: list[list[Any]], fo
 
 
 def one_sheet(title: str, headers: list[str], rows: list[list[Any]], formats: dict[int, str],
-              widths: dict[int, int] | None = None) -> bytes:
-    """A workbook of one sheet (:func:`add_sheet`), as the bytes of an .xlsx file."""
+              widths: dict[int, int] | None = None, hidden: tuple[int, ...] = ()) -> bytes:
+    """A workbook of one sheet (:func:`add_sheet`), as the bytes of an .xlsx file; ``hidden``: columns (from 1)
+    the program reads back but a person need not see (a row's key)."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     add_sheet(wb, title, headers, rows, formats, widths)
+    for column in hidden:
+        wb[title].column_dimensions[get_column_letter(column)].hidden = True
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
