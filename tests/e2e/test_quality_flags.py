@@ -23,7 +23,7 @@ def test_officer_is_warned_and_the_reviewer_sees_the_flag(live_server, browser, 
     expect(live).to_contain_text("Cảnh báo: Tổng số trẻ em dưới 1 tuổi, từ 3 đến 5 tuổi")
     shots(page, "warned-on-the-checklist")
 
-    page.get_by_role("link", name="Nộp bản tự đánh giá…").click()
+    page.get_by_role("link", name="Nộp hồ sơ tự đánh giá…").click()
     warnings = page.locator("#quality-warnings")
     expect(warnings).to_contain_text("Kiểm tra số liệu trước khi nộp")
     expect(warnings).to_contain_text("Cảnh báo: Tổng số trẻ em dưới 1 tuổi, từ 3 đến 5 tuổi")
