@@ -284,9 +284,9 @@
     if (!b) { return; }
     var entry = entries[b.dataset.field];
     if (!entry) { return; }
-    if (b.dataset.choice === "take") {
-      fieldEl(entry.field).value = entry.theirs;
-      bases[entry.field] = entry.theirs;
+    if (b.dataset.choice === "take") {  // what is stored: the newest the tab knows, with its revision
+      if ((revs[entry.field] || 0) < entry.theirsRev) { bases[entry.field] = entry.theirs; revs[entry.field] = entry.theirsRev; }
+      fieldEl(entry.field).value = bases[entry.field];
       forget(entry);
     } else {  // the officer's value again, now based on what is stored
       entry.base = entry.theirs; entry.rev = entry.theirsRev; entry.state = "queued"; persist(entry); schedule(0);
@@ -357,8 +357,9 @@
     data.results.forEach(function (r, i) {
       var s = sent[i], e = entries[s.field];
       if (!e) { return; }
-      if (e.seq !== s.seq) {  // typed again while this was on its way
-        if (r.state === "saved") { e.base = s.value; e.rev = revs[s.field] || 0; persist(e); }
+      if (e.seq !== s.seq) {  // typed again while this was on its way: now based on this save, as this answer
+        // tells its revision (the tab may already hold a newer state, where another window saved the field since)
+        if (r.state === "saved") { e.base = s.value; e.rev = (data.revs || {})[s.field] || 0; persist(e); }
         return;
       }
       if (r.state === "saved") { forget(e); }
