@@ -11,9 +11,11 @@ not started. Only ``legal`` and ``admin`` use it.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import gettext as _
@@ -212,29 +214,32 @@ def _indicator_page(row: dict[str, Any], part: criteria_values.Part, form: dict[
                            fields=ntm_values.level_fields(part))
 
 
+def _step(step: Callable[[sqlite_utils.Database, int, str], Any], draft_id: int, done: str, back: str):
+    """One step of publishing a draft (prepare, confirm) by the current user: done, or refused with the reason;
+    back to the draft's page either way."""
+    try:
+        step(get_db(), draft_id, current_user().username)
+        flash(done, "ok")
+    except StorageError as exc:
+        flash(refusal(exc), "error")
+    return redirect(url_for(back, draft_id=draft_id))
+
+
 @bp.route("/criteria/ntm/drafts/<int:draft_id>/prepare", methods=["POST"])
 @roles_required(*WORKERS)
 def prepare_ntm(draft_id: int):
     _ntm_draft(draft_id)
-    try:
-        ntm_drafts.prepare(get_db(), draft_id, current_user().username)
-        flash(_("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận để ban hành."), "ok")
-    except StorageError as exc:
-        flash(refusal(exc), "error")
-    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id))
+    return _step(ntm_drafts.prepare, draft_id, _("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận để "
+                                                 "ban hành."), "workbench.show_ntm_draft")
 
 
 @bp.route("/criteria/ntm/drafts/<int:draft_id>/confirm", methods=["POST"])
 @roles_required(*WORKERS)
 def confirm_ntm(draft_id: int):
     row = _ntm_draft(draft_id)
-    try:
-        ntm_drafts.confirm(get_db(), draft_id, current_user().username)
-        flash(_("Đã ban hành phiên bản %(version)s: các trang và văn bản nông thôn mới dùng phiên bản này.",
-                version=row["version"]), "ok")
-    except StorageError as exc:
-        flash(refusal(exc), "error")
-    return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id))
+    return _step(ntm_drafts.confirm, draft_id, _("Đã ban hành phiên bản %(version)s: các trang và văn bản nông thôn "
+                                                 "mới dùng phiên bản này.", version=row["version"]),
+                 "workbench.show_ntm_draft")
 
 
 @bp.route("/criteria/drafts/<int:draft_id>")
@@ -329,25 +334,16 @@ def impact(draft_id: int):
 @roles_required(*WORKERS)
 def prepare(draft_id: int):
     _draft(draft_id)
-    try:
-        criteria_drafts.prepare(get_db(), draft_id, current_user().username)
-        flash(_("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận để ban hành."), "ok")
-    except StorageError as exc:
-        flash(refusal(exc), "error")
-    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+    return _step(criteria_drafts.prepare, draft_id, _("Đã trình: cần một cán bộ pháp chế hoặc quản trị khác xác nhận "
+                                                      "để ban hành."), "workbench.show_draft")
 
 
 @bp.route("/criteria/drafts/<int:draft_id>/confirm", methods=["POST"])
 @roles_required(*WORKERS)
 def confirm(draft_id: int):
     row = _draft(draft_id)
-    try:
-        criteria_drafts.confirm(get_db(), draft_id, current_user().username)
-        flash(_("Đã ban hành phiên bản %(version)s: các đợt đánh giá tạo từ nay dùng phiên bản này.",
-                version=row["version"]), "ok")
-    except StorageError as exc:
-        flash(refusal(exc), "error")
-    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+    return _step(criteria_drafts.confirm, draft_id, _("Đã ban hành phiên bản %(version)s: các đợt đánh giá tạo từ nay "
+                                                      "dùng phiên bản này.", version=row["version"]), "workbench.show_draft")
 
 
 @bp.route("/criteria/drafts/<int:draft_id>/export.yaml")
