@@ -352,13 +352,18 @@ def check_confirmable(row: dict[str, Any], actor: str, has_problems: bool) -> No
         raise DraftRefused("the draft has problems", N_("Bản dự thảo còn lỗi, không thể ban hành."))
 
 
+def mark_prepared(db: sqlite_utils.Database, table: str, draft_id: int, actor: str) -> None:
+    """Record, audited, that ``actor`` prepared the draft of ``table`` (criteria or NTM drafts, same columns)."""
+    db[table].update(draft_id, {"state": "prepared", "prepared_by": actor, "prepared_at": audit.now()})
+    audit.record(db, actor, "prepare", table.removesuffix("s"), draft_id, old="draft", new="prepared")
+
+
 def prepare(db: sqlite_utils.Database, draft_id: int, actor: str) -> None:
     """The first pair of eyes: the draft is complete and loads; it waits for a second person to confirm."""
     with transaction(db):
         row = get(db, draft_id)
         check_preparable(row, bool(problems(row)))
-        db["criteria_drafts"].update(draft_id, {"state": "prepared", "prepared_by": actor, "prepared_at": audit.now()})
-        audit.record(db, actor, "prepare", "criteria_draft", draft_id, old="draft", new="prepared")
+        mark_prepared(db, "criteria_drafts", draft_id, actor)
 
 
 def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:

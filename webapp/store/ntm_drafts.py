@@ -24,7 +24,7 @@ from criteria.export import dump_data, plain_data
 from criteria.ntm import NtmSet
 
 from . import audit, ntm_values
-from .criteria_drafts import Citation, DraftRefused, check_confirmable, check_new_version, check_preparable
+from .criteria_drafts import Citation, DraftRefused, check_confirmable, check_new_version, check_preparable, mark_prepared
 from .criteria_values import Part, Said, in_vietnamese, where
 from .db import transaction
 from .errors import N_, NotFound
@@ -143,8 +143,7 @@ def prepare(db: sqlite_utils.Database, draft_id: int, actor: str) -> None:
     with transaction(db):
         row = get(db, draft_id)
         check_preparable(row, bool(problems(row)))
-        db["ntm_drafts"].update(draft_id, {"state": "prepared", "prepared_by": actor, "prepared_at": audit.now()})
-        audit.record(db, actor, "prepare", "ntm_draft", draft_id, old="draft", new="prepared")
+        mark_prepared(db, "ntm_drafts", draft_id, actor)
 
 
 def confirm(db: sqlite_utils.Database, draft_id: int, actor: str) -> str:
