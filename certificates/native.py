@@ -18,13 +18,16 @@ class Library:
     soname: str
     package: str
     purpose: str
+    purpose_vi: str
     required: bool = True
 
 
-PANGO = Library("libpango-1.0.so.0", "libpango-1.0-0", "text layout")
-PANGOFT2 = Library("libpangoft2-1.0.so.0", "libpangoft2-1.0-0", "fonts for the text layout")
+PANGO = Library("libpango-1.0.so.0", "libpango-1.0-0", "text layout", "dàn chữ trên trang")
+PANGOFT2 = Library("libpangoft2-1.0.so.0", "libpangoft2-1.0-0", "fonts for the text layout",
+                   "phông chữ cho việc dàn chữ")
 HARFBUZZ_SUBSET = Library("libharfbuzz-subset.so.0", "libharfbuzz-subset0",
-                          "embedding only the glyphs a document uses", required=False)
+                          "embedding only the glyphs a document uses", "chỉ nhúng các ký tự tài liệu dùng",
+                          required=False)
 LIBRARIES = (PANGO, PANGOFT2, HARFBUZZ_SUBSET)
 
 

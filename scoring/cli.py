@@ -34,6 +34,9 @@ EXIT_USAGE = 2
 EXIT_CRITERIA = 3
 EXIT_INPUT_FILE = 4
 BATCH_FIELDS = ("code", "name", "category")
+ZERO_DENOMINATOR_WORDS = {"full_points": "được điểm tối đa", "zero_points": "được 0 điểm",
+                          "reject": "không chấm, phải nhập lại"}
+"""What a rate with nothing to count (0 ÷ 0) gives, in the words of ``cfc criteria show``."""
 
 
 def vietnamese() -> bool:
@@ -49,6 +52,12 @@ def fail(message: str, code: int, vi: str | None = None) -> NoReturn:
     """Print one clear line on stderr and exit with a documented code: ``vi`` in Vietnamese mode, when given."""
     click.echo(f"Lỗi: {vi}" if vi and vietnamese() else f"Lỗi / Error: {message}", err=True)
     sys.exit(code)
+
+
+def say(english: str, vi: str, err: bool = False) -> None:
+    """Print one line of a command's result (``err``: a problem, on stderr): ``vi`` in Vietnamese mode,
+    ``english`` otherwise."""
+    click.echo(vi if vietnamese() else english, err=err)
 
 
 def unreadable(path: Path | str, exc: Exception) -> str:
@@ -88,8 +97,13 @@ def criteria_check(files: tuple[str, ...]) -> None:
             continue
         provisional = cset.provisional_parts()
         status = f"{len(provisional)} provisional (chưa xác minh)" if provisional else "all verified"
-        click.echo(f"OK {name}: {cset.id} {cset.version}, {len(cset.criteria)} criteria, "
-                   f"{cset.total_points} points, {status}, {criteria.content_hash(cset)}")
+        trang_thai = f"{len(provisional)} phần còn giá trị tạm, chưa xác minh" if provisional \
+            else "mọi giá trị đã xác minh"
+        digest = criteria.content_hash(cset)
+        say(f"OK {name}: {cset.id} {cset.version}, {len(cset.criteria)} criteria, "
+            f"{cset.total_points} points, {status}, {digest}",
+            f"Hợp lệ: {name}: {cset.title.vi}, phiên bản {cset.version}, {len(cset.criteria)} tiêu chí, "
+            f"{cset.total_points} điểm, {trang_thai} (Mã kiểm tra nội dung bộ tiêu chí: {digest})")
     if failed:
         sys.exit(EXIT_CRITERIA)
 
@@ -102,7 +116,10 @@ def criteria_list() -> None:
     """
     for cset in _shipped():
         flag = "provisional" if cset.has_provisional_values else "verified"
-        click.echo(f"{cset.id}\t{cset.version}\t{cset.valid_from}\t{flag}\t{cset.title.vi}")
+        trang_thai = "còn giá trị tạm, chưa xác minh" if cset.has_provisional_values else "đã xác minh"
+        say(f"{cset.id}\t{cset.version}\t{cset.valid_from}\t{flag}\t{cset.title.vi}",
+            f"{cset.title.vi}\tphiên bản {cset.version}\táp dụng từ {cset.valid_from:%d/%m/%Y}\t{trang_thai}"
+            f"\t--set {cset.id}")
 
 
 @criteria_group.command("show")
@@ -115,11 +132,12 @@ def criteria_show(set_id: str, version: str | None, lang: str) -> None:
     Example: cfc criteria show qd06-2019 --lang en
     """
     cset = _get_set(set_id, version, None)
-    click.echo(f"{cset.id} {cset.version} — {cset.title.of(lang)}")
+    vi = lang == "vi"
+    click.echo(f"{cset.title.vi}, phiên bản {cset.version}" if vi else f"{cset.id} {cset.version} — {cset.title.en}")
     for ref in cset.legal_basis:
         click.echo(f"  {ref.document} ({ref.date:%d/%m/%Y}) {ref.article or ''}")
-    click.echo(f"  {cset.total_points} {'điểm' if lang == 'vi' else 'points'}; "
-               + "; ".join(f"{c.id}: {c.threshold}" for c in cset.categories))
+    click.echo(f"  {cset.total_points} {'điểm' if vi else 'points'}; "
+               + "; ".join(f"{c.name.of(lang)} ({c.id}): {c.threshold}" for c in cset.categories))
     if cset.has_provisional_values:
         click.echo("  ⚠ " + _provisional_notice(lang))
     for crit in cset.criteria:
@@ -128,7 +146,7 @@ def criteria_show(set_id: str, version: str | None, lang: str) -> None:
         for item in crit.items:
             mark = "✔" if item.verified else "TẠM" if lang == "vi" else "PROV"
             text = item.text.of(lang)
-            click.echo(f"    {item.id:<5} {item.max_points:>4}  {mark:<4} {text}  ({item.rule.kind})")
+            click.echo(f"    {item.id:<5} {item.max_points:>4}  {mark:<4} {text}" + ("" if vi else f"  ({item.rule.kind})"))
             for line in _rule_lines(item, lang):
                 click.echo(f"                     {line}")
 
@@ -140,7 +158,8 @@ def _rule_lines(item: Any, lang: str) -> Iterator[str]:
         yield f"{band_label(band, unit_symbol(item), lang)} → {band.points}{flag}"
     policy = getattr(rule, "zero_denominator", None) or getattr(rule, "zero_population", None)
     if policy is not None:
-        yield f"0 ÷ 0: {policy.policy}{'' if policy.verified else ' *'}"
+        said = ZERO_DENOMINATOR_WORDS[policy.policy] if lang == "vi" else policy.policy
+        yield f"0 ÷ 0: {said}{'' if policy.verified else ' *'}"
     if rule.kind == "yes_no":
         yield f"{'Có' if lang == 'vi' else 'Yes'} → {rule.points}"
     for element in getattr(rule, "elements", []):
@@ -243,7 +262,11 @@ def _score_batch(cset: CriteriaSet, rows: list[dict[str, str]], category: str | 
     for record in records:
         if record["errors"]:
             for e in record["errors"]:
-                click.echo(f"row {record['row']} ({record['code']}): {e['field']}: {e['message']}", err=True)
+                spec = cset.inputs.get(e["field"])
+                said = (f"loại đơn vị «{record['category']}» không có trong bộ tiêu chí" if e["field"] == "category"
+                        else (f"«{spec.label.vi}»: " if spec else "") + e["message"])
+                say(f"row {record['row']} ({record['code']}): {e['field']}: {e['message']}",
+                    f"dòng {record['row']} (mã {record['code']}): {said}", err=True)
     if as_json:
         return json.dumps(records, ensure_ascii=False, indent=2), any_bad
     out = io.StringIO()

@@ -121,7 +121,7 @@ class ImpactReport:
 
 
 def _describe(cset: CriteriaSet) -> dict[str, str]:
-    return {"id": cset.id, "version": cset.version, "hash": content_hash(cset)}
+    return {"id": cset.id, "version": cset.version, "hash": content_hash(cset), "title": cset.title.vi}
 
 
 def _score(cset: CriteriaSet, values: Mapping[str, Any], category: str) -> tuple[Side, ScoreResult | None]:

@@ -77,7 +77,7 @@ def test_no_other_file_lists_the_system_packages() -> None:
 
 
 def test_every_package_doctor_advises_is_in_the_list() -> None:
-    absent = native.Library("libcfc-absent.so.0", "libpango-1.0-0", "test")
+    absent = native.Library("libcfc-absent.so.0", "libpango-1.0-0", "test", "thử")
     texts = [c.reason for c in doctor.check_libraries()] + [
         doctor.check_libraries((absent,))[0].reason,
         doctor.check_poppler(("cfc-absent-tool",)).reason,
@@ -121,8 +121,8 @@ def test_doctor_reports_each_native_library_and_names_the_package_when_one_is_mi
     present = doctor.check_libraries()
     assert [c.status for c in present] == [doctor.OK] * len(native.LIBRARIES)
     assert any("libharfbuzz-subset.so.0 loads" in c.reason for c in present)
-    required = native.Library("libcfc-absent.so.0", "libpango-1.0-0", "text layout")
-    optional = native.Library("libcfc-absent.so.1", "libharfbuzz-subset0", "subsetting", required=False)
+    required = native.Library("libcfc-absent.so.0", "libpango-1.0-0", "text layout", "dàn chữ")
+    optional = native.Library("libcfc-absent.so.1", "libharfbuzz-subset0", "subsetting", "nhúng ký tự", required=False)
     failed, warned = doctor.check_libraries((required, optional))
     assert failed.status == doctor.FAIL and "apt-get install libpango-1.0-0" in failed.reason
     assert warned.status == doctor.WARN and "apt-get install libharfbuzz-subset0" in warned.reason

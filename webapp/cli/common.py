@@ -13,13 +13,14 @@ from typing import NoReturn
 import click
 
 from scoring import limits
-from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, EXIT_USAGE, fail, unreadable
+from scoring.cli import EXIT_CRITERIA, EXIT_INPUT_FILE, EXIT_INVALID_INPUT, EXIT_USAGE, fail, say, unreadable, vietnamese
 from webapp.store import db as database
 from webapp.store.errors import ImportRejected, StorageError, UnreadableImport
+from webapp.store.workflow import STATUS_NAMES
 
 __all__ = ["EXIT_CHECK_FAILED", "EXIT_CRITERIA", "EXIT_INPUT_FILE", "EXIT_INVALID_INPUT", "EXIT_SYSTEM_LIBRARY",
            "EXIT_USAGE", "actor_option", "cannot_write", "db_option", "fail", "open_db", "read_input",
-           "refused", "reject_import"]
+           "refused", "reject_import", "say", "status_counts", "vietnamese"]
 
 EXIT_CHECK_FAILED = 5  # a database or installation check failed, or the database cannot be opened or written
 EXIT_SYSTEM_LIBRARY = 6  # a system library that printing documents needs is missing
@@ -33,10 +34,15 @@ actor_option = click.option("--actor", default=lambda: f"cli:{getpass.getuser()}
 def refused(exc: Exception, code: int) -> NoReturn:
     """Exit with a refusal of the store: its Vietnamese text (``StorageError.vi`` with its fields) in Vietnamese
     mode, its English message otherwise."""
-    vi = None
-    if isinstance(exc, StorageError) and exc.vi:
-        vi = exc.vi % exc.params if exc.params else str(exc.vi)
-    fail(str(exc), code, vi=vi)
+    fail(str(exc), code, vi=exc.said_vi() if isinstance(exc, StorageError) else None)
+
+
+def status_counts(by_status: dict[str, int], english: bool = False) -> str:
+    """A round's files by status, in the order of the workflow: «Bản nháp: 21, Đã nộp: 11»; ``english``: the
+    status codes the English output has always printed («draft: 21, submitted: 11»), sorted."""
+    if english:
+        return ", ".join(f"{k}: {v}" for k, v in sorted(by_status.items()))
+    return ", ".join(f"{name}: {by_status[k]}" for k, name in STATUS_NAMES.items() if k in by_status)
 
 
 def open_db(db_path: str | None):
@@ -71,6 +77,8 @@ def reject_import(file: str, exc: ImportRejected) -> NoReturn:
 
 def cannot_write(path: Path, exc: Exception) -> NoReturn:
     """Exit 5 with one line saying that nothing was written to ``path`` and why (a full disk named as such)."""
-    cause = f"ổ đĩa đầy hoặc lỗi ghi đĩa / the disk is full or failing ({exc})" \
-        if database.write_failure(exc) == database.DISK_FULL else str(exc)
-    fail(f"cannot write to {path}: {cause}; nothing was written", EXIT_CHECK_FAILED)
+    full = database.write_failure(exc) == database.DISK_FULL
+    cause = f"ổ đĩa đầy hoặc lỗi ghi đĩa / the disk is full or failing ({exc})" if full else str(exc)
+    fail(f"cannot write to {path}: {cause}; nothing was written", EXIT_CHECK_FAILED,
+         vi=f"không ghi được vào {path}: {'ổ đĩa đầy hoặc lỗi ghi đĩa' if full else 'lỗi khi ghi tệp'}; "
+            "không ghi dữ liệu nào")

@@ -7,10 +7,22 @@ from pathlib import Path
 
 import click
 
+import criteria
 from webapp.store import accounts, demo, rounds, units
 from webapp.store import db as database
 
-from .common import EXIT_CHECK_FAILED, EXIT_INPUT_FILE, EXIT_USAGE, cannot_write, db_option, fail, open_db
+from .common import (
+    EXIT_CHECK_FAILED,
+    EXIT_INPUT_FILE,
+    EXIT_USAGE,
+    cannot_write,
+    db_option,
+    fail,
+    open_db,
+    say,
+    status_counts,
+    vietnamese,
+)
 
 
 @click.group("db")
@@ -32,8 +44,9 @@ def db_init(db_path: str | None) -> None:
     data = shipped_units()
     db = open_db(db_path)
     units.load_cao_bang(db, data)
-    applied = [m.name for m in database.migrations.applied(db)]
-    click.echo(f"{database.database_path(db_path)}: schema {applied[-1]}, {db['units'].count} units")
+    path, applied, count = database.database_path(db_path), database.migrations.applied(db), db["units"].count
+    say(f"{path}: schema {applied[-1].name}, {count} units",
+        f"{path}: cơ sở dữ liệu đã sẵn sàng (cấu trúc mới nhất), {count} đơn vị hành chính")
 
 
 def shipped_units() -> units.ShippedUnits:
@@ -44,7 +57,8 @@ def shipped_units() -> units.ShippedUnits:
         for problem in exc.problems:
             click.echo(f"dữ liệu đơn vị hành chính: {problem}", err=True)
         fail(f"{len(exc.problems)} lỗi trong dữ liệu sắp xếp đơn vị hành chính; không ghi dữ liệu nào "
-             "(the shipped units' lineage is broken; nothing was written)", EXIT_CHECK_FAILED)
+             "(the shipped units' lineage is broken; nothing was written)", EXIT_CHECK_FAILED,
+             vi=f"{len(exc.problems)} lỗi trong dữ liệu sắp xếp đơn vị hành chính; không ghi dữ liệu nào")
 
 
 @click.group("units")
@@ -63,7 +77,8 @@ def units_import(db_path: str | None) -> None:
     db = open_db(db_path)
     units.load_cao_bang(db, data)
     for unit_set in (units.CAO_BANG_2022, units.CAO_BANG_2025):
-        click.echo(f"{unit_set}: {len(units.communes(db, unit_set))} communes")
+        count = len(units.communes(db, unit_set))
+        say(f"{unit_set}: {count} communes", f"{units.set_name(db, unit_set)}: {count} xã, phường, thị trấn")
 
 
 @units_group.command("list")
@@ -75,8 +90,10 @@ def units_list(unit_set: str, db_path: str | None) -> None:
     Example: cfc units list cao-bang-2022
     """
     db = open_db(db_path)
+    categories = {c.id: c.name.vi for c in criteria.get("qd06-2019").categories}
     for unit in units.communes(db, unit_set):
-        click.echo(f"{unit['code']}\t{units.full_name(db, unit)}\t{unit['category']}")
+        line = f"{unit['code']}\t{units.full_name(db, unit)}\t"
+        say(line + unit["category"], line + categories.get(unit["category"], unit["category"]))
 
 
 @click.command("demo")
@@ -94,19 +111,24 @@ def demo_command(db_path: str | None, years: str) -> None:
     """
     db = open_db(db_path)
     if db["rounds"].count:
-        click.echo(f"{database.database_path(db_path)} already has rounds: demo data not added")
+        path = database.database_path(db_path)
+        say(f"{path} already has rounds: demo data not added",
+            f"{path} đã có đợt đánh giá: không thêm dữ liệu mẫu")
         return
     try:
         wanted = tuple(int(y) for y in years.split(",") if y.strip())
     except ValueError:
-        fail(f"--years takes years separated by commas, not {years!r}", EXIT_USAGE)
+        fail(f"--years takes years separated by commas, not {years!r}", EXIT_USAGE,
+             vi=f"--years nhận các năm cách nhau bằng dấu phẩy, không nhận «{years}»")
     built = demo.build_demo_years(db, wanted, last_open=False) if wanted else []
     for round_id in [demo.build_current_round(db), *reversed(built)]:
         summary = rounds.round_summary(db, round_id)
-        click.echo(f"round {round_id} ({summary['round']['year']}): {summary['units']} units; " +
-                   ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items())))
+        year, count = summary["round"]["year"], summary["units"]
+        say(f"round {round_id} ({year}): {count} units; " + status_counts(summary["by_status"], english=True),
+            f"đợt đánh giá số {round_id} (năm {year}): {count} đơn vị; " + status_counts(summary["by_status"]))
     names = ", ".join(u["username"] for u in accounts.list_users(db))
-    click.echo(f"demo accounts: {names} (password: {demo.DEMO_PASSWORD})")
+    say(f"demo accounts: {names} (password: {demo.DEMO_PASSWORD})",
+        f"tài khoản mẫu: {names} (mật khẩu: {demo.DEMO_PASSWORD})")
 
 
 @click.command("backup")
@@ -121,7 +143,7 @@ def backup_command(target: str, db_path: str | None) -> None:
     """
     source = database.database_path(db_path)
     if not source.exists():
-        fail(f"no database at {source}", EXIT_INPUT_FILE)
+        fail(f"no database at {source}", EXIT_INPUT_FILE, vi=f"không có cơ sở dữ liệu tại {source}")
     try:
         database.backup_file(source, Path(target))
     except (sqlite3.OperationalError, OSError) as exc:
@@ -141,9 +163,11 @@ def restore_command(backup_file: str, db_path: str | None, yes: bool) -> None:
     target = database.database_path(db_path)
     problems = database.check(Path(backup_file))
     if problems:
-        fail(f"{backup_file} is not a sound backup: {'; '.join(problems)}", EXIT_CHECK_FAILED)
+        fail(f"{backup_file} is not a sound backup: {'; '.join(map(str, problems))}", EXIT_CHECK_FAILED,
+             vi=f"{backup_file} không phải bản sao lưu lành lặn: {'; '.join(p.vi for p in problems)}")
     if not yes:
-        click.confirm(f"Replace {target} with {backup_file}?", abort=True)
+        click.confirm(f"Thay {target} bằng {backup_file}?" if vietnamese() else f"Replace {target} with {backup_file}?",
+                      abort=True)
     database.backup(Path(backup_file), target)
     click.echo(f"{backup_file} → {target}")
 
@@ -157,10 +181,10 @@ def check_command(db_path: str | None) -> None:
     """
     path = database.database_path(db_path)
     if not path.exists():
-        fail(f"no database at {path}", EXIT_INPUT_FILE)
+        fail(f"no database at {path}", EXIT_INPUT_FILE, vi=f"không có cơ sở dữ liệu tại {path}")
     problems = database.check(path)
     for problem in problems:
-        click.echo(problem, err=True)
+        click.echo(problem.vi if vietnamese() else problem.en, err=True)
     if problems:
         sys.exit(EXIT_CHECK_FAILED)
-    click.echo(f"{path}: ok")
+    say(f"{path}: ok", f"{path}: không có lỗi")

@@ -9,7 +9,7 @@ import click
 from webapp.store import db as database
 
 from . import checks
-from .common import EXIT_CHECK_FAILED, db_option
+from .common import EXIT_CHECK_FAILED, db_option, say, vietnamese
 
 
 @click.command("doctor")
@@ -28,9 +28,10 @@ def doctor_command(db_path: str | None, backups: str | None, instance: str | Non
     results = checks.run_checks(database.database_path(db_path), Path(backups) if backups else None,
                                 Path(instance) if instance else checks.instance_path())
     for check in results:
-        click.echo(check.line())
+        click.echo(check.line(vietnamese()))
     failed = sum(c.status == checks.FAIL for c in results)
     warned = sum(c.status == checks.WARN for c in results)
-    click.echo(f"{len(results)} checks: {failed} FAIL, {warned} WARN")
+    say(f"{len(results)} checks: {failed} FAIL, {warned} WARN",
+        f"{len(results)} mục kiểm tra: {failed} LỖI, {warned} LƯU Ý")
     if failed:
         sys.exit(EXIT_CHECK_FAILED)

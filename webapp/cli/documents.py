@@ -11,10 +11,11 @@ from pathlib import Path
 
 import click
 
+from webapp.store import units, vietnamese
 from webapp.store.errors import NotFound
 from webapp.store.rounds import get_round
 
-from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused
+from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused, say
 
 public_url_option = click.option(
     "--public-url", envvar="CFC_PUBLIC_URL", metavar="URL",
@@ -65,13 +66,16 @@ def decision_command(round_id: int, issuer: str, number: str | None, signed_on: 
             missing = [n for n, v in (("--date", signed_on), ("--valid-until", valid_until),
                                       ("--signer-name", signer_name)) if not v]
             if missing:
-                fail(f"issuing a decision also needs {', '.join(missing)}", EXIT_USAGE)
+                fail(f"issuing a decision also needs {', '.join(missing)}", EXIT_USAGE,
+                     vi=f"ban hành quyết định cần thêm {', '.join(missing)}")
             doc_id = records.issue(db, round_id, issuer, number=number, signed_on=signed_on,
                                    valid_until=valid_until, signer_title=signer_title,
                                    signer_name=signer_name, actor=actor)
             document = records.get_document(db, doc_id)
-            click.echo(f"decision {document['number']} of {document['signed_on']}: "
-                       f"{len(records.certificates_of(db, doc_id))} certificates")
+            count = len(records.certificates_of(db, doc_id))
+            say(f"decision {document['number']} of {document['signed_on']}: {count} certificates",
+                f"Quyết định số {document['number']} ngày {vietnamese.short_date(document['signed_on'])}: "
+                f"{count} giấy công nhận")
         if output:
             issued = records.documents(db, round_id, issuer)
             if issued:
@@ -79,7 +83,9 @@ def decision_command(round_id: int, issuer: str, number: str | None, signed_on: 
             else:
                 records.check_issuer(db, get_round(db, round_id), issuer)
                 if not records.pending(db, round_id, issuer):
-                    fail(f"round {round_id}: no recognised unit under {issuer} waits for a decision", EXIT_USAGE)
+                    fail(f"round {round_id}: no recognised unit under {issuer} waits for a decision", EXIT_USAGE,
+                         vi=f"đợt đánh giá số {round_id}: không có đơn vị được công nhận nào thuộc "
+                            f"{units.full_name(db, units.get_unit(db, issuer))} đang chờ quyết định")
                 pdf = render.render_pdf("decision", contexts.draft_decision_context(db, round_id, issuer))
             _write(output, pdf)
             click.echo(output)
@@ -118,7 +124,8 @@ def certificates_command(round_id: int, output: str, issuer: str | None, workers
     issued = records.documents(db, round_id, issuer)
     if not issued:
         fail(f"round {round_id}: no decision issued yet (cfc decision {round_id} --issuer UNIT --number …)",
-             EXIT_USAGE)
+             EXIT_USAGE, vi=f"đợt đánh giá số {round_id} chưa có quyết định nào được ban hành "
+                            f"(xem «cfc decision --help»)")
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
@@ -128,7 +135,8 @@ def certificates_command(round_id: int, output: str, issuer: str | None, workers
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(f"{output}: {count} certificates from {len(issued)} decision(s)")
+    say(f"{output}: {count} certificates from {len(issued)} decision(s)",
+        f"{output}: {count} giấy công nhận của {len(issued)} quyết định")
 
 
 @click.command("report")

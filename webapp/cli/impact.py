@@ -14,7 +14,7 @@ from criteria import CriteriaError
 from webapp.store.errors import NotFound
 from webapp.store.impact import round_impact
 
-from .common import EXIT_CRITERIA, EXIT_USAGE, db_option, fail, open_db, refused
+from .common import EXIT_CRITERIA, EXIT_USAGE, db_option, fail, open_db, refused, say
 
 
 @click.command("impact")
@@ -32,9 +32,10 @@ def impact_command(round_id: int, criteria_file: str | None, set_id: str | None,
     Example: cfc impact 1 --criteria-file du-thao.yaml
     """
     if bool(criteria_file) == bool(set_id):
-        fail("give exactly one of --criteria-file or --set", EXIT_USAGE)
+        fail("give exactly one of --criteria-file or --set", EXIT_USAGE,
+             vi="cần đúng một trong hai tùy chọn --criteria-file hoặc --set")
     if version and not set_id:
-        fail("--version goes with --set", EXIT_USAGE)
+        fail("--version goes with --set", EXIT_USAGE, vi="--version chỉ dùng cùng --set")
     try:
         other = criteria.load_file(criteria_file) if criteria_file else criteria.get(set_id, version)
     except CriteriaError as exc:
@@ -50,10 +51,13 @@ def impact_command(round_id: int, criteria_file: str | None, set_id: str | None,
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, sort_keys=True))
         return
     b, o, c = report.base_set, report.other_set, report.counts
-    click.echo(f"{b['id']} {b['version']} → {o['id']} {o['version']}: {c['units']} units")
-    click.echo(f"recognised: {c['recognised_base']} → {c['recognised_other']} "
-               f"(gained {c['gained']}, lost {c['lost']})")
+    say(f"{b['id']} {b['version']} → {o['id']} {o['version']}: {c['units']} units",
+        f"{b['title']}, phiên bản {b['version']} → {o['title']}, phiên bản {o['version']}: {c['units']} đơn vị")
+    say(f"recognised: {c['recognised_base']} → {c['recognised_other']} (gained {c['gained']}, lost {c['lost']})",
+        f"được công nhận: {c['recognised_base']} → {c['recognised_other']} "
+        f"(thêm {c['gained']}, bớt {c['lost']})")
     for row in report.rows(only_changed=True):
         sign = "+" if row["change"] == "gained" else "-"
-        click.echo(f"{sign} {row['unit_id']}  {row['name']}  {row['base_total']} → {row['other_total']}: "
-                   f"{'; '.join(row['reasons_en'])}")
+        totals = f"{row['base_total']} → {row['other_total']}"
+        say(f"{sign} {row['unit_id']}  {row['name']}  {totals}: {'; '.join(row['reasons_en'])}",
+            f"{sign} {row['name']}  {totals}: {'; '.join(row['reasons_vi'])}")

@@ -37,11 +37,13 @@ def report_period_command(round_id: int, kind: str, scope: str | None, today: st
 
     suffix = Path(output).suffix.lower()
     if suffix not in (".xlsx", ".pdf"):
-        fail(f"{output}: the output must end in .xlsx or .pdf", EXIT_USAGE)
+        fail(f"{output}: the output must end in .xlsx or .pdf", EXIT_USAGE,
+             vi=f"{output}: tên tệp kết quả phải kết thúc bằng .xlsx hoặc .pdf")
     try:
         day = dt.date.fromisoformat(today) if today else None
     except ValueError:
-        fail(f"--today {today!r} is not a date YYYY-MM-DD", EXIT_USAGE)
+        fail(f"--today {today!r} is not a date YYYY-MM-DD", EXIT_USAGE,
+             vi=f"--today «{today}» không phải ngày theo dạng năm-tháng-ngày (YYYY-MM-DD)")
     db = open_db(db_path)
     try:
         report = periodic.period_report(db, round_id, scope, kind=kind, today=day)

@@ -12,7 +12,19 @@ from webapp.store import criteria_drafts, rounds, transfer, units
 from webapp.store import db as database
 from webapp.store.errors import ImportRejected, NotFound, StorageError
 
-from .common import EXIT_CRITERIA, EXIT_USAGE, actor_option, cannot_write, db_option, open_db, read_input, refused, reject_import
+from .common import (
+    EXIT_CRITERIA,
+    EXIT_USAGE,
+    actor_option,
+    cannot_write,
+    db_option,
+    open_db,
+    read_input,
+    refused,
+    reject_import,
+    say,
+    status_counts,
+)
 
 
 @click.group("round")
@@ -48,7 +60,15 @@ def round_create(name: str, year: int, unit_set: str, set_id: str, version: str 
                                        submission_deadline=submission_deadline, review_deadline=review_deadline)
     except StorageError as exc:
         refused(exc, EXIT_USAGE)
-    click.echo(f"round {round_id}: {name} ({cset.id} {cset.version}, {criteria.content_hash(cset)})")
+    digest = criteria.content_hash(cset)
+    say(f"round {round_id}: {name} ({cset.id} {cset.version}, {digest})",
+        f"đợt đánh giá số {round_id}: {name} — {_set_words(cset)} (Mã kiểm tra nội dung bộ tiêu chí: {digest})")
+
+
+def _set_words(cset: criteria.CriteriaSet) -> str:
+    """The criteria set as an officer names it, saying when its values are still provisional."""
+    words = f"{cset.title.vi}, phiên bản {cset.version}"
+    return words + (", còn giá trị tạm, chưa xác minh" if cset.has_provisional_values else "")
 
 
 @round_group.command("list")
@@ -60,9 +80,10 @@ def round_list(db_path: str | None) -> None:
     """
     db = open_db(db_path)
     for row in db["rounds"].rows_where(order_by="id"):
-        summary = rounds.round_summary(db, row["id"])
-        counts = ", ".join(f"{k}: {v}" for k, v in sorted(summary["by_status"].items()))
-        click.echo(f"{row['id']}\t{row['year']}\t{row['name']}\t{row['criteria_id']} {row['criteria_version']}\t{counts}")
+        by_status = rounds.round_summary(db, row["id"])["by_status"]
+        line = f"{row['id']}\t{row['year']}\t{row['name']}\t"
+        say(line + f"{row['criteria_id']} {row['criteria_version']}\t{status_counts(by_status, english=True)}",
+            line + f"{_set_words(rounds.criteria_for(db, row['criteria_hash']))}\t{status_counts(by_status)}")
 
 
 @click.command("template")
@@ -107,7 +128,7 @@ def import_command(round_id: int, file: str, db_path: str | None, actor: str) ->
         reject_import(file, exc)
     except NotFound as exc:
         refused(exc, EXIT_USAGE)
-    click.echo(f"{count} units imported")
+    say(f"{count} units imported", f"đã nhập số liệu của {count} đơn vị")
 
 
 @click.command("export")

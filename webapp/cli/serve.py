@@ -7,7 +7,7 @@ import click
 
 from webapp.store import db as database
 
-from .common import EXIT_CHECK_FAILED, EXIT_USAGE, db_option, fail, refused
+from .common import EXIT_CHECK_FAILED, EXIT_USAGE, db_option, fail, refused, say
 
 
 @click.command("serve")
@@ -29,10 +29,13 @@ def serve_command(host: str, port: int, threads: int, workers: int, db_path: str
         os.environ["CFC_DB"] = db_path
     app = create_app()
     database.connect(app.config["DATABASE"]).conn.close()  # create or upgrade before serving
-    click.echo(f"http://{host}:{port}/  (database {app.config['DATABASE']}, {workers} process(es) × {threads} threads)")
+    address, path = f"http://{host}:{port}/", app.config["DATABASE"]
+    say(f"{address}  (database {path}, {workers} process(es) × {threads} threads)",
+        f"{address}  (cơ sở dữ liệu {path}, {workers} tiến trình × {threads} luồng)")
     try:
         serve(app, host, port, threads, workers)
     except RuntimeError as exc:
         refused(exc, EXIT_CHECK_FAILED)
     except OSError as exc:  # the address is taken (another cfc serve?) or not this machine's
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_USAGE)
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_USAGE,
+             vi=f"không mở được cổng {host}:{port} (có thể đang có chương trình khác dùng cổng này)")

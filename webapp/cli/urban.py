@@ -13,7 +13,7 @@ import click
 from webapp.store import units, urban, vietnamese
 from webapp.store.errors import ImportRejected, InvalidRecord
 
-from .common import EXIT_INVALID_INPUT, actor_option, db_option, fail, open_db, read_input, reject_import
+from .common import EXIT_INVALID_INPUT, actor_option, db_option, fail, open_db, read_input, reject_import, say
 
 unit_set_option = click.option("--unit-set", default=units.CAO_BANG_2025, show_default=True,
                                type=click.Choice([units.CAO_BANG_2022, units.CAO_BANG_2025]),
@@ -47,7 +47,7 @@ def urban_set(code: str, year: int, status: str, decision: str | None, decided_o
     try:
         row = urban.record(db, f"{unit_set}:{code}", given, actor)
     except InvalidRecord as exc:
-        fail(f"{exc.field}: {exc}", EXIT_INVALID_INPUT)
+        fail(f"{exc.field}: {exc}", EXIT_INVALID_INPUT, vi=f"«{urban.FIELD_COLUMNS[exc.field]}»: {exc}")
     click.echo(f"{code} {row['year']}: {urban.STATUS_NAMES[row['status']]}")
 
 
@@ -80,7 +80,7 @@ def urban_import(file: str, unit_set: str, db_path: str | None, actor: str) -> N
         count = urban.import_file(open_db(db_path), unit_set, data, Path(file).name, actor)
     except ImportRejected as exc:
         reject_import(file, exc)
-    click.echo(f"{count} statuses recorded")
+    say(f"{count} statuses recorded", f"đã ghi kết quả của {count} đơn vị")
 
 
 @urban_group.command("list")

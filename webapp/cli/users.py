@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import click
 
-from webapp.store import accounts, jurisdictions
+from webapp.store import accounts, jurisdictions, units
 from webapp.store.errors import NotFound, StorageError
 from webapp.store.jurisdictions import ScopeRefused
 
-from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused
+from .common import EXIT_USAGE, actor_option, db_option, fail, open_db, refused, say
+
+EVERYWHERE = "toàn bộ các đơn vị"
 
 
 @click.group("users")
@@ -37,12 +39,14 @@ def users_add(username: str, role: str, display_name: str, scope: str | None, pa
         user = accounts.create_user(db, username, password, role, display_name, scope, actor)
     except ScopeRefused as exc:
         near = "; ".join(f"{m.full_name} ({m.unit_set_name}): {m.id}" for m in exc.suggestions)
-        said = exc.vi % exc.params if exc.vi else str(exc)
+        said = exc.said_vi() or str(exc)
         fail(f"{exc}" + (f"; closest: {near}" if near else ""), EXIT_USAGE,
              vi=said + (f" Gần nhất (gõ tên đầy đủ hoặc mã sau dấu hai chấm): {near}" if near else ""))
     except (StorageError, NotFound) as exc:
         refused(exc, EXIT_USAGE)
-    click.echo(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})")
+    where = units.full_name(db, units.get_unit(db, user.scope_unit_id)) if user.scope_unit_id else EVERYWHERE
+    say(f"user {user.id}: {user.username} ({user.role}, {user.scope_unit_id or 'all'})",
+        f"tài khoản số {user.id}: {user.username} — {accounts.ROLE_NAMES[user.role]}, phạm vi: {where}")
 
 
 @users_group.command("list")
@@ -54,4 +58,7 @@ def users_list(db_path: str | None) -> None:
     """
     for u in accounts.overview(open_db(db_path)):
         state = ("active" if u["active"] else "disabled") + (", locked out for now" if u["throttled"] else "")
-        click.echo(f"{u['username']}\t{u['role']}\t{u['scope_name'] or '-'}\t{state}")
+        trang_thai = ("đang dùng" if u["active"] else "đã khóa") + \
+            (", tạm khóa vì đăng nhập sai nhiều lần" if u["throttled"] else "")
+        say(f"{u['username']}\t{u['role']}\t{u['scope_name'] or '-'}\t{state}",
+            f"{u['username']}\t{accounts.ROLE_NAMES[u['role']]}\t{u['scope_name'] or EVERYWHERE}\t{trang_thai}")

@@ -11,6 +11,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -177,17 +178,32 @@ def write_failure(exc: BaseException) -> str | None:
     return None
 
 
-def check(path: Path) -> list[str]:
+@dataclass(frozen=True)
+class Damage:
+    """A problem ``check`` found, said in English (``str``) and in Vietnamese (``vi``)."""
+
+    en: str
+    vi: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+def check(path: Path) -> list[Damage]:
     """Problems found by integrity and foreign-key checks and the audit-log guards."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    guards = {"audit_log_no_update": "sửa", "audit_log_no_delete": "xóa"}
     try:
-        problems = [f"integrity: {r[0]}" for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        problems += [f"foreign key: {r[0]} row {r[1]} → {r[2]}" for r in conn.execute("PRAGMA foreign_key_check")]
+        problems = [Damage(f"integrity: {r[0]}", f"tệp cơ sở dữ liệu bị hỏng (SQLite báo: {r[0]})")
+                    for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems += [Damage(f"foreign key: {r[0]} row {r[1]} → {r[2]}",
+                            f"một dòng của bảng {r[0]} trỏ tới dòng không còn trong bảng {r[2]}")
+                     for r in conn.execute("PRAGMA foreign_key_check")]
         triggers = {r[0] for r in conn.execute("select name from sqlite_master where type = 'trigger'")}
-        problems += [f"missing trigger {t}" for t in ("audit_log_no_update", "audit_log_no_delete")
-                     if t not in triggers]
+        problems += [Damage(f"missing trigger {t}", f"nhật ký thao tác không còn được bảo vệ khỏi bị {verb}")
+                     for t, verb in guards.items() if t not in triggers]
     except sqlite3.DatabaseError as exc:
-        problems = [f"not a readable database: {exc}"]
+        problems = [Damage(f"not a readable database: {exc}", "không phải tệp cơ sở dữ liệu đọc được")]
     finally:
         conn.close()
     return problems

@@ -26,6 +26,12 @@ class StorageError(Exception):
         self.vi, self.params = vi, params
         super().__init__(message)
 
+    def said_vi(self) -> str | None:
+        """The Vietnamese text with its values filled in, untranslated (the command line's words); None if none."""
+        if not self.vi:
+            return None
+        return str(self.vi % self.params if self.params else self.vi)
+
 
 class NotFound(StorageError):
     """The unit, round or assessment asked for does not exist."""

@@ -15,7 +15,7 @@ import sqlite_utils
 
 from .accounts import ROLE_NAMES, SCOPE_TYPES
 from .errors import N_, Msg, NotFound, StorageError
-from .units import COMMUNE_TYPES, TIER_TYPES, TYPE_NAMES, full_name, get_unit
+from .units import COMMUNE_TYPES, TIER_TYPES, TYPE_NAMES, full_name, get_unit, set_name
 from .vietnamese import fold, unmarked
 
 LEVELS = ("province", "district", "commune")  # the order of the groups
@@ -163,7 +163,7 @@ def choose(db: sqlite_utils.Database, unit_id: str, role: str) -> Match:
         unit = get_unit(db, unit_id)
     except NotFound:
         raise ScopeRefused(f"no unit {unit_id!r}", N_("Không có đơn vị đã chọn. Hãy tìm lại theo tên."), []) from None
-    unit = {**unit, "unit_set_name": db["unit_sets"].get(unit["unit_set"])["name"]}
+    unit = {**unit, "unit_set_name": set_name(db, unit["unit_set"])}
     if unit["type"] not in SCOPE_TYPES.get(role, ()):
         name = f"{TYPE_NAMES[unit['type']]} {unit['name']}"
         raise ScopeRefused(f"a {role} cannot have {unit_id!r} as jurisdiction", ROLE_REFUSALS.get(role, NO_SCOPE),
@@ -219,4 +219,4 @@ def idle_warning(db: sqlite_utils.Database, unit_id: str | None) -> Notice | Non
     names = ", ".join(f"«{r['name']}» ({r['unit_set_name']})" for r in rounds)
     return Notice(N_("Lưu ý: «%(place)s» thuộc bộ đơn vị «%(set)s», không có đơn vị nào của đợt đánh giá đang mở "
                      "(%(rounds)s). Tài khoản này sẽ chưa có hồ sơ nào để làm."),
-                  {"place": place, "set": db["unit_sets"].get(unit["unit_set"])["name"], "rounds": names})
+                  {"place": place, "set": set_name(db, unit["unit_set"]), "rounds": names})

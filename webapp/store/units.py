@@ -149,6 +149,11 @@ def _read(path: Path) -> list[dict[str, str]]:
         return [{k: nfc(v) for k, v in row.items()} for row in csv.DictReader(f)]
 
 
+def set_name(db: sqlite_utils.Database, unit_set: str) -> str:
+    """The unit set's Vietnamese name («Cao Bằng (từ 01/7/2025)»), shown instead of its id."""
+    return db["unit_sets"].get(unit_set)["name"]
+
+
 def get_unit(db: sqlite_utils.Database, unit_id: str) -> dict[str, Any]:
     unit = next(db.query("select * from units where id = ?", [unit_id]), None)
     if unit is None:
