@@ -142,6 +142,30 @@ def test_the_queue_lists_exactly_the_submitted_and_resubmitted_of_the_district(d
     assert "huyện" in page and "tỉnh Cao Bằng" in page  # full unit names
 
 
+def test_a_review_past_its_deadline_says_so_and_one_in_time_does_not(db_path, district, client_as) -> None:
+    """The demo round's review closed on 30/11/2024: each file waiting for review says «đã quá hạn», in the
+    queue and on its page; a verified file (no longer waiting) and a round with a later deadline do not."""
+    with opened(db_path) as db:
+        pending = in_district(db, district, PENDING)
+    reviewer = client_as("thamdinh.huyen")
+    queue = text(reviewer.get("/review"))
+    assert queue.count("<td>30/11/2024 — <strong class=\"overdue\">đã quá hạn</strong></td>") == len(pending)
+    page = text(reviewer.get(f"/assessments/{pending[0]}/review"))
+    assert re.search(r'id="deadline">Hạn thẩm định: 30/11/2024 — <strong class="overdue">đã quá hạn</strong>', page)
+    verified = text(reviewer.get("/review?status=verified"))  # (the home box above still counts the waiting ones)
+    assert "<td>30/11/2024</td>" in verified and "<td>30/11/2024 — " not in verified
+
+
+def test_a_review_within_its_deadline_is_not_marked(db_path, district, client_as) -> None:
+    with opened(db_path) as db:
+        pending = in_district(db, district, PENDING)
+        db.execute("update rounds set review_deadline = '2999-12-31'")
+    reviewer = client_as("thamdinh.huyen")
+    assert "đã quá hạn" not in text(reviewer.get("/review"))
+    page = text(reviewer.get(f"/assessments/{pending[0]}/review"))
+    assert 'id="deadline">Hạn thẩm định: 31/12/2999</span>' in page and "đã quá hạn" not in page
+
+
 def test_the_queue_filter_shows_returned_or_verified(db_path, district, client_as) -> None:
     with opened(db_path) as db:
         verified = in_district(db, district, ("verified",))

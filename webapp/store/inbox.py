@@ -15,7 +15,7 @@ import sqlite_utils
 from . import workflow
 from .accounts import User, within
 from .rounds import is_recognising_authority
-from .vietnamese import as_date, today
+from .vietnamese import as_date, is_past
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Waiting:
 
     @property
     def overdue(self) -> bool:
-        return self.deadline is not None and self.deadline < today()
+        return is_past(self.deadline)
 
 
 def _rows(db: sqlite_utils.Database, statuses: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -81,6 +81,12 @@ def as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(text)
 
 
+def is_past(deadline: Any) -> bool:
+    """Whether a deadline (a date or its ISO text) is before today, in Vietnam; no deadline is never past."""
+    day = as_date(deadline)
+    return day is not None and day < today()
+
+
 def short_date(value: Any) -> str:
     """``05/01/2025`` (dd/mm/yyyy, as Vietnamese documents and pages write dates); "" for no date."""
     day = as_date(value)

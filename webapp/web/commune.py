@@ -15,7 +15,7 @@ import scoring
 from scoring import InvalidInputs
 from webapp.store import accounts, attachments, edits, inbox, limits, lineage, threads, units, workflow
 from webapp.store.errors import NotFound, StorageError, TransitionRefused
-from webapp.store.vietnamese import as_date, nfc, today
+from webapp.store.vietnamese import as_date, is_past, nfc, today
 from webapp.store.workflow import Assessment
 
 from . import checklist, pagecache
@@ -80,7 +80,7 @@ def _context(view: Assessment, shown: dict[str, str] | None = None,
         "threads": (conversation := threads.of(db, row["id"])), "role_names": accounts.ROLE_NAMES,
         "banner": _banner(view, conversation, officer), "answers_kept": {}, "answer_errors": {},
         "history": lineage.earlier_results(db, unit["id"]), "status_names": workflow.STATUS_NAMES,
-        "overdue": row["status"] in ("draft", "returned") and _past(view.round["submission_deadline"]),
+        "overdue": row["status"] in ("draft", "returned") and is_past(view.round["submission_deadline"]),
         "merged_into": _merged_into(db, user, unit),
         "quality": stored["quality"],
     }
@@ -92,12 +92,6 @@ def _merged_into(db: sqlite_utils.Database, user: accounts.User, unit: dict[str,
     if user.role == "admin" or accounts.unit_within(db, unit, user.scope_unit_id):
         return []
     return [units.full_name(db, u) for u in lineage.later_units(db, unit["id"])]
-
-
-def _past(deadline: str | None) -> bool:
-    """Whether a deadline (its ISO date) is before today, in Vietnam."""
-    day = as_date(deadline)
-    return day is not None and day < today()
 
 
 def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], officer: bool) -> dict[str, Any] | None:
@@ -118,7 +112,7 @@ def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], off
     deadline = as_date(view.round["submission_deadline"])
     return {"criteria": criteria, "numbers": [c["criterion"].number for c in criteria],
             "general": conversation.get(threads.WHOLE, []), "deadline": deadline,
-            "overdue": deadline is not None and deadline < today(), "may_answer": officer}
+            "overdue": is_past(deadline), "may_answer": officer}
 
 
 @bp.route("/assessments/<int:assessment_id>", methods=["GET", "POST"], endpoint="checklist")
@@ -126,9 +120,9 @@ def _banner(view: Assessment, conversation: dict[Any, list[dict[str, Any]]], off
 def checklist_page(assessment_id: int):
     """The checklist; posted without its script, the fields changed from what the page showed are saved
     (merged with what others saved since, never overwriting it silently)."""
-    if request.method == "GET":  # may view (the page is the stored declaration, read once)
-        return pagecache.render("commune/checklist.html", (assessment_id, current_user().id), _context,
-                                lambda: assessment_for(assessment_id))
+    if request.method == "GET":  # may view (the page is the stored declaration, read once; «quá hạn» from today on)
+        key = (assessment_id, current_user().id, today())
+        return pagecache.render("commune/checklist.html", key, _context, lambda: assessment_for(assessment_id))
     view = assessment_for(assessment_id, act_as="officer")
     db = get_db()
     stored = edits.form_values(view, workflow.evidence_notes(db, assessment_id))

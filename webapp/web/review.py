@@ -22,7 +22,7 @@ from webapp.store.errors import StaleEdit, TransitionRefused
 from webapp.store.limits import COMMENT, TextTooLong
 from webapp.store.profiles import profiles
 from webapp.store.rounds import criteria_for
-from webapp.store.vietnamese import nfc
+from webapp.store.vietnamese import is_past, nfc, today
 from webapp.store.workflow import Assessment
 
 from . import pagecache
@@ -81,7 +81,8 @@ def queue():
         f"from assessments a join rounds r on r.id = a.round_id join units u on u.id = a.unit_id "
         f"where a.status in ({', '.join('?' * len(statuses))}) "
         f"order by u.sort_key, r.year desc, r.id desc", list(statuses)))
-    rows = accounts.named_within(db, candidates, user.scope_unit_id)
+    rows = [r | {"overdue": r["status"] in workflow.UNDER_REVIEW and is_past(r["review_deadline"])}
+            for r in accounts.named_within(db, candidates, user.scope_unit_id)]
     return render_template("review/queue.html", rows=rows, chosen=chosen, filters=filter_names(),
                            waiting=inbox.waiting(db, user),
                            status_names=workflow.STATUS_NAMES, provisional=provisional_of(db, rows))
@@ -148,6 +149,7 @@ def _context(view: Assessment, posted: dict[str, Any] | None = None,
         "cset": cset, "sections": sections, "declared": declared, "verified": verified, "result": shown,
         "general_files": files_by_item.get(None, []), "status_name": workflow.STATUS_NAMES[row["status"]],
         "reviewable": row["status"] in workflow.UNDER_REVIEW,
+        "overdue": row["status"] in workflow.UNDER_REVIEW and is_past(view.round["review_deadline"]),
         "reopenable": row["status"] in ("verified", "not_recognised"),
         "open_criteria": open_, "review_names": workflow.REVIEW_NAMES, "kept": kept or {},
         "provisional": shown.provisional,
@@ -175,7 +177,7 @@ def _back(assessment_id: int, anchor: str | None = None):
 @bp.route("/assessments/<int:assessment_id>/review")
 @roles_required("reviewer")
 def review(assessment_id: int):
-    return pagecache.render("review/review.html", assessment_id, _context,
+    return pagecache.render("review/review.html", (assessment_id, today()), _context,  # «đã quá hạn» from today on
                             lambda: assessment_for(assessment_id, act_as="reviewer"))
 
 
