@@ -30,7 +30,11 @@ FIELDS = {"signed_on": N_("Ngày ký"), "valid_until": N_("Có giá trị đến
 
 
 class DocumentError(StorageError):
-    """A decision cannot be issued as asked (says why)."""
+    """A decision cannot be issued as asked (says why); ``at`` names the form's field at fault, if one is."""
+
+    def __init__(self, message: str, vi: str | None = None, *, at: str | None = None, **params: Any):
+        self.at = at
+        super().__init__(message, vi, **params)
 
 
 def new_code() -> str:
@@ -54,7 +58,8 @@ def normalise_number(text: str) -> str:
     number = number.replace("/QD-", "/QĐ-")
     if not NUMBER_RE.match(number):
         raise DocumentError(f"the decision number {text!r} must look like 125/QĐ-UBND",
-                            N_("Số quyết định «%(number)s» không đúng dạng «125/QĐ-UBND»."), number=str(text)[:40])
+                            N_("Số quyết định «%(number)s» không đúng dạng «125/QĐ-UBND»."), number=str(text)[:40],
+                            at="number")
     return number
 
 
@@ -67,7 +72,7 @@ def _date(value: Any, field: str) -> dt.date:
     if day is None:
         raise DocumentError(f"{field}: {str(value)[:40]!r} is not a date (YYYY-MM-DD)",
                             N_("%(field)s: «%(value)s» không phải là một ngày (năm-tháng-ngày, ví dụ 2024-12-16)."),
-                            field=FIELDS[field], value=str(value)[:40])
+                            field=FIELDS[field], value=str(value)[:40], at=field)
     return day
 
 
@@ -79,16 +84,17 @@ def check_dates(round_row: dict[str, Any], signed: dt.date, until: dt.date, toda
         raise DocumentError(f"the signing date {signed} is in the future (today is {today})",
                             N_("%(field)s %(date)s là ngày trong tương lai (hôm nay là %(today)s)."),
                             field=FIELDS["signed_on"], date=vietnamese.short_date(signed),
-                            today=vietnamese.short_date(today))
+                            today=vietnamese.short_date(today), at="signed_on")
     start = dt.date(round_row["year"], 1, 1)
     if signed < start:
         raise DocumentError(f"the signing date {signed} is before the round's evaluation year {round_row['year']}",
                             N_("%(field)s %(date)s trước năm đánh giá %(year)s của đợt này."),
-                            field=FIELDS["signed_on"], date=vietnamese.short_date(signed), year=round_row["year"])
+                            field=FIELDS["signed_on"], date=vietnamese.short_date(signed), year=round_row["year"],
+                            at="signed_on")
     if until < signed:
         raise DocumentError("the certificates cannot expire before the decision is signed",
                             N_("%(field)s %(until)s trước ngày ký %(date)s."), field=FIELDS["valid_until"],
-                            until=vietnamese.short_date(until), date=vietnamese.short_date(signed))
+                            until=vietnamese.short_date(until), date=vietnamese.short_date(signed), at="valid_until")
 
 
 def check_issuer(db: sqlite_utils.Database, round_row: dict[str, Any], issuer_unit_id: str) -> dict[str, Any]:
@@ -125,7 +131,8 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
     name = " ".join(vietnamese.nfc(signer_name or "").split())
     if not title or not name:
         raise DocumentError("the decision needs the signer's title and name",
-                            N_("Quyết định cần thẩm quyền, chức vụ và họ tên người ký."))
+                            N_("Quyết định cần thẩm quyền, chức vụ và họ tên người ký."),
+                            at="signer_name" if title else "signer_title")
     with transaction(db):
         round_row = get_round(db, round_id)
         check_dates(round_row, signed, until)
@@ -138,7 +145,7 @@ def issue(db: sqlite_utils.Database, round_id: int, issuer_unit_id: str, *, numb
                                                     [issuer_unit_id, signed.year, number]):
             raise DocumentError(f"decision number {number} of {signed.year} is already used by this authority",
                                 N_("Số quyết định %(number)s năm %(year)s đã được dùng."), number=number,
-                                year=signed.year)
+                                year=signed.year, at="number")
         cset = criteria_for(db, round_row["criteria_hash"])
         specimen = cset.has_provisional_values or not profile_changes.current(db, round_row["profile"]).confirmed
         doc_id = db["recognition_documents"].insert({

@@ -784,7 +784,17 @@ def test_authority_issues_a_decision_from_the_web(world: dict[str, Any], db_copy
     form = {"number": "2032", "signed_on": "2025-12-20", "valid_until": "2028-12-31",
             "signer_title": "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "signer_name": "Hoàng Văn Thạch"}
     bad = chair.post(f"/rounds/{world['round25']}/decision", data={**form, "number": "2031/QĐ-UBND"})
-    assert bad.status_code == 422 and "Số quyết định 2031/QĐ-UBND năm 2025 đã được dùng." in bad.get_data(as_text=True)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422  # the problem said once, under its field, which points to it; the rest kept
+    assert re.search(r'<input id="number" name="number" value="2031/QĐ-UBND" required aria-invalid="true" '
+                     r'aria-describedby="number-problem">\s*<p class="field-problem" id="number-problem">'
+                     r'Số quyết định 2031/QĐ-UBND năm 2025 đã được dùng.</p>', page)
+    assert page.count("đã được dùng") == 1 and "hãy sửa ô được đánh dấu bên dưới" in page
+    assert 'value="Hoàng Văn Thạch"' in page and 'value="2028-12-31"' in page
+    late = chair.post(f"/rounds/{world['round25']}/decision", data={**form, "valid_until": "2025-01-01"})
+    assert late.status_code == 422 and re.search(
+        r'<p class="field-problem" id="valid_until-problem">Có giá trị đến 01/01/2025 trước ngày ký 20/12/2025.</p>',
+        late.get_data(as_text=True))
     done = chair.post(f"/rounds/{world['round25']}/decision", data=form)
     assert done.status_code == 303
     with opened(db_copy) as db:

@@ -96,7 +96,7 @@ def issue(round_id: int):
         return _message(_("Không thể ban hành quyết định"), refusal(exc), 403)
     form = {"number": "", "signed_on": vietnamese.today().isoformat(), "valid_until": "",
             "signer_title": "CHỦ TỊCH", "signer_name": ""}
-    status = 200
+    status, problems = 200, {}
     if request.method == "POST":
         form = {k: vietnamese.nfc(request.form.get(k, "")).strip() for k in form}
         try:
@@ -104,7 +104,11 @@ def issue(round_id: int):
                           valid_until=form["valid_until"], signer_title=form["signer_title"],
                           signer_name=form["signer_name"], actor=user.username)
         except records.DocumentError as exc:
-            flash(_("Chưa ban hành quyết định: %(m)s", m=refusal(exc)), "error")
+            if exc.at in form:  # said beside its field; the top of the page points there
+                problems = {exc.at: refusal(exc)}
+                flash(_("Chưa ban hành quyết định: hãy sửa ô được đánh dấu bên dưới."), "error")
+            else:
+                flash(_("Chưa ban hành quyết định: %(m)s", m=refusal(exc)), "error")
             status = 422
         else:
             flash(_("Đã ghi số, ngày quyết định và cấp mã xác minh cho các giấy công nhận."), "ok")
@@ -113,6 +117,7 @@ def issue(round_id: int):
                for r in records.pending(db, round_id, user.scope_unit_id)]
     issued = records.documents(db, round_id, user.scope_unit_id)
     return render_template("documents/issue.html", round=round_row, waiting=waiting, issued=issued, form=form,
+                           problems=problems,
                            counts={d["id"]: len(records.certificates_of(db, d["id"])) for d in issued},
                            unconfirmed=profile_changes.current(get_db(), round_row["profile"]).unconfirmed()), status
 
