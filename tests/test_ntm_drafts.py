@@ -26,9 +26,10 @@ def db(tmp_path: Path):
 
 
 def _form(db, draft_id: int, **changes: str) -> dict[str, str]:
-    part = ntm_values.find(ntm_drafts.draft_set(ntm_drafts.get(db, draft_id)), STUNTING)
+    nset = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id))
+    part = ntm_values.find(nset, STUNTING)
     assert part is not None
-    return ntm_values.form_values(part) | {"verified": "1"} | changes
+    return ntm_values.form_values(nset, part) | {"verified": "1"} | changes
 
 
 def test_a_draft_copies_the_set_under_a_new_version_and_the_shipped_file_still_applies(db) -> None:
@@ -44,7 +45,7 @@ def test_a_draft_copies_the_set_under_a_new_version_and_the_shipped_file_still_a
 
 def test_an_indicator_is_verified_with_its_citation_and_a_level_corrected(db) -> None:
     draft_id = ntm_drafts.create(db, SET, "2022.2", "phapche.tinh")
-    part = ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tdmnpb": "23,5"}),
+    part = ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tdmnpb": "23,5"}),
                                      CITE, "phapche.tinh")
     ind = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id)).indicators[2]
     assert ind.mapping is not None and ind.mapping.levels["tdmnpb"] == Decimal("23.5")
@@ -59,11 +60,11 @@ def test_bad_values_are_refused_at_the_field_in_vietnamese_and_nothing_is_writte
     draft_id = ntm_drafts.create(db, SET, "2022.2", "phapche.tinh")
     before = ntm_drafts.get(db, draft_id)["content"]
     with pytest.raises(DraftRefused) as refused:  # the loader: a percentage above 100
-        ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.dbsh": "150"}),
+        ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.dbsh": "150"}),
                                   CITE, "phapche.tinh")
     assert str(refused.value.fields["mapping.levels.dbsh"]) == "Giá trị không được lớn hơn 100."
     with pytest.raises(DraftRefused) as refused:  # the form: not a number, and no citation
-        ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tn": "hai"}),
+        ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tn": "hai"}),
                                   Citation("", ""), "phapche.tinh")
     assert str(refused.value.fields["mapping.levels.tn"]) == "«hai» không phải số không âm."
     assert set(refused.value.fields) == {"mapping.levels.tn", "document", "clause"}
@@ -72,7 +73,7 @@ def test_bad_values_are_refused_at_the_field_in_vietnamese_and_nothing_is_writte
 
 def test_four_eyes_publish_and_the_ntm_reads_then_use_the_published_version(db) -> None:
     draft_id = ntm_drafts.create(db, SET, "2022.2", "phapche.tinh")
-    ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tdmnpb": "23"}),
+    ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id, **{"mapping.levels.tdmnpb": "23"}),
                               CITE, "phapche.tinh")
     with pytest.raises(DraftRefused):  # not prepared yet
         ntm_drafts.confirm(db, draft_id, "phapche2.tinh")
@@ -90,7 +91,7 @@ def test_four_eyes_publish_and_the_ntm_reads_then_use_the_published_version(db) 
     log = next(db.query("select * from audit_log where entity = 'ntm_set' and action = 'publish'"))
     assert log["entity_id"] == digest and json.loads(log["new"])["confirmed_by"] == "admin"
     with pytest.raises(DraftRefused):  # published: no more edits
-        ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche.tinh")
+        ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche.tinh")
     assert criteria.ntm.get(SET).version == "2022.1"  # the shipped file is untouched
     again = ntm_drafts.create(db, SET, "2022.3", "phapche.tinh")  # the next draft starts from the published one
     assert ntm_drafts.draft_set(ntm_drafts.get(db, again)).indicators[2].mapping.levels["tdmnpb"] == Decimal("23")
@@ -99,7 +100,7 @@ def test_four_eyes_publish_and_the_ntm_reads_then_use_the_published_version(db) 
 def test_a_changed_prepared_draft_needs_preparing_again(db) -> None:
     draft_id = ntm_drafts.create(db, SET, "2022.2", "phapche.tinh")
     ntm_drafts.prepare(db, draft_id, "phapche.tinh")
-    ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche2.tinh")
+    ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche2.tinh")
     assert ntm_drafts.get(db, draft_id)["state"] == "draft"
     with pytest.raises(DraftRefused):
         ntm_drafts.confirm(db, draft_id, "admin")
@@ -107,7 +108,7 @@ def test_a_changed_prepared_draft_needs_preparing_again(db) -> None:
 
 def test_the_published_export_round_trips_byte_for_byte_through_the_loader(db) -> None:
     draft_id = ntm_drafts.create(db, SET, "2022.2", "phapche.tinh")
-    ntm_drafts.edit_indicator(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche.tinh")
+    ntm_drafts.edit_part(db, draft_id, STUNTING, _form(db, draft_id), CITE, "phapche.tinh")
     ntm_drafts.prepare(db, draft_id, "phapche.tinh")
     ntm_drafts.confirm(db, draft_id, "admin")
     text = dump_yaml(ntm_drafts.current(db, SET))
