@@ -14,12 +14,15 @@ from test_workbench_web import visible
 import criteria
 import criteria.ntm
 from criteria.export import dump_yaml
+from webapp.store import ntm_values
 
 from webhelpers import ClientAs, logged_in
 
 SET = "ntm-qd318-2022"
 STUNTING = "indicators[2]"
-FORM = {"part": STUNTING, "mapping.levels.tdmnpb": "23", "mapping.levels.dbsh": "16,5", "mapping.levels.btb": "25",
+SHIPPED = criteria.ntm.get(SET)
+FORM = ntm_values.form_values(SHIPPED, ntm_values.find(SHIPPED, STUNTING)) | {
+        "part": STUNTING, "mapping.levels.tdmnpb": "23", "mapping.levels.dbsh": "16,5", "mapping.levels.btb": "25",
         "mapping.levels.dhntb": "22", "mapping.levels.tn": "26,5", "mapping.levels.dnb": "14,5",
         "mapping.levels.dbscl": "19", "verified": "1",
         "document": "Quyết định 318/QĐ-TTg", "clause": "Phụ lục I, chỉ tiêu 15.3", "page": "12"}
@@ -49,14 +52,14 @@ def test_verify_an_indicator_publish_with_four_eyes_and_the_ntm_page_uses_it(app
     draft = visible(first.get(f"/criteria/ntm/drafts/{draft_id}"))
     assert "Bản dự thảo phiên bản 2022.2" in draft and "Xác minh, sửa" in draft
 
-    form = first.get(f"/criteria/ntm/drafts/{draft_id}/indicator", query_string={"part": STUNTING})
+    form = first.get(f"/criteria/ntm/drafts/{draft_id}/part", query_string={"part": STUNTING})
     assert "Mức của Trung du và miền núi phía Bắc" in visible(form) and "indicators[" not in visible(form)
-    refused = first.post(f"/criteria/ntm/drafts/{draft_id}/indicator", data=FORM | {"mapping.levels.tdmnpb": "230"})
+    refused = first.post(f"/criteria/ntm/drafts/{draft_id}/part", data=FORM | {"mapping.levels.tdmnpb": "230"})
     assert refused.status_code == 422
     assert "Giá trị không được lớn hơn 100." in visible(refused)
     kept = html.unescape(refused.get_data(as_text=True))
     assert 'value="230"' in kept and 'value="Quyết định 318/QĐ-TTg"' in kept
-    assert first.post(f"/criteria/ntm/drafts/{draft_id}/indicator", data=FORM).status_code == 302
+    assert first.post(f"/criteria/ntm/drafts/{draft_id}/part", data=FORM).status_code == 302
 
     assert first.post(f"/criteria/ntm/drafts/{draft_id}/prepare").status_code == 302
     same = visible(first.post(f"/criteria/ntm/drafts/{draft_id}/confirm", follow_redirects=True))

@@ -399,11 +399,12 @@ class Change:
     values: tuple[tuple[Said, str, str], ...]
 
 
-def differences(base: CriteriaSet, other: CriteriaSet) -> list[Change]:
-    """Value by value, what ``other`` changes of ``base``, part by part in the order of the law."""
-    old = {p.key: p for p in parts(base)}
+def differences(base: list[Part], other: list[Part]) -> list[Change]:
+    """Value by value, what the parts ``other`` (of one version of a set) change of ``base`` (of another), part by
+    part in the order of the law."""
+    old = {p.key: p for p in base}
     out = []
-    for part in parts(other):
+    for part in other:
         before = old.get(part.key)
         was = {v.path: v for v in before.values} if before else {}
         now = {v.path: v for v in part.values}

@@ -103,13 +103,15 @@ PROVISIONAL_PREFIX = "(chưa xác nhận)"
 UNPLACED = "chưa xác định được nhóm, vùng áp dụng"
 
 
-def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str], bool] | None = None) -> RoundNtm:
-    """Each indicator's communes by status, computed as each commune's own NTM page computes them."""
+def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str], bool] | None = None,
+              nset: NtmSet | None = None) -> RoundNtm:
+    """Each indicator's communes by status, computed as each commune's own NTM page computes them, under the version
+    of the set that applies now (or ``nset``, e.g. a draft of it)."""
     rnd = get_round(db, round_id)
     set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
     if set_id is None:
         return RoundNtm(None, 0, 0, [], [], False)
-    nset = current(db, set_id)
+    nset = nset or current(db, set_id)
     labels = labels_of(criteria_for(db, rnd["criteria_hash"]))
     table = [IndicatorCount(ind, _criterion_name(nset, ind.criterion), _wording(ind.wording_vi),
                             _provisional(ind)) for ind in nset.indicators]

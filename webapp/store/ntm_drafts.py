@@ -49,7 +49,7 @@ def _loaded(content: str) -> NtmSet:
     return criteria.ntm.load_text(content, name="bộ chỉ tiêu đã ban hành")
 
 
-def _checked(content: str) -> NtmSet:
+def checked(content: str) -> NtmSet:
     """The text as the NTM loader reads it, every mapped input checked against the child-friendly set."""
     return criteria.ntm.load_text(content, name="bản dự thảo", cf_set=criteria.get(criteria.ntm.CF_SET_ID))
 
@@ -90,7 +90,7 @@ def create(db: sqlite_utils.Database, set_id: str, version: str, actor: str) -> 
     taken |= {r["version"] for r in db.query("select version from ntm_drafts where set_id = ?", [set_id])}
     check_new_version(version, taken)
     text = dump_data(plain_data(base) | {"version": version.strip()})
-    _checked(text)
+    checked(text)
     with transaction(db):
         draft_id = db["ntm_drafts"].insert({"set_id": set_id, "version": version.strip(), "content": text,
                                             "base_content": dump_yaml(base), "state": "draft", "created_by": actor,
@@ -119,7 +119,7 @@ def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dic
     if fields:
         raise DraftRefused("the form has unreadable values", N_("Chưa lưu: có giá trị chưa hợp lệ."), fields=fields)
     try:
-        edited = _checked(dump_data(data))
+        edited = checked(dump_data(data))
     except CriteriaInvalid as exc:
         named = {f.name for f in ntm_values.form_fields(nset, part)}
         fields, general = {}, []
@@ -131,12 +131,12 @@ def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dic
                 general.append(said)
         raise DraftRefused("the values break the NTM set", N_("Chưa lưu: giá trị làm bộ chỉ tiêu không hợp lệ."),
                            fields=fields, general=general) from None
-    old, new = (_part_data(plain_data(s), part) for s in (nset, edited))
+    old, new = (part_data(plain_data(s), part) for s in (nset, edited))
     write_edit(db, NTM, row, part.key, old, new, dump_yaml(edited), citation, actor, scan, store)
     return part
 
 
-def _part_data(data: dict[str, Any], part: Part) -> Any:
+def part_data(data: dict[str, Any], part: Part) -> Any:
     """What an edit of ``part`` changes, for the audit log and the edit's record."""
     if part.kind == "validity":
         return {k: data.get(k) for k in ("valid_from", "valid_until", "validity_verified")}
@@ -155,7 +155,7 @@ def base_set(row: dict[str, Any]) -> NtmSet:
 def problems(row: dict[str, Any]) -> list[Said]:
     """What the NTM loader says of the draft's text (empty when it loads)."""
     try:
-        _checked(row["content"])
+        checked(row["content"])
     except CriteriaInvalid as exc:
         return [in_vietnamese(p.message) for p in exc.problems]
     except CriteriaError:
