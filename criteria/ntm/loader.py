@@ -64,7 +64,7 @@ def check_set(nset: NtmSet, cf_set: CriteriaSet | None = None) -> list[Finding]:
         m = ind.mapping
         if m is None:
             if not ind.mapping_note:
-                out.append((base + ("mapping",), "a null mapping needs a 'mapping_note' saying why"))
+                out.append((base + ("mapping_note",), "a null mapping needs a 'mapping_note' saying why"))
             continue
         mpath = base + ("mapping",)
         if isinstance(m, (RateAtMost, RateAtLeast)):
