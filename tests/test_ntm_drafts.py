@@ -13,6 +13,7 @@ import pytest
 import criteria
 import criteria.ntm
 from criteria.export import dump_yaml
+from scoring.ntm import evaluate_ntm
 from webapp.store import db as database
 from webapp.store import ntm_drafts, ntm_impact, ntm_sheet, ntm_values
 from webapp.store.criteria_drafts import SCAN_DIR, Citation, DraftRefused, scan_of
@@ -296,3 +297,17 @@ def _saved(wb) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def test_once_published_verified_an_indicator_is_no_longer_said_to_be_unconfirmed(db) -> None:
+    draft_id = ntm_drafts.create(db, QD51, "2025.2", "phapche.tinh")
+    ntm_drafts.edit_part(db, draft_id, "indicators[1]", _fields(db, draft_id, "indicators[1]", **{
+        "mapping.levels.nhom-3": "25", "verified": "1"}), CITE, "phapche.tinh")
+    ntm_drafts.prepare(db, draft_id, "phapche.tinh")
+    ntm_drafts.confirm(db, draft_id, "phapche2.tinh")
+    values = {"under5_stunted": 3, "under5_measured": 20}
+    statuses = evaluate_ntm(ntm_drafts.current(db, QD51), values, "nhom-3", ntm_values.input_labels())
+    stunting, play = statuses[1], statuses[0]
+    assert stunting.wording_vi == "Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng thể thấp còi"
+    assert not stunting.unverified and stunting.warnings == [] and stunting.status == "đạt" and stunting.level == 25
+    assert play.wording_vi.startswith("(chưa xác nhận)") and play.unverified  # not verified: still said so

@@ -15,7 +15,17 @@ from typing import Any
 import sqlite_utils
 
 from criteria.ntm.schema import Indicator, NtmSet
-from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm, labels_of
+from scoring.ntm import (
+    MET,
+    MISSING,
+    NOT_MET,
+    PROVISIONAL_PREFIX,
+    AreaChoice,
+    IndicatorStatus,
+    cao_bang_ntm_area,
+    evaluate_ntm,
+    labels_of,
+)
 
 from .ntm_drafts import current
 from .rounds import criteria_for, get_round
@@ -99,7 +109,6 @@ class RoundNtm:
     provisional: bool
 
 
-PROVISIONAL_PREFIX = "(chưa xác nhận)"
 UNPLACED = "chưa xác định được nhóm, vùng áp dụng"
 
 
