@@ -124,6 +124,7 @@ def test_the_published_export_round_trips_byte_for_byte_through_the_loader(db) -
 # --------------------------------------------------------------------------- every part, scans, comparison, impact, sheet
 
 QD51 = "ntm-qd51-2025"
+KINDS = ntm_values.MAPPING_NAMES  # a mapping's kind is chosen by its name
 PLAY = "indicators[0]"  # QĐ 51: play areas, all yes of two yes/no inputs
 
 
@@ -139,7 +140,7 @@ def test_an_indicator_s_number_wording_mapping_and_inputs_are_edited_by_their_la
     labels = ntm_values.input_labels()
     abused = labels["abused_children"]
     ntm_drafts.edit_part(db, draft_id, PLAY, _fields(db, draft_id, PLAY, **{
-        "number": "5.4", "wording_vi": "Tỷ lệ trẻ em bị xâm hại", "mapping.kind": "count_zero", "mapping.input": abused,
+        "number": "5.4", "wording_vi": "Tỷ lệ trẻ em bị xâm hại", "mapping.kind": KINDS["count_zero"], "mapping.input": abused,
         "mapping.note": "Theo văn bản", "verified": "1"}), CITE, "phapche.tinh")
     ind = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id)).indicators[0]
     assert (ind.number, ind.wording_vi, ind.mapping.kind, ind.mapping.input) == (
@@ -147,7 +148,7 @@ def test_an_indicator_s_number_wording_mapping_and_inputs_are_edited_by_their_la
     assert ind.mapping.note == "Theo văn bản" and ind.verified and ind.mapping.verified
     play, swim = labels["play_area"], labels["swimming_activities"]
     ntm_drafts.edit_part(db, draft_id, PLAY, _fields(db, draft_id, PLAY, **{
-        "mapping.kind": "all_yes", "mapping.inputs": f"{play}; {swim}"}), CITE, "phapche.tinh")
+        "mapping.kind": KINDS["all_yes"], "mapping.inputs": f"{play}; {swim}"}), CITE, "phapche.tinh")
     assert ntm_drafts.draft_set(ntm_drafts.get(db, draft_id)).indicators[0].mapping.inputs == [
         "play_area", "swimming_activities"]
     ntm_drafts.edit_part(db, draft_id, PLAY, _fields(db, draft_id, PLAY, **{
@@ -163,10 +164,11 @@ def test_mapping_refusals_are_named_at_their_fields(db) -> None:
     draft_id = ntm_drafts.create(db, QD51, "2025.2", "phapche.tinh")
     before = ntm_drafts.get(db, draft_id)["content"]
     count = ntm_values.input_labels()["under5_measured"]
-    cases = [({"mapping.kind": "count_zero", "mapping.input": ""}, "mapping.input", "Hãy chọn ô số liệu cho cách tính này."),
-             ({"mapping.kind": "all_yes", "mapping.inputs": count}, "mapping.inputs",
+    cases = [({"mapping.kind": KINDS["count_zero"], "mapping.input": ""}, "mapping.input",
+              "Hãy chọn ô số liệu cho cách tính này."),
+             ({"mapping.kind": KINDS["all_yes"], "mapping.inputs": count}, "mapping.inputs",
               f"«{count}» không phải một ô số liệu của loại cần chọn."),
-             ({"mapping.kind": "rate_at_most", "mapping.numerator": count, "mapping.denominator": count},
+             ({"mapping.kind": KINDS["rate_at_most"], "mapping.numerator": count, "mapping.denominator": count},
               "mapping.denominator", "Tử số và mẫu số là cùng một ô số liệu."),
              ({"mapping.kind": "", "mapping_note": ""}, "mapping_note", "Chỉ tiêu không có cách tính cần ghi lý do."),
              ({"wording_vi": "  "}, "wording_vi", "Hãy ghi lời văn của chỉ tiêu."),

@@ -40,7 +40,7 @@ class Field:
 
     name: str
     label: Said
-    kind: str  # text, long, date, percent, kind, count, counts (a count input), yes_no (yes/no inputs)
+    kind: str  # text, long, date, percent, kind (a mapping's, by its name), count, counts (a count input), yes_no
     path: tuple[Any, ...]
 
 
@@ -170,6 +170,8 @@ def _shown(field: Field, value: Any) -> str:
         return number(value)
     if field.kind == "date":
         return _date(value)
+    if field.kind == "kind":
+        return str(MAPPING_NAMES[value])
     return str(value)
 
 
@@ -243,15 +245,18 @@ def apply_form(data: dict[str, Any], nset: NtmSet, part: Part, form: dict[str, s
     node |= {"number": got["number"], "wording_vi": got["wording_vi"], "mapping_note": got["mapping_note"]}
     if not got["wording_vi"]:
         errors.setdefault("wording_vi", Said(N_("Hãy ghi lời văn của chỉ tiêu.")))
-    node["mapping"] = _mapping(nset, form.get("mapping.kind", "").strip(), got, flag, errors)
+    named = " ".join(form.get("mapping.kind", "").split())
+    kind = next((code for code, name in MAPPING_NAMES.items() if name == named), "" if named in ("", NO_MAPPING) else None)
+    node["mapping"] = _mapping(nset, kind, got, flag, errors)
     return errors
 
 
-def _mapping(nset: NtmSet, kind: str, got: dict[str, Any], flag: bool, errors: dict[str, Said]) -> dict[str, Any] | None:
-    """The mapping the form describes (None: no child-friendly input measures the indicator)."""
+def _mapping(nset: NtmSet, kind: str | None, got: dict[str, Any], flag: bool, errors: dict[str, Said]) -> dict[str, Any] | None:
+    """The mapping of ``kind`` the form describes (None: no child-friendly input measures the indicator; ``kind``
+    None: the form named no known kind)."""
     if kind == "":
         return None
-    if kind not in MAPPING_NAMES:
+    if kind is None:
         errors["mapping.kind"] = Said(N_("Hãy chọn cách tính."))
         return None
     needed = {"all_yes": ("mapping.inputs",), "count_zero": ("mapping.input",)}.get(
