@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from playwright.sync_api import expect
+from test_criteria_workbench import moved_rows, publish_with_four_eyes
 from test_journey import session
 from test_two_tier import demo_server, product_demo  # noqa: F401 (fixtures)
 
@@ -62,24 +63,13 @@ def test_legal_officers_set_a_group_level_see_the_change_and_its_impact_and_publ
     expect(change).to_contain_text("Chưa xác minh → Đã xác minh")
     expect(change.get_by_role("link", name="Bản chụp trang văn bản")).to_be_visible()
     shots(first, "changes")
-    first.get_by_role("link", name="Quay lại bản dự thảo").click()
-    first.get_by_role("link", name="Tác động đến đợt đánh giá gần nhất").click()
-    moved = int(first.locator("#impact-moved").inner_text())
-    assert moved > 0
-    expect(first.locator("#impact-table tbody tr")).to_have_count(moved)
-    expect(first.locator("#impact-table tbody tr").first).to_contain_text(STUNTING)
-    expect(first.locator("#impact-table tbody tr").first).to_contain_text("thiếu dữ liệu")
+    moved = moved_rows(first)
+    expect(moved.first).to_contain_text(STUNTING)
+    expect(moved.first).to_contain_text("thiếu dữ liệu")
     shots(first, "impact")
 
     first.get_by_role("link", name="Quay lại bản dự thảo").click()
-    first.get_by_role("button", name="Trình xác nhận").click()
-    expect(first.locator("#draft-state")).to_have_text("Chờ người thứ hai xác nhận")
-    first.get_by_role("button", name="Xác nhận và ban hành").click()
-    expect(first.locator(".flash.error")).to_contain_text("Người trình không thể tự xác nhận")
-    second = session(browser, base, "phapche2.tinh")
-    second.goto(first.url)
-    second.get_by_role("button", name="Xác nhận và ban hành").click()
-    expect(second.locator(".flash.ok")).to_contain_text("Đã ban hành phiên bản 2025.2")
+    second = publish_with_four_eyes(first, browser, base, "2025.2")
     shots(second, "published")
 
     with sqlite3.connect(database) as db:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import sqlite_utils
@@ -262,7 +263,8 @@ def ntm_impact(draft_id: int):
     rnd = latest_round(get_db(), row["set_id"])
     report = draft_impact(get_db(), rnd["id"], ntm_drafts.draft_set(row)) if rnd else None
     return render_template("workbench/ntm_impact.html", draft=row, round=rnd, report=report,
-                           current=ntm_drafts.current(get_db(), row["set_id"]))
+                           current=ntm_drafts.current(get_db(), row["set_id"]),
+                           back=url_for("workbench.show_ntm_draft", draft_id=draft_id))
 
 
 @bp.route("/criteria/ntm/drafts/<int:draft_id>/values.xlsx", methods=["GET", "POST"])
@@ -270,9 +272,7 @@ def ntm_impact(draft_id: int):
 def ntm_values_xlsx(draft_id: int):
     """The NTM draft as a sheet, one row per value; a filled-in sheet back: every row or none, each bad cell named."""
     row = _ntm_draft(draft_id)
-    if request.method == "GET":
-        return _xlsx(ntm_sheet.to_xlsx(ntm_drafts.draft_set(row)), row)
-    return _sheet_upload(ntm_sheet.import_xlsx, row, _ntm_draft_page, "workbench.show_ntm_draft")
+    return _sheet(row, ntm_sheet, ntm_drafts.draft_set(row), _ntm_draft_page, "workbench.show_ntm_draft")
 
 
 def _step(step: Callable[[sqlite_utils.Database, int, str], Any], draft_id: int, done: str, back: str):
@@ -394,7 +394,8 @@ def impact(draft_id: int):
     rnd = _latest_round(row["set_id"])
     report = round_impact(get_db(), rnd["id"], criteria_drafts.draft_set(row)) if rnd else None
     moved = [u for u in report.units if u.changed or (u.total_delta or 0) != 0] if report else []
-    return render_template("workbench/impact.html", draft=row, round=rnd, report=report, moved=moved)
+    return render_template("workbench/impact.html", draft=row, round=rnd, report=report, moved=moved,
+                           back=url_for("workbench.show_draft", draft_id=draft_id))
 
 
 @bp.route("/criteria/drafts/<int:draft_id>/prepare", methods=["POST"])
@@ -442,25 +443,20 @@ def upload_yaml():
 def values_xlsx(draft_id: int):
     """The draft as a sheet, one row per value; a filled-in sheet back: every row or none, each bad cell named."""
     row = _draft(draft_id)
+    return _sheet(row, criteria_sheet, criteria_drafts.draft_set(row), _draft_page, "workbench.show_draft")
+
+
+def _sheet(row: dict[str, Any], sheet: ModuleType, drafted: CriteriaSet | NtmSet, page: Callable[..., Any], back: str):
+    """The draft ``row`` (of ``drafted``) as ``sheet`` writes it (GET); a filled-in sheet taken in by ``sheet``
+    (POST): the draft's ``page`` with every bad cell named, or back to the draft with what was taken."""
     if request.method == "GET":
-        return _xlsx(criteria_sheet.to_xlsx(criteria_drafts.draft_set(row)), row)
-    return _sheet_upload(criteria_sheet.import_xlsx, row, _draft_page, "workbench.show_draft")
-
-
-def _xlsx(data: bytes, row: dict[str, Any]):
-    return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
-                     download_name=f"{row['set_id']}-{row['version']}.xlsx")
-
-
-def _sheet_upload(importer: Callable[[sqlite_utils.Database, int, bytes, str, str], int], row: dict[str, Any],
-                  page: Callable[..., Any], back: str):
-    """A filled-in sheet taken into the draft ``row`` by ``importer``: the draft's ``page`` with every bad cell
-    named, or back to the draft with what was taken."""
+        return send_file(io.BytesIO(sheet.to_xlsx(drafted)), mimetype=XLSX, as_attachment=True,
+                         download_name=f"{row['set_id']}-{row['version']}.xlsx")
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise DraftRefused("no file", N_("Chưa chọn tệp."))
-        count = importer(get_db(), row["id"], upload.read(), upload.filename, current_user().username)
+        count = sheet.import_xlsx(get_db(), row["id"], upload.read(), upload.filename, current_user().username)
     except ImportRejected as exc:
         return page(row, rejected=exc)
     except StorageError as exc:
