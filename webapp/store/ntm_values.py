@@ -22,6 +22,7 @@ from criteria.ntm.schema import NtmSet
 
 from .criteria_values import Part, Said, Value, number, parse_decimal
 from .errors import N_, Msg
+from .vietnamese import parse_short_date, short_date
 
 MAPPING_NAMES = {"rate_at_most": N_("Tỷ lệ không vượt quá mức của vùng, nhóm"),
                  "rate_at_least": N_("Tỷ lệ đạt ít nhất mức của vùng, nhóm"),
@@ -86,7 +87,7 @@ def parts(nset: NtmSet) -> list[Part]:
 
 
 def _date(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
+    return short_date(day) or "—"
 
 
 def _values(nset: NtmSet, i: int) -> Iterator[Value]:
@@ -182,14 +183,6 @@ def form_values(nset: NtmSet, part: Part) -> dict[str, str]:
         {"verified": "1" if part.verified else ""}
 
 
-def _parse_date(typed: str) -> dt.date:
-    """«15/02/2026» or «2026-02-15»; ValueError otherwise."""
-    try:
-        return dt.datetime.strptime(typed, "%d/%m/%Y").date()
-    except ValueError:
-        return dt.date.fromisoformat(typed)
-
-
 def _input(typed: str, kind: str) -> str:
     """The id of the input of ``kind`` («count», «boolean») labelled ``typed``; ValueError if none is."""
     found = inputs_of(kind).get(" ".join(typed.split()))
@@ -204,7 +197,7 @@ def _read(field: Field, typed: str, errors: dict[str, Said]) -> Any:
         if field.kind == "percent":
             return parse_decimal(typed) if typed else None
         if field.kind == "date":
-            return _parse_date(typed) if typed else None
+            return parse_short_date(typed) if typed else None
         if field.kind in ("count", "counts"):
             return _input(typed, "count") if typed else None
         if field.kind == "yes_no":
