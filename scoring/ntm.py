@@ -52,8 +52,9 @@ class IndicatorStatus:
 
     @property
     def unverified(self) -> bool:
-        """True when any part this status rests on is not verified law."""
-        return not self.indicator_verified or self.mapping_verified is not True or self.levels_verified is False
+        """True when any part this status rests on is not verified law (a verified indicator that no child-friendly
+        input measures rests on nothing unverified: its result is «thiếu dữ liệu», said so)."""
+        return not self.indicator_verified or self.mapping_verified is False or self.levels_verified is False
 
     @property
     def warnings(self) -> list[str]:

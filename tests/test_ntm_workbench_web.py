@@ -15,8 +15,9 @@ from test_workbench_web import visible
 
 import criteria
 import criteria.ntm
+from certificates import contexts
 from criteria.export import dump_yaml
-from webapp.store import ntm_values
+from webapp.store import ntm_values, workflow
 
 from webhelpers import ClientAs, logged_in
 
@@ -157,3 +158,25 @@ def test_the_sheet_round_trips_every_row_or_none(client_as: ClientAs) -> None:
     ws.cell(rows[f"id:{SET}"], 1).value = "id:ntm-qd51-2025"
     response = _sheet_upload(client, draft_id, wb)
     assert response.status_code == 422 and "tệp là của bộ tiêu chí khác" in visible(response)
+
+
+def test_once_every_indicator_is_published_verified_the_page_and_the_report_stop_saying_unconfirmed(
+        app: Flask, client_as: ClientAs, db_path: Path) -> None:
+    first, second = client_as("legal"), logged_in(app, "phapche2.tinh")
+    draft_id = _new_ntm_draft(first)
+    for part in ntm_values.parts(SHIPPED):
+        if part.kind == "indicator":
+            data = ntm_values.form_values(SHIPPED, part) | {"part": part.key, "verified": "1",
+                                                             "document": "Quyết định 318/QĐ-TTg", "clause": "Phụ lục I"}
+            assert first.post(f"/criteria/ntm/drafts/{draft_id}/part", data=data).status_code == 302
+    first.post(f"/criteria/ntm/drafts/{draft_id}/prepare")
+    assert second.post(f"/criteria/ntm/drafts/{draft_id}/confirm").status_code == 302
+    with sqlite3.connect(db_path) as db:
+        assessment = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
+                                "where u.username = 'canbo.xa' order by a.id desc").fetchone()[0]
+    page = client_as("canbo.xa").get(f"/assessments/{assessment}/ntm").get_data(as_text=True)
+    assert "CHƯA XÁC NHẬN" not in page and "ntm-unverified" not in page
+    with app.app_context():
+        from webapp.web.db import get_db
+        report = contexts.report_context(get_db(), workflow.load(get_db(), assessment))
+    assert report["ntm"]["rows"] and report["ntm"]["caution"] == ""

@@ -169,4 +169,4 @@ def _wording(text: str) -> str:
 
 def _provisional(ind: Indicator) -> bool:
     m = ind.mapping
-    return not ind.verified or m is None or not m.verified or getattr(m, "levels_verified", True) is False
+    return not ind.verified or (m is not None and not m.verified) or getattr(m, "levels_verified", True) is False
