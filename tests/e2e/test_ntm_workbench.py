@@ -48,6 +48,7 @@ def test_legal_officers_set_a_group_level_see_the_change_and_its_impact_and_publ
     expect(form.locator("#c-document")).to_have_value("Quyết định 51/2025/QĐ-TTg ngày 29/12/2025")
     shots(first, "refused-at-the-field")
     level.fill("25")
+    form.get_by_label("Ghi chú cách tính").fill("")  # «no level for any group yet» is no longer true
     form.locator("#c-scan").set_input_files(files=[{"name": "cong-bao-trang-7.png", "mimeType": "image/png",
                                                     "buffer": PNG}])
     form.get_by_role("button", name="Lưu").click()
@@ -81,5 +82,6 @@ def test_legal_officers_set_a_group_level_see_the_change_and_its_impact_and_publ
     expect(stunting).to_contain_text("25%")
     expect(stunting).not_to_contain_text("CHƯA XÁC NHẬN")
     expect(stunting).not_to_contain_text("chưa xác nhận")
+    expect(stunting).not_to_contain_text("Chưa có mức cho từng nhóm")
     expect(officer.locator("tr[data-indicator='c5-diem-vui-choi-tre-em'] .ntm-status")).to_contain_text("CHƯA XÁC NHẬN")
     shots(officer, "commune-ntm-page")
