@@ -22,6 +22,7 @@ from webapp.store.errors import ImportRejected
 
 SET = "ntm-qd318-2022"
 STUNTING = "indicators[2]"  # c15c: stunting under 5, rate at most a level per region, mapping unverified
+VERIFIED = {"verified": "1", "mapping.verified": "1", "mapping.levels_verified": "1"}  # an indicator's three flags
 CITE = Citation("Quyết định 318/QĐ-TTg", "Phụ lục I, chỉ tiêu 15.3", "12")
 
 
@@ -34,7 +35,7 @@ def _form(db, draft_id: int, **changes: str) -> dict[str, str]:
     nset = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id))
     part = ntm_values.find(nset, STUNTING)
     assert part is not None
-    return ntm_values.form_values(nset, part) | {"verified": "1"} | changes
+    return ntm_values.form_values(nset, part) | VERIFIED | changes
 
 
 def test_a_draft_copies_the_set_under_a_new_version_and_the_shipped_file_still_applies(db) -> None:
@@ -141,7 +142,7 @@ def test_an_indicator_s_number_wording_mapping_and_inputs_are_edited_by_their_la
     abused = labels["abused_children"]
     ntm_drafts.edit_part(db, draft_id, PLAY, _fields(db, draft_id, PLAY, **{
         "number": "5.4", "wording_vi": "Tỷ lệ trẻ em bị xâm hại", "mapping.kind": KINDS["count_zero"], "mapping.input": abused,
-        "mapping.note": "Theo văn bản", "verified": "1"}), CITE, "phapche.tinh")
+        "mapping.note": "Theo văn bản", **VERIFIED}), CITE, "phapche.tinh")
     ind = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id)).indicators[0]
     assert (ind.number, ind.wording_vi, ind.mapping.kind, ind.mapping.input) == (
         "5.4", "Tỷ lệ trẻ em bị xâm hại", "count_zero", "abused_children")
@@ -221,7 +222,7 @@ def test_the_comparison_lists_each_changed_value_of_the_version_the_draft_came_f
     draft_id = ntm_drafts.create(db, QD51, "2025.2", "phapche.tinh")
     stunting = "indicators[1]"
     ntm_drafts.edit_part(db, draft_id, stunting, _fields(db, draft_id, stunting, **{
-        "mapping.levels.nhom-3": "25", "verified": "1"}), CITE, "phapche.tinh")
+        "mapping.levels.nhom-3": "25", **VERIFIED}), CITE, "phapche.tinh")
     row = ntm_drafts.get(db, draft_id)
     changes = differences(ntm_values.parts(ntm_drafts.base_set(row)), ntm_values.parts(ntm_drafts.draft_set(row)))
     assert [c.part.key for c in changes] == [stunting]
@@ -304,7 +305,7 @@ def _saved(wb) -> bytes:
 def test_once_published_verified_an_indicator_is_no_longer_said_to_be_unconfirmed(db) -> None:
     draft_id = ntm_drafts.create(db, QD51, "2025.2", "phapche.tinh")
     ntm_drafts.edit_part(db, draft_id, "indicators[1]", _fields(db, draft_id, "indicators[1]", **{
-        "mapping.levels.nhom-3": "25", "verified": "1"}), CITE, "phapche.tinh")
+        "mapping.levels.nhom-3": "25", **VERIFIED}), CITE, "phapche.tinh")
     ntm_drafts.prepare(db, draft_id, "phapche.tinh")
     ntm_drafts.confirm(db, draft_id, "phapche2.tinh")
     values = {"under5_stunted": 3, "under5_measured": 20}
@@ -313,3 +314,18 @@ def test_once_published_verified_an_indicator_is_no_longer_said_to_be_unconfirme
     assert stunting.wording_vi == "Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng thể thấp còi"
     assert not stunting.unverified and stunting.warnings == [] and stunting.status == "đạt" and stunting.level == 25
     assert play.wording_vi.startswith("(chưa xác nhận)") and play.unverified  # not verified: still said so
+
+
+def test_an_indicator_s_wording_mapping_and_levels_are_verified_each_on_its_own(db) -> None:
+    draft_id = ntm_drafts.create(db, QD51, "2025.2", "phapche.tinh")
+    stunting = "indicators[1]"
+    ntm_drafts.edit_part(db, draft_id, stunting, _fields(db, draft_id, stunting, **{
+        "mapping.levels.nhom-3": "25", "verified": "1", "mapping.levels_verified": "1"}), CITE, "phapche.tinh")
+    nset = ntm_drafts.draft_set(ntm_drafts.get(db, draft_id))
+    ind = nset.indicators[1]
+    assert (ind.verified, ind.mapping.verified, ind.mapping.levels_verified) == (True, False, True)
+    part = ntm_values.find(nset, stunting)
+    assert part.verified is False  # the project's way of computing it is not confirmed yet
+    assert {k: v for k, v in ntm_values.form_values(nset, part).items() if k in ntm_values.FLAGS} == {
+        "verified": "1", "mapping.verified": "", "mapping.levels_verified": "1"}
+    assert nset.provisional_parts().count("mapping c5-suy-dinh-duong-thap-coi") == 1

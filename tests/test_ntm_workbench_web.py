@@ -27,7 +27,7 @@ SHIPPED = criteria.ntm.get(SET)
 FORM = ntm_values.form_values(SHIPPED, ntm_values.find(SHIPPED, STUNTING)) | {
         "part": STUNTING, "mapping.levels.tdmnpb": "23", "mapping.levels.dbsh": "16,5", "mapping.levels.btb": "25",
         "mapping.levels.dhntb": "22", "mapping.levels.tn": "26,5", "mapping.levels.dnb": "14,5",
-        "mapping.levels.dbscl": "19", "verified": "1",
+        "mapping.levels.dbscl": "19", "verified": "1", "mapping.verified": "1", "mapping.levels_verified": "1",
         "document": "Quyết định 318/QĐ-TTg", "clause": "Phụ lục I, chỉ tiêu 15.3", "page": "12"}
 
 
@@ -166,7 +166,8 @@ def test_once_every_indicator_is_published_verified_the_page_and_the_report_stop
     draft_id = _new_ntm_draft(first)
     for part in ntm_values.parts(SHIPPED):
         if part.kind == "indicator":
-            data = ntm_values.form_values(SHIPPED, part) | {"part": part.key, "verified": "1",
+            data = ntm_values.form_values(SHIPPED, part) | {"part": part.key, "verified": "1", "mapping.verified": "1",
+                                                             "mapping.levels_verified": "1",
                                                              "document": "Quyết định 318/QĐ-TTg", "clause": "Phụ lục I"}
             assert first.post(f"/criteria/ntm/drafts/{draft_id}/part", data=data).status_code == 302
     first.post(f"/criteria/ntm/drafts/{draft_id}/prepare")

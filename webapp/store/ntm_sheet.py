@@ -101,8 +101,8 @@ def _apply(db: sqlite_utils.Database, row: dict[str, Any], nset: NtmSet, forms: 
         now = ntm_values.form_values(nset, part)
         columns = flags.get(part.key, {})
         verified = columns.get(VERIFIED)
-        form = now | forms.get(part.key, {}) | (
-            {"verified": "1" if verified[1].casefold() in YES else ""} if verified else {})
+        flag = "1" if verified and verified[1].casefold() in YES else ""  # the sheet's one flag sets them all
+        form = now | forms.get(part.key, {}) | ({name: flag for name in ntm_values.FLAGS if name in now} if verified else {})
         source = columns[SOURCE][1] if SOURCE in columns else (part.source or "")
         if form == now and source == (part.source or ""):
             continue

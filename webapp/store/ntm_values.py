@@ -176,11 +176,18 @@ def _shown(field: Field, value: Any) -> str:
     return str(value)
 
 
+FLAGS = ("verified", "mapping.verified", "mapping.levels_verified")
+"""An indicator's verified flags, as its form names them: its number and wording, its mapping, its levels (a
+region's, group's or the validity's form has the first only)."""
+
+
 def form_values(nset: NtmSet, part: Part) -> dict[str, str]:
-    """The part's form as it stands (field name → text) and whether it is verified (``verified``: «1» or empty)."""
+    """The part's form as it stands (field name → text) and its verified flags («1» or empty)."""
     node = _node(plain_data(nset), part)
+    flags = {"verified": part.verified} if part.kind != "indicator" else \
+        {name: _at(node, tuple(name.split("."))) for name in FLAGS}
     return {f.name: _shown(f, _at(node, f.path)) for f in form_fields(nset, part)} | \
-        {"verified": "1" if part.verified else ""}
+        {name: "1" if flag else "" for name, flag in flags.items()}
 
 
 def _input(typed: str, kind: str) -> str:
@@ -216,9 +223,9 @@ def _read(field: Field, typed: str, errors: dict[str, Said]) -> Any:
 
 def apply_form(data: dict[str, Any], nset: NtmSet, part: Part, form: dict[str, str],
                source: str) -> dict[str, Said]:
-    """Write the part's values from ``form`` into ``data`` with its verified flag and ``source`` (an indicator's
-    or a region's, group's; the validity has none); returns what cannot be read, by field (the loader checks the
-    rest)."""
+    """Write the part's values from ``form`` into ``data`` with its verified flags (:data:`FLAGS`) and ``source``
+    (an indicator's or a region's, group's; the validity has none); returns what cannot be read, by field (the
+    loader checks the rest)."""
     errors: dict[str, Said] = {}
     node = _node(data, part)
     got = {f.name: _read(f, " ".join(form.get(f.name, "").split()) if f.kind != "long" else form.get(f.name, "").strip(),
@@ -236,15 +243,17 @@ def apply_form(data: dict[str, Any], nset: NtmSet, part: Part, form: dict[str, s
             errors.setdefault("name", Said(N_("Hãy ghi tên vùng, nhóm.")))
         return errors
     node |= {"number": got["number"], "wording_vi": got["wording_vi"], "mapping_note": got["mapping_note"]}
+    flags = {name: form.get(name) == "1" for name in FLAGS}
     if not got["wording_vi"]:
         errors.setdefault("wording_vi", Said(N_("Hãy ghi lời văn của chỉ tiêu.")))
     named = " ".join(form.get("mapping.kind", "").split())
     kind = next((code for code, name in MAPPING_NAMES.items() if name == named), "" if named in ("", NO_MAPPING) else None)
-    node["mapping"] = _mapping(nset, kind, got, flag, errors)
+    node["mapping"] = _mapping(nset, kind, got, flags, errors)
     return errors
 
 
-def _mapping(nset: NtmSet, kind: str | None, got: dict[str, Any], flag: bool, errors: dict[str, Said]) -> dict[str, Any] | None:
+def _mapping(nset: NtmSet, kind: str | None, got: dict[str, Any], flags: dict[str, bool],
+             errors: dict[str, Said]) -> dict[str, Any] | None:
     """The mapping of ``kind`` the form describes (None: no child-friendly input measures the indicator; ``kind``
     None: the form named no known kind)."""
     if kind == "":
@@ -261,12 +270,13 @@ def _mapping(nset: NtmSet, kind: str | None, got: dict[str, Any], flag: bool, er
     if kind in RATES:
         levels = {a.id: got[f"mapping.levels.{a.id}"] for a in nset.areas}
         mapping |= {"numerator": got["mapping.numerator"], "denominator": got["mapping.denominator"],
-                    "levels": {k: v for k, v in levels.items() if v is not None}, "levels_verified": flag}
+                    "levels": {k: v for k, v in levels.items() if v is not None},
+                    "levels_verified": flags["mapping.levels_verified"]}
     elif kind == "all_yes":
         mapping["inputs"] = got["mapping.inputs"]
     else:
         mapping["input"] = got["mapping.input"]
-    return mapping | {"verified": flag, "note": got["mapping.note"]}
+    return mapping | {"verified": flags["mapping.verified"], "note": got["mapping.note"]}
 
 
 def field_of(problem_path: str, part: Part) -> str | None:

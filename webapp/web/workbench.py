@@ -229,7 +229,12 @@ def edit_ntm_part(draft_id: int):
 def _ntm_part_page(row: dict[str, Any], nset: NtmSet, part: criteria_values.Part, form: dict[str, str],
                    refused: DraftRefused | None):
     history = [e for e in ntm_drafts.edits(get_db(), row["id"]) if e["part"] == part.key]
-    return render_template("workbench/ntm_part.html", draft=row, part=part, form=form, refused=refused,
+    flags = [("verified", _("Số hiệu và lời văn của chỉ tiêu đúng như văn bản") if part.kind == "indicator" else
+              _("Đúng như văn bản"))]
+    if part.kind == "indicator":
+        flags += [("mapping.verified", _("Cách tính từ số liệu trẻ em đã được xác nhận")),
+                  ("mapping.levels_verified", _("Các mức theo vùng, nhóm đúng như văn bản"))]
+    return render_template("workbench/ntm_part.html", draft=row, part=part, form=form, refused=refused, flags=flags,
                            fields=ntm_values.form_fields(nset, part), choices=ntm_values.choices,
                            kinds=ntm_values.MAPPING_NAMES, no_mapping=ntm_values.NO_MAPPING,
                            separator=ntm_values.SEPARATOR, history=history)
