@@ -25,6 +25,8 @@ Named = Callable[[str], str]  # an input's «label» in an explanation
 MET: Status = "đạt"
 NOT_MET: Status = "không đạt"
 MISSING: Status = "thiếu dữ liệu"
+PROVISIONAL_PREFIX = "(chưa xác nhận)"
+"""How a placeholder wording starts; a verified indicator's wording is shown without it (it would be untrue)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,9 @@ class IndicatorStatus:
 
     @property
     def unverified(self) -> bool:
-        """True when any part this status rests on is not verified law."""
-        return not self.indicator_verified or self.mapping_verified is not True or self.levels_verified is False
+        """True when any part this status rests on is not verified law (a verified indicator that no child-friendly
+        input measures rests on nothing unverified: its result is «thiếu dữ liệu», said so)."""
+        return not self.indicator_verified or self.mapping_verified is False or self.levels_verified is False
 
     @property
     def warnings(self) -> list[str]:
@@ -95,7 +98,8 @@ def evaluate_ntm(ntm_set: NtmSet, cf_values: dict[str, Any], region_or_group: st
 
 def _evaluate(ind: Indicator, values: dict[str, Any], area_id: str, area_name: str, named: Named) -> IndicatorStatus:
     m = ind.mapping
-    base = dict(indicator_id=ind.id, criterion=ind.criterion, wording_vi=ind.wording_vi, area=area_id,
+    wording = " ".join(ind.wording_vi.removeprefix(PROVISIONAL_PREFIX).split()) if ind.verified else ind.wording_vi
+    base = dict(indicator_id=ind.id, criterion=ind.criterion, wording_vi=wording, area=area_id,
                 source=ind.source, indicator_verified=ind.verified,
                 mapping_verified=None if m is None else m.verified)
     if m is None:

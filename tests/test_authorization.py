@@ -17,7 +17,7 @@ from flask import Flask
 
 import criteria
 from criteria.export import plain_data
-from webapp.store import accounts, attachments, criteria_drafts, criteria_values, lineage, ntm_drafts, rounds, units
+from webapp.store import accounts, attachments, criteria_drafts, criteria_values, lineage, ntm_drafts, ntm_values, rounds, units
 from webapp.store import db as database
 from webapp.store.demo import DEMO_PASSWORD
 from webapp.web.assets import STATIC, Assets
@@ -100,7 +100,11 @@ ACCESS: dict[str, dict[str, object]] = {
     "workbench.export_ntm": {"GET": WORKERS},
     "workbench.new_ntm_draft": {"POST": WORKERS},
     "workbench.show_ntm_draft": {"GET": WORKERS},
-    "workbench.edit_ntm_indicator": {"GET": WORKERS, "POST": WORKERS},
+    "workbench.edit_ntm_part": {"GET": WORKERS, "POST": WORKERS},
+    "workbench.ntm_scan": {"GET": WORKERS},
+    "workbench.ntm_changes": {"GET": WORKERS},
+    "workbench.ntm_impact": {"GET": WORKERS},
+    "workbench.ntm_values_xlsx": {"GET": WORKERS, "POST": WORKERS},
     "workbench.prepare_ntm": {"POST": WORKERS},
     "workbench.confirm_ntm": {"POST": WORKERS},
     "workbench.show_draft": {"GET": WORKERS},
@@ -151,10 +155,15 @@ def template(tmp_path_factory: pytest.TempPathFactory, demo_copy: Callable[[Path
                               criteria_drafts.Citation("QĐ 06/QĐ-TTg", "Điều 2"), "test",
                               scan=("trang.pdf", pdf), store=store)
     scan = criteria_drafts.edits(db, draft)[0]["id"]
-    ntm_drafts.create(db, "ntm-qd318-2022", "2022.2", "test")
+    ntm_draft = ntm_drafts.create(db, "ntm-qd318-2022", "2022.2", "test")
+    nset = ntm_drafts.draft_set(ntm_drafts.get(db, ntm_draft))
+    ntm_part = ntm_values.find(nset, "groups[0]") if nset.groups else ntm_values.find(nset, "regions[0]")
+    ntm_drafts.edit_part(db, ntm_draft, ntm_part.key, ntm_values.form_values(nset, ntm_part),
+                         criteria_drafts.Citation("QĐ 318/QĐ-TTg", "Phụ lục"), "test", scan=("trang.pdf", pdf), store=store)
+    ntm_scan = ntm_drafts.edits(db, ntm_draft)[0]["id"]
     db.conn.close()
     return {"path": path, "store": store, "own": own, "other": other, "far": far, "files": files, "scan": scan,
-            **lineage}
+            "ntm_scan": ntm_scan, **lineage}
 
 
 NEW_OFFICER, NEW_REVIEWER = "canbo.xamoi.kiemtra", "thamdinh.tinhmoi.kiemtra"  # accounts of the 2025 units
@@ -250,7 +259,10 @@ def _url(endpoint: str, scope: str, role: str, t: dict[str, object]) -> str:
         "workbench.upload_yaml": "/criteria/upload", "workbench.values_xlsx": "/criteria/drafts/1/values.xlsx",
         "workbench.repin": "/rounds/1/criteria",
         "workbench.new_ntm_draft": "/criteria/ntm/ntm-qd318-2022/drafts", "workbench.show_ntm_draft": "/criteria/ntm/drafts/1",
-        "workbench.edit_ntm_indicator": "/criteria/ntm/drafts/1/indicator?part=indicators[2]",
+        "workbench.edit_ntm_part": "/criteria/ntm/drafts/1/part?part=indicators[2]",
+        "workbench.ntm_scan": f"/criteria/ntm/edits/{t['ntm_scan']}/scan",
+        "workbench.ntm_changes": "/criteria/ntm/drafts/1/changes", "workbench.ntm_impact": "/criteria/ntm/drafts/1/impact",
+        "workbench.ntm_values_xlsx": "/criteria/ntm/drafts/1/values.xlsx",
         "workbench.prepare_ntm": "/criteria/ntm/drafts/1/prepare", "workbench.confirm_ntm": "/criteria/ntm/drafts/1/confirm",
         "authority.index": "/authority", "authority.propose": "/authority/two-tier/reviewing_body",
         "authority.decide": "/authority/changes/99999/confirm",

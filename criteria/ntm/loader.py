@@ -48,6 +48,8 @@ def check_set(nset: NtmSet, cf_set: CriteriaSet | None = None) -> list[Finding]:
     out: list[Finding] = []
     if (nset.regions is None) == (nset.groups is None):
         out.append(((), "give exactly one of 'regions' (QĐ 318) or 'groups' (QĐ 51)"))
+    if nset.valid_until is not None and nset.valid_until < nset.valid_from:
+        out.append((("valid_until",), "valid_until is before valid_from"))
     kind = nset.area_kind
     area_ids = [a.id for a in nset.areas]
     out += _duplicates(area_ids, lambda i: (kind, i, "id"), f"{kind[:-1]} id")
@@ -62,7 +64,7 @@ def check_set(nset: NtmSet, cf_set: CriteriaSet | None = None) -> list[Finding]:
         m = ind.mapping
         if m is None:
             if not ind.mapping_note:
-                out.append((base + ("mapping",), "a null mapping needs a 'mapping_note' saying why"))
+                out.append((base + ("mapping_note",), "a null mapping needs a 'mapping_note' saying why"))
             continue
         mpath = base + ("mapping",)
         if isinstance(m, (RateAtMost, RateAtLeast)):

@@ -16,6 +16,30 @@ from test_journey import session
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a photo of the gazette page, as far as the type check reads
 
 
+def moved_rows(page):
+    """From a page of the draft, its impact: some units move, one row each; the rows."""
+    page.get_by_role("link", name="Quay lại bản dự thảo").click()
+    page.get_by_role("link", name="Tác động đến đợt đánh giá gần nhất").click()
+    moved = int(page.locator("#impact-moved").inner_text())
+    assert moved > 0
+    expect(page.locator("#impact-table tbody tr")).to_have_count(moved)
+    return page.locator("#impact-table tbody tr")
+
+
+def publish_with_four_eyes(first, browser, base: str, version: str):
+    """On the draft's page the first officer prepares it and cannot confirm it; a second officer confirms it:
+    the second officer's window."""
+    first.get_by_role("button", name="Trình xác nhận").click()
+    expect(first.locator("#draft-state")).to_have_text("Chờ người thứ hai xác nhận")
+    first.get_by_role("button", name="Xác nhận và ban hành").click()
+    expect(first.locator(".flash.error")).to_contain_text("Người trình không thể tự xác nhận")
+    second = session(browser, base, "phapche2.tinh")
+    second.goto(first.url)
+    second.get_by_role("button", name="Xác nhận và ban hành").click()
+    expect(second.locator(".flash.ok")).to_contain_text(f"Đã ban hành phiên bản {version}")
+    return second
+
+
 def test_legal_officers_verify_c2_see_the_impact_and_publish_with_four_eyes(live_server, browser, shots,
                                                                              tmp_path: Path) -> None:
     first = session(browser, live_server, "phapche.tinh")
@@ -58,24 +82,11 @@ def test_legal_officers_verify_c2_see_the_impact_and_publish_with_four_eyes(live
     expect(change.locator("tr", has_text="Mức 2: từ")).to_contain_text("98%")
     expect(change.locator("tr", has_text="Mức 2: từ")).to_contain_text("97%")
     shots(first, "changes")
-    first.get_by_role("link", name="Quay lại bản dự thảo").click()
-    first.get_by_role("link", name="Tác động đến đợt đánh giá gần nhất").click()
-    moved = int(first.locator("#impact-moved").inner_text())
-    assert moved > 0
-    expect(first.locator("#impact-table tbody tr")).to_have_count(moved)
+    moved_rows(first)
     shots(first, "impact")
 
     first.get_by_role("link", name="Quay lại bản dự thảo").click()
-    first.get_by_role("button", name="Trình xác nhận").click()
-    expect(first.locator("#draft-state")).to_have_text("Chờ người thứ hai xác nhận")
-    first.get_by_role("button", name="Xác nhận và ban hành").click()
-    expect(first.locator(".flash.error")).to_contain_text("Người trình không thể tự xác nhận")
-    draft_url = first.url
-
-    second = session(browser, live_server, "phapche2.tinh")
-    second.goto(draft_url)
-    second.get_by_role("button", name="Xác nhận và ban hành").click()
-    expect(second.locator(".flash.ok")).to_contain_text("Đã ban hành phiên bản 2019.2")
+    second = publish_with_four_eyes(first, browser, live_server, "2019.2")
     expect(second.locator("#published")).to_contain_text("Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận")
     shots(second, "published")
 

@@ -238,7 +238,7 @@ def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dic
     before = copy.deepcopy(data)
     fields = apply_form(data, part, form) | citation.problems()
     if scan is not None:
-        fields |= _scan_problems(scan[1])
+        fields |= scan_problems(scan[1])
     if fields:
         raise DraftRefused("the form has unreadable values", N_("Chưa lưu: có giá trị chưa hợp lệ."), fields=fields)
     mark_verified(data, part, citation.text())
@@ -257,11 +257,13 @@ def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dic
                 fields.setdefault(at, said)
         raise DraftRefused("the values break the criteria set", N_("Chưa lưu: giá trị làm bộ tiêu chí không hợp lệ."),
                            fields=fields, general=general) from None
-    _write_edit(db, row, part, before, data, text, citation, actor, scan, store)
+    write_edit(db, CRITERIA, row, part.key, _node(before, part.path), _node(data, part.path), text, citation,
+               actor, scan, store)
     return part
 
 
-def _scan_problems(data: bytes) -> dict[str, Said]:
+def scan_problems(data: bytes) -> dict[str, Said]:
+    """What is wrong with a scan of the official page (empty, too large, not a PDF or image), at the field."""
     if not data:
         return {"scan": Said(N_("Tệp trống."))}
     if len(data) > MAX_BYTES:
@@ -277,11 +279,24 @@ def _node(data: dict[str, Any], path: tuple[Any, ...]) -> Any:
     return data
 
 
-def _write_edit(db: sqlite_utils.Database, row: dict[str, Any], part: Part, before: dict[str, Any],
-                after: dict[str, Any], text: str, citation: Citation, actor: str,
-                scan: tuple[str, bytes] | None, store: Path | None) -> None:
-    old, new = _node(before, part.path), _node(after, part.path)
-    record: dict[str, Any] = {"draft_id": row["id"], "part": part.key, "old": json.dumps(old, default=str, ensure_ascii=False),
+@dataclass(frozen=True)
+class Tables:
+    """Where drafts of one kind of set live (criteria or NTM sets): the drafts, their edits, the audit's name."""
+
+    drafts: str
+    edits: str
+    entity: str
+
+
+CRITERIA = Tables("criteria_drafts", "criteria_draft_edits", "criteria_draft")
+
+
+def write_edit(db: sqlite_utils.Database, tables: Tables, row: dict[str, Any], part_key: str, old: Any, new: Any,
+               text: str, citation: Citation, actor: str, scan: tuple[str, bytes] | None, store: Path | None) -> None:
+    """Store an edited draft's text with the edit (old and new values of the part, the citation, the scan's file),
+    audited; a prepared draft goes back to being written. The scan's file is removed if the write fails."""
+    record: dict[str, Any] = {"draft_id": row["id"], "part": part_key,
+                              "old": json.dumps(old, default=str, ensure_ascii=False),
                               "new": json.dumps(new, default=str, ensure_ascii=False),
                               "document": citation.document.strip(), "clause": citation.clause.strip(),
                               "page": citation.page.strip() or None, "edited_by": actor, "edited_at": audit.now()}
@@ -301,9 +316,9 @@ def _write_edit(db: sqlite_utils.Database, row: dict[str, Any], part: Part, befo
             changes = {"content": text}
             if row["state"] == "prepared":  # a changed draft needs preparing (and a second look) again
                 changes |= {"state": "draft", "prepared_by": None, "prepared_at": None}
-            db["criteria_drafts"].update(row["id"], changes)
-            db["criteria_draft_edits"].insert(record)
-            audit.record(db, actor, "edit", "criteria_draft", row["id"], part.key, record["old"], record["new"],
+            db[tables.drafts].update(row["id"], changes)
+            db[tables.edits].insert(record)
+            audit.record(db, actor, "edit", tables.entity, row["id"], part_key, record["old"], record["new"],
                          reason=citation.text())
     except BaseException:
         if target is not None:
@@ -311,8 +326,9 @@ def _write_edit(db: sqlite_utils.Database, row: dict[str, Any], part: Part, befo
         raise
 
 
-def scan_of(db: sqlite_utils.Database, edit_id: int) -> dict[str, Any]:
-    row = next(db.query("select * from criteria_draft_edits where id = ? and scan_stored is not null", [edit_id]), None) \
+def scan_of(db: sqlite_utils.Database, edit_id: int, tables: Tables = CRITERIA) -> dict[str, Any]:
+    """The edit ``edit_id`` of ``tables`` that has a scan (NotFound otherwise)."""
+    row = next(db.query(f"select * from {tables.edits} where id = ? and scan_stored is not null", [edit_id]), None) \
         if abs(edit_id) < 2**63 else None
     if row is None:
         raise NotFound(f"no scan for edit {edit_id}")

@@ -92,7 +92,8 @@ def to_xlsx(cset: CriteriaSet) -> bytes:
                      hidden=(PATH + 1,))  # the value's key: read back, never typed
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A cell's text, NFC, trimmed (empty for an empty cell)."""
     return "" if value is None else nfc(str(value)).strip()
 
 
@@ -115,27 +116,59 @@ def _parse(path: PathKey, typed: str) -> Any:
     return parse_int(typed)
 
 
+def table_rows(data: bytes, filename: str, set_id: str, title: str) -> tuple[list[tuple[int, str, list[Any]]],
+                                                                           list[dict[str, Any]]]:
+    """The filled rows of a sheet downloaded from the workbench, each (row number, key, cells), the set's row keyed
+    ``id``; and the problems of the sheet as a whole. A wrong header or a sheet of another set is refused whole."""
+    table = read_table(data, filename)
+    if not table or [text_of(c) for c in table[0][:len(HEADERS)]] != HEADERS:
+        raise ImportRejected([problem(1, None, None, None, "dòng tiêu đề không đúng mẫu: hãy dùng tệp tải về từ trang này")])
+    rows = []
+    for number_, cells in enumerate(table[1:], start=2):
+        cells = list(cells) + [None] * (len(HEADERS) - len(cells))
+        key = text_of(cells[PATH])
+        if not key and all(text_of(c) == "" for c in cells):
+            continue
+        if key.startswith(f"{ID_ROW}:"):
+            if key != f"{ID_ROW}:{set_id}":
+                raise ImportRejected([problem(number_, COLUMNS[VALUE], None, text_of(cells[VALUE]),
+                                              f"tệp là của bộ tiêu chí khác, không phải «{title}»: chưa nhập gì")])
+            key = ID_ROW
+        rows.append((number_, key, cells))
+    missing = [] if any(key == ID_ROW for _n, key, _c in rows) else \
+        [problem(None, COLUMNS[PATH], None, None, "thiếu dòng mã bộ tiêu chí («id»)")]
+    return rows, missing
+
+
+def note_flags(flags: dict[str, dict[int, tuple[int, str]]], part_key: str, number_: int, cells: list[Any],
+               problems: list[dict[str, Any]]) -> None:
+    """Keep the verification and source a row gives its part; a row that contradicts an earlier row of the same
+    part is a problem."""
+    for column in (VERIFIED, SOURCE):
+        text = text_of(cells[column])
+        if text:
+            first = flags.setdefault(part_key, {}).get(column)
+            if first is not None and first[1] != text:
+                problems.append(problem(number_, COLUMNS[column], None, text, f"khác với dòng {first[0]} của cùng mục"))
+            else:
+                flags[part_key].setdefault(column, (number_, text))
+
+
+def flag_problems(flags: dict[str, dict[int, tuple[int, str]]]) -> list[dict[str, Any]]:
+    """A verification that is neither «có» nor «không»."""
+    return [problem(v[0], COLUMNS[VERIFIED], None, v[1], "ghi «có» hoặc «không»") for columns in flags.values()
+            if (v := columns.get(VERIFIED)) and v[1].casefold() not in YES + NO]
+
+
 def import_xlsx(db: sqlite_utils.Database, draft_id: int, data: bytes, filename: str, actor: str) -> int:
     """Take a filled-in sheet into the draft: every value or none; returns how many values changed."""
     row = get(db, draft_id)
     cset = draft_set(row)
-    table = read_table(data, filename)
     known = {format_path(path): (part, path) for part, path, _name, _value in _rows(cset)}
-    problems: list[dict[str, Any]] = []
-    if not table or [_text(c) for c in table[0][:len(HEADERS)]] != HEADERS:
-        raise ImportRejected([problem(1, None, None, None, "dòng tiêu đề không đúng mẫu: hãy dùng tệp tải về từ trang này")])
+    rows, problems = table_rows(data, filename, cset.id, cset.title.vi)
     given: dict[str, tuple[int, Any]] = {}
     flags: dict[str, dict[int, tuple[int, str]]] = {}
-    for number_, cells in enumerate(table[1:], start=2):
-        cells = list(cells) + [None] * (len(HEADERS) - len(cells))
-        key = _text(cells[PATH])
-        if not key and all(_text(c) == "" for c in cells):
-            continue
-        if key.startswith(f"{ID_ROW}:"):
-            if key != f"{ID_ROW}:{cset.id}":
-                raise ImportRejected([problem(number_, COLUMNS[VALUE], None, _text(cells[VALUE]),
-                                              f"tệp là của bộ tiêu chí khác, không phải «{cset.title.vi}»: chưa nhập gì")])
-            key = ID_ROW
+    for number_, key, cells in rows:
         if key not in known:
             problems.append(problem(number_, COLUMNS[PATH], None, key, "mã không có trong bộ tiêu chí (không sửa cột này)"))
             continue
@@ -143,29 +176,17 @@ def import_xlsx(db: sqlite_utils.Database, draft_id: int, data: bytes, filename:
             problems.append(problem(number_, COLUMNS[PATH], None, key, f"mã đã có ở dòng {given[key][0]}"))
             continue
         part, path = known[key]
-        typed = _text(cells[VALUE])
-        if part is None:  # the set's row, its id checked above
+        typed = text_of(cells[VALUE])
+        if part is None:  # the set's row, its id checked
             given[key] = (number_, typed)
             continue
         try:
             given[key] = (number_, _parse(path, typed))
         except ValueError:
             problems.append(problem(number_, COLUMNS[VALUE], None, typed, _expected(path)))
-        for column in (VERIFIED, SOURCE):
-            text = _text(cells[column])
-            if text and part.verified is not None:
-                first = flags.setdefault(part.key, {}).get(column)
-                if first is not None and first[1] != text:
-                    problems.append(problem(number_, COLUMNS[column], None, text,
-                                            f"khác với dòng {first[0]} của cùng mục"))
-                else:
-                    flags[part.key].setdefault(column, (number_, text))
-    if ID_ROW not in given:
-        problems.append(problem(None, COLUMNS[PATH], None, None, "thiếu dòng mã bộ tiêu chí («id»)"))
-    for columns in flags.values():
-        verified = columns.get(VERIFIED)
-        if verified and verified[1].casefold() not in YES + NO:
-            problems.append(problem(verified[0], COLUMNS[VERIFIED], None, verified[1], "ghi «có» hoặc «không»"))
+        if part.verified is not None:
+            note_flags(flags, part.key, number_, cells, problems)
+    problems += flag_problems(flags)
     if problems:
         raise ImportRejected(problems)
     return _apply(db, row, cset, known, given, flags, actor)

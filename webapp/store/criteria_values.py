@@ -347,6 +347,11 @@ _MESSAGES: list[tuple[re.Pattern[str], Msg]] = [(re.compile(p), m) for p, m in [
      N_("Bỏ trống: không có mức nào cho các giá trị giữa %(a)s và %(b)s.")),
     (r"^gap at (?P<a>\S+):", N_("Bỏ trống: không có mức nào cho giá trị %(a)s.")),
     (r"^Input should be less than or equal to (?P<a>\S+)", N_("Giá trị không được lớn hơn %(a)s.")),
+    (r"^valid_until is before valid_from$", N_("Ngày hết hiệu lực trước ngày bắt đầu áp dụng.")),
+    (r"^numerator and denominator are the same input$", N_("Tử số và mẫu số là cùng một ô số liệu.")),
+    (r"^a null mapping needs a 'mapping_note'", N_("Chỉ tiêu không có cách tính cần ghi lý do.")),
+    (r"^input '\S+' is a \S+; \S+ needs a (?P<a>count|boolean)$", N_("Ô số liệu không đúng loại cách tính cần.")),
+    (r"^duplicate ", N_("Giá trị bị trùng với một mục khác.")),
 ]]
 
 
@@ -394,11 +399,12 @@ class Change:
     values: tuple[tuple[Said, str, str], ...]
 
 
-def differences(base: CriteriaSet, other: CriteriaSet) -> list[Change]:
-    """Value by value, what ``other`` changes of ``base``, part by part in the order of the law."""
-    old = {p.key: p for p in parts(base)}
+def differences(base: list[Part], other: list[Part]) -> list[Change]:
+    """Value by value, what the parts ``other`` (of one version of a set) change of ``base`` (of another), part by
+    part in the order of the law."""
+    old = {p.key: p for p in base}
     out = []
-    for part in parts(other):
+    for part in other:
         before = old.get(part.key)
         was = {v.path: v for v in before.values} if before else {}
         now = {v.path: v for v in part.values}

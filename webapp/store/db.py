@@ -488,3 +488,19 @@ def m015_ntm_workbench(db: sqlite_utils.Database) -> None:
         prepared_by TEXT NOT NULL, confirmed_by TEXT NOT NULL, published_at TEXT NOT NULL
     )""")
     db.execute("CREATE INDEX ntm_published_set ON ntm_published(set_id, published_at)")
+
+
+@migrations()
+def m016_ntm_draft_edits(db: sqlite_utils.Database) -> None:
+    """Every edit of an NTM draft with its citation and optional scan (as ``criteria_draft_edits``), and the text
+    of the version each draft was made from (what its comparison page compares with; empty for older drafts,
+    which were made from the shipped file)."""
+    db.execute("ALTER TABLE ntm_drafts ADD COLUMN base_content TEXT")
+    db.execute("""CREATE TABLE ntm_draft_edits (
+        id INTEGER PRIMARY KEY, draft_id INTEGER NOT NULL REFERENCES ntm_drafts(id),
+        part TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL,
+        document TEXT NOT NULL, clause TEXT NOT NULL, page TEXT,
+        scan_name TEXT, scan_type TEXT, scan_size INTEGER, scan_sha256 TEXT, scan_stored TEXT UNIQUE,
+        edited_by TEXT NOT NULL, edited_at TEXT NOT NULL
+    )""")
+    db.execute("CREATE INDEX ntm_draft_edits_draft ON ntm_draft_edits(draft_id, part, id)")

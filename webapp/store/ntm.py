@@ -15,7 +15,17 @@ from typing import Any
 import sqlite_utils
 
 from criteria.ntm.schema import Indicator, NtmSet
-from scoring.ntm import MET, MISSING, NOT_MET, AreaChoice, IndicatorStatus, cao_bang_ntm_area, evaluate_ntm, labels_of
+from scoring.ntm import (
+    MET,
+    MISSING,
+    NOT_MET,
+    PROVISIONAL_PREFIX,
+    AreaChoice,
+    IndicatorStatus,
+    cao_bang_ntm_area,
+    evaluate_ntm,
+    labels_of,
+)
 
 from .ntm_drafts import current
 from .rounds import criteria_for, get_round
@@ -99,17 +109,18 @@ class RoundNtm:
     provisional: bool
 
 
-PROVISIONAL_PREFIX = "(chưa xác nhận)"
 UNPLACED = "chưa xác định được nhóm, vùng áp dụng"
 
 
-def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str], bool] | None = None) -> RoundNtm:
-    """Each indicator's communes by status, computed as each commune's own NTM page computes them."""
+def round_ntm(db: sqlite_utils.Database, round_id: int, include: Callable[[str], bool] | None = None,
+              nset: NtmSet | None = None) -> RoundNtm:
+    """Each indicator's communes by status, computed as each commune's own NTM page computes them, under the version
+    of the set that applies now (or ``nset``, e.g. a draft of it)."""
     rnd = get_round(db, round_id)
     set_id = NTM_SET_OF_UNIT_SET.get(rnd["unit_set"])
     if set_id is None:
         return RoundNtm(None, 0, 0, [], [], False)
-    nset = current(db, set_id)
+    nset = nset or current(db, set_id)
     labels = labels_of(criteria_for(db, rnd["criteria_hash"]))
     table = [IndicatorCount(ind, _criterion_name(nset, ind.criterion), _wording(ind.wording_vi),
                             _provisional(ind)) for ind in nset.indicators]
@@ -158,4 +169,4 @@ def _wording(text: str) -> str:
 
 def _provisional(ind: Indicator) -> bool:
     m = ind.mapping
-    return not ind.verified or m is None or not m.verified or getattr(m, "levels_verified", True) is False
+    return not ind.verified or (m is not None and not m.verified) or getattr(m, "levels_verified", True) is False

@@ -1,18 +1,19 @@
-"""Draft versions of an NTM indicator set: each child-related indicator verified or corrected against the official
-text, published with four eyes, and then the version the NTM pages and documents use.
+"""Draft versions of an NTM indicator set: each part verified or corrected against the official text, published
+with four eyes, and then the version the NTM pages and documents use.
 
-A draft is the YAML text of a whole set (``criteria.export``) with a new version string; the shipped file is never
-changed. An edit of an indicator (its levels per region or group, its verified flag and the citation) is checked
-by the NTM loader against the child-friendly inputs and refused, named at the field, when it breaks the set. The
+A draft is the YAML text of a whole set (``criteria.export``) with a new version string, and the text of the
+version it was made from; the shipped file is never changed. An edit of a part (an indicator's number, wording,
+mapping and levels; a region's or group's name and note; the validity), with its verified flag, the citation and
+an optional scan of the page, is checked by the NTM loader against the child-friendly inputs and refused, named at
+the field, when it breaks the set; it is recorded as the criteria drafts' edits are (``ntm_draft_edits``). The
 life cycle and its refusals are the criteria drafts' (:mod:`criteria_drafts`): one legal officer or administrator
 prepares, another confirms; publishing stores the text with its content hash and both names (``ntm_published``),
 and :func:`current` then returns it for the set id.
 """
 from __future__ import annotations
 
-import copy
-import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -20,14 +21,26 @@ import sqlite_utils
 import criteria
 import criteria.ntm
 from criteria import CriteriaError, CriteriaInvalid
-from criteria.export import dump_data, plain_data
+from criteria.export import dump_data, dump_yaml, plain_data
 from criteria.ntm import NtmSet
 
 from . import audit, ntm_values
-from .criteria_drafts import Citation, DraftRefused, check_confirmable, check_new_version, check_preparable, mark_prepared
-from .criteria_values import Part, Said, in_vietnamese, where
+from .criteria_drafts import (
+    Citation,
+    DraftRefused,
+    Tables,
+    check_confirmable,
+    check_new_version,
+    check_preparable,
+    mark_prepared,
+    scan_problems,
+    write_edit,
+)
+from .criteria_values import Part, Said, in_vietnamese
 from .db import transaction
 from .errors import N_, NotFound
+
+NTM = Tables("ntm_drafts", "ntm_draft_edits", "ntm_draft")
 
 
 @lru_cache(maxsize=32)
@@ -36,7 +49,7 @@ def _loaded(content: str) -> NtmSet:
     return criteria.ntm.load_text(content, name="bộ chỉ tiêu đã ban hành")
 
 
-def _checked(content: str) -> NtmSet:
+def checked(content: str) -> NtmSet:
     """The text as the NTM loader reads it, every mapped input checked against the child-friendly set."""
     return criteria.ntm.load_text(content, name="bản dự thảo", cf_set=criteria.get(criteria.ntm.CF_SET_ID))
 
@@ -77,60 +90,72 @@ def create(db: sqlite_utils.Database, set_id: str, version: str, actor: str) -> 
     taken |= {r["version"] for r in db.query("select version from ntm_drafts where set_id = ?", [set_id])}
     check_new_version(version, taken)
     text = dump_data(plain_data(base) | {"version": version.strip()})
-    _checked(text)
+    checked(text)
     with transaction(db):
         draft_id = db["ntm_drafts"].insert({"set_id": set_id, "version": version.strip(), "content": text,
-                                            "state": "draft", "created_by": actor, "created_at": audit.now()}).last_pk
+                                            "base_content": dump_yaml(base), "state": "draft", "created_by": actor,
+                                            "created_at": audit.now()}).last_pk
         audit.record(db, actor, "create", "ntm_draft", draft_id,
                      new={"set": set_id, "version": version.strip(), "base": f"{set_id} {base.version}"})
     return draft_id
 
 
-def edit_indicator(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dict[str, str],
-                   citation: Citation, actor: str) -> Part:
-    """Write one indicator's levels and verified flag, with the citation as its source; refused (nothing written)
-    with every problem named at its field, the loader's in Vietnamese."""
+def edit_part(db: sqlite_utils.Database, draft_id: int, part_key: str, form: dict[str, str], citation: Citation,
+              actor: str, scan: tuple[str, bytes] | None = None, store: Path | None = None) -> Part:
+    """Write one part's values (an indicator, a region or group, the validity) and its verified flag from its form,
+    with the citation as its source and an optional scan of the page; refused (nothing written) with every
+    problem named at its field, the loader's in Vietnamese."""
     row = get(db, draft_id)
     if row["state"] == "published":
         raise DraftRefused(f"NTM draft {draft_id} is published", N_("Bản dự thảo đã ban hành, không sửa được nữa."))
-    part = ntm_values.find(draft_set(row), part_key)
+    nset = draft_set(row)
+    part = ntm_values.find(nset, part_key)
     if part is None:
-        raise NotFound(f"no indicator {part_key!r} in NTM draft {draft_id}")
-    data = plain_data(draft_set(row))
-    before = copy.deepcopy(data[part.path[0]][part.path[1]])
-    fields = ntm_values.apply_form(data, part, form, citation.text()) | citation.problems()
+        raise NotFound(f"no part {part_key!r} in NTM draft {draft_id}")
+    data = plain_data(nset)
+    fields = ntm_values.apply_form(data, nset, part, form, citation.text()) | citation.problems()
+    if scan is not None:
+        fields |= scan_problems(scan[1])
     if fields:
         raise DraftRefused("the form has unreadable values", N_("Chưa lưu: có giá trị chưa hợp lệ."), fields=fields)
-    text = dump_data(data)
     try:
-        _checked(text)
+        edited = checked(dump_data(data))
     except CriteriaInvalid as exc:
-        named = {name for _, name in ntm_values.level_fields(part)}
+        named = {f.name for f in ntm_values.form_fields(nset, part)}
         fields, general = {}, []
         for problem in exc.problems:
-            at, said = where(problem.path, part), in_vietnamese(problem.message)
+            at, said = ntm_values.field_of(problem.path, part), in_vietnamese(problem.message)
             if at in named:
                 fields.setdefault(at, said)
             else:
                 general.append(said)
         raise DraftRefused("the values break the NTM set", N_("Chưa lưu: giá trị làm bộ chỉ tiêu không hợp lệ."),
                            fields=fields, general=general) from None
-    after = data[part.path[0]][part.path[1]]
-    with transaction(db):
-        changes: dict[str, Any] = {"content": text}
-        if row["state"] == "prepared":  # a changed draft needs preparing (and a second look) again
-            changes |= {"state": "draft", "prepared_by": None, "prepared_at": None}
-        db["ntm_drafts"].update(draft_id, changes)
-        audit.record(db, actor, "edit", "ntm_draft", draft_id, part.key,
-                     json.dumps(before, default=str, ensure_ascii=False),
-                     json.dumps(after, default=str, ensure_ascii=False), reason=citation.text())
+    old, new = (part_data(plain_data(s), part) for s in (nset, edited))
+    write_edit(db, NTM, row, part.key, old, new, dump_yaml(edited), citation, actor, scan, store)
     return part
+
+
+def part_data(data: dict[str, Any], part: Part) -> Any:
+    """What an edit of ``part`` changes, for the audit log and the edit's record."""
+    if part.kind == "validity":
+        return {k: data.get(k) for k in ("valid_from", "valid_until", "validity_verified")}
+    return data[part.path[0]][part.path[1]]
+
+
+def edits(db: sqlite_utils.Database, draft_id: int) -> list[dict[str, Any]]:
+    return list(db.query("select * from ntm_draft_edits where draft_id = ? order by id", [draft_id]))
+
+
+def base_set(row: dict[str, Any]) -> NtmSet:
+    """The version the draft was made from (drafts made before this was recorded came from the shipped file)."""
+    return _loaded(row["base_content"]) if row.get("base_content") else criteria.ntm.get(row["set_id"])
 
 
 def problems(row: dict[str, Any]) -> list[Said]:
     """What the NTM loader says of the draft's text (empty when it loads)."""
     try:
-        _checked(row["content"])
+        checked(row["content"])
     except CriteriaInvalid as exc:
         return [in_vietnamese(p.message) for p in exc.problems]
     except CriteriaError:

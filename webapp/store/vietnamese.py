@@ -93,6 +93,14 @@ def short_date(value: Any) -> str:
     return "" if day is None else day.strftime("%d/%m/%Y")
 
 
+def parse_short_date(text: str) -> dt.date:
+    """A date as typed: ``15/02/2026`` (as :func:`short_date` writes it) or ``2026-02-15``; ValueError otherwise."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%d/%m/%Y").date()
+    except ValueError:
+        return dt.date.fromisoformat(text.strip())
+
+
 def short_time(value: Any) -> str:
     """``14:05 05/01/2025``: a moment in Vietnam's time, as a page dates a message; "" for none."""
     if value is None or value == "":

@@ -24,10 +24,11 @@ CSS = {"đạt": "met", "không đạt": "not-met", "thiếu dữ liệu": "miss
 
 
 def sources_and_cautions(statuses: list[IndicatorStatus]) -> tuple[list[str], list[str]]:
-    """The sources the indicators cite and the cautions they carry, each once, in order of first use: the page
-    says them once below the table (a row points to its source by number) instead of repeating them per row."""
+    """The sources the indicators cite and the cautions the unconfirmed ones carry, each once, in order of first use:
+    the page says them once below the table (a row points to its source by number) instead of repeating them per
+    row."""
     sources = list(dict.fromkeys(" ".join(s.source.split()) for s in statuses))
-    cautions = list(dict.fromkeys(w for s in statuses for w in s.warnings))
+    cautions = list(dict.fromkeys(w for s in statuses if s.unverified for w in s.warnings))
     return sources, cautions
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import sqlite_utils
@@ -25,10 +26,11 @@ import criteria.ntm
 from criteria import CriteriaSet
 from criteria.export import dump_yaml, plain_data
 from criteria.ntm import NtmSet
-from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_drafts, ntm_values
+from webapp.store import criteria_drafts, criteria_sheet, criteria_values, ntm_drafts, ntm_sheet, ntm_values
 from webapp.store.criteria_drafts import Citation, DraftRefused
 from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
 from webapp.store.impact import round_impact
+from webapp.store.ntm_impact import draft_impact, latest_round
 from webapp.store.rounds import criteria_for, get_round
 
 from .auth import current_user, roles_required
@@ -177,41 +179,105 @@ def _ntm_draft(draft_id: int) -> dict[str, Any]:
         abort(404)
 
 
+def _ntm_draft_page(row: dict[str, Any], rejected: ImportRejected | None = None):
+    """The NTM draft: its values with the edit link of each part, its state, the steps to publish it and the sheet."""
+    nset = ntm_drafts.draft_set(row)
+    only_unverified = request.args.get("chua_xac_minh") == "1"
+    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
+    return render_template("workbench/ntm_draft.html", draft=row, nset=nset, parts=shown, filtered=only_unverified,
+                           states=criteria_drafts.STATES, problems=ntm_drafts.problems(row), user=current_user(),
+                           rejected=rejected), 422 if rejected else 200
+
+
 @bp.route("/criteria/ntm/drafts/<int:draft_id>")
 @roles_required(*WORKERS)
 def show_ntm_draft(draft_id: int):
-    """The NTM draft: its values with the edit link of each indicator, its state and the steps to publish it."""
+    return _ntm_draft_page(_ntm_draft(draft_id))
+
+
+def _edit_request() -> tuple[dict[str, str], Citation, tuple[str, bytes] | None]:
+    """A part's form as posted (every field but the token and the part; a field chosen several times joined), its
+    citation and its optional scan."""
+    form = {k: ntm_values.SEPARATOR.join(request.form.getlist(k)) for k in request.form if k not in ("csrf_token", "part")}
+    upload = request.files.get("scan")
+    scan = (upload.filename or "scan", upload.read()) if upload is not None and upload.filename else None
+    return form, Citation(form.get("document", ""), form.get("clause", ""), form.get("page", "")), scan
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/part", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def edit_ntm_part(draft_id: int):
+    """One part's form (an indicator, a region or group, the validity): its values, whether verified, the citation
+    and an optional scan; refused at the field, the typed values kept."""
     row = _ntm_draft(draft_id)
     nset = ntm_drafts.draft_set(row)
-    only_unverified = request.args.get("chua_xac_minh") == "1"
-    shown = [p for p in ntm_values.parts(nset) if p.kind == "indicator" and (not only_unverified or p.verified is False)]
-    return render_template("workbench/ntm_draft.html", draft=row, nset=nset, parts=shown, filtered=only_unverified,
-                           states=criteria_drafts.STATES, problems=ntm_drafts.problems(row), user=current_user())
-
-
-@bp.route("/criteria/ntm/drafts/<int:draft_id>/indicator", methods=["GET", "POST"])
-@roles_required(*WORKERS)
-def edit_ntm_indicator(draft_id: int):
-    """One indicator's form: its levels, whether verified, and the citation; refused at the field, typed values kept."""
-    row = _ntm_draft(draft_id)
-    part = ntm_values.find(ntm_drafts.draft_set(row), request.values.get("part", ""))
+    part = ntm_values.find(nset, request.values.get("part", ""))
     if part is None:
         abort(404)
     if request.method == "GET":
-        return _indicator_page(row, part, ntm_values.form_values(part), None)
-    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "part")}
-    citation = Citation(form.get("document", ""), form.get("clause", ""), form.get("page", ""))
+        return _ntm_part_page(row, nset, part, ntm_values.form_values(nset, part), None)
+    form, citation, scan = _edit_request()
     try:
-        ntm_drafts.edit_indicator(get_db(), draft_id, part.key, form, citation, current_user().username)
+        ntm_drafts.edit_part(get_db(), draft_id, part.key, form, citation, current_user().username, scan=scan,
+                             store=Path(current_app.config["ATTACHMENTS"]))
     except DraftRefused as exc:
-        return _indicator_page(row, part, form, exc), 422
+        return _ntm_part_page(row, nset, part, form, exc), 422
     flash(_("Đã lưu: %(part)s.", part=_said(part.title)), "ok")
     return redirect(url_for("workbench.show_ntm_draft", draft_id=draft_id, _anchor=f"part-{part.key}"))
 
 
-def _indicator_page(row: dict[str, Any], part: criteria_values.Part, form: dict[str, str], refused: DraftRefused | None):
-    return render_template("workbench/ntm_indicator.html", draft=row, part=part, form=form, refused=refused,
-                           fields=ntm_values.level_fields(part))
+def _ntm_part_page(row: dict[str, Any], nset: NtmSet, part: criteria_values.Part, form: dict[str, str],
+                   refused: DraftRefused | None):
+    history = [e for e in ntm_drafts.edits(get_db(), row["id"]) if e["part"] == part.key]
+    flags = [("verified", _("Số hiệu và lời văn của chỉ tiêu đúng như văn bản") if part.kind == "indicator" else
+              _("Đúng như văn bản"))]
+    if part.kind == "indicator":
+        flags += [("mapping.verified", _("Cách tính từ số liệu trẻ em đã được xác nhận")),
+                  ("mapping.levels_verified", _("Các mức theo vùng, nhóm đúng như văn bản"))]
+    return render_template("workbench/ntm_part.html", draft=row, part=part, form=form, refused=refused, flags=flags,
+                           fields=ntm_values.form_fields(nset, part), choices=ntm_values.choices,
+                           kinds=ntm_values.MAPPING_NAMES, no_mapping=ntm_values.NO_MAPPING,
+                           separator=ntm_values.SEPARATOR, history=history)
+
+
+@bp.route("/criteria/ntm/edits/<int:edit_id>/scan")
+@roles_required(*WORKERS)
+def ntm_scan(edit_id: int):
+    """The scan or photo of the official page attached to one edit of an NTM draft."""
+    return _scan(edit_id, ntm_drafts.NTM)
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/changes")
+@roles_required(*WORKERS)
+def ntm_changes(draft_id: int):
+    """What the NTM draft changes of the version it was made from, value by value, with the citations."""
+    row = _ntm_draft(draft_id)
+    nset, base = ntm_drafts.draft_set(row), ntm_drafts.base_set(row)
+    cited = {e["part"]: e for e in ntm_drafts.edits(get_db(), draft_id)}
+    return render_template("workbench/changes.html", draft=row, cset=nset, base=base, cited=cited,
+                           changes=criteria_values.differences(ntm_values.parts(base), ntm_values.parts(nset)),
+                           back=url_for("workbench.show_ntm_draft", draft_id=draft_id), scan="workbench.ntm_scan")
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/impact")
+@roles_required(*WORKERS)
+def ntm_impact(draft_id: int):
+    """The latest round the set applies to: each commune's NTM results under the version in force and the draft,
+    those that change."""
+    row = _ntm_draft(draft_id)
+    rnd = latest_round(get_db(), row["set_id"])
+    report = draft_impact(get_db(), rnd["id"], ntm_drafts.draft_set(row)) if rnd else None
+    return render_template("workbench/ntm_impact.html", draft=row, round=rnd, report=report,
+                           current=ntm_drafts.current(get_db(), row["set_id"]),
+                           back=url_for("workbench.show_ntm_draft", draft_id=draft_id))
+
+
+@bp.route("/criteria/ntm/drafts/<int:draft_id>/values.xlsx", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def ntm_values_xlsx(draft_id: int):
+    """The NTM draft as a sheet, one row per value; a filled-in sheet back: every row or none, each bad cell named."""
+    row = _ntm_draft(draft_id)
+    return _sheet(row, ntm_sheet, ntm_drafts.draft_set(row), _ntm_draft_page, "workbench.show_ntm_draft")
 
 
 def _step(step: Callable[[sqlite_utils.Database, int, str], Any], draft_id: int, done: str, back: str):
@@ -246,12 +312,16 @@ def confirm_ntm(draft_id: int):
 @roles_required(*WORKERS)
 def show_draft(draft_id: int):
     """The draft: its values with the edit link of each part, its state and the steps to publish it."""
-    row = _draft(draft_id)
+    return _draft_page(_draft(draft_id))
+
+
+def _draft_page(row: dict[str, Any], rejected: ImportRejected | None = None):
     cset = criteria_drafts.draft_set(row)
     shown, filtered = _shown_parts(cset)
     return render_template("workbench/draft.html", draft=row, cset=cset, parts=shown, filtered=filtered,
                            states=criteria_drafts.STATES, problems=criteria_drafts.problems(row),
-                           base=criteria_for(get_db(), row["base_hash"]), user=current_user())
+                           base=criteria_for(get_db(), row["base_hash"]), user=current_user(),
+                           rejected=rejected), 422 if rejected else 200
 
 
 @bp.route("/criteria/drafts/<int:draft_id>/part", methods=["GET", "POST"])
@@ -266,10 +336,7 @@ def edit_part(draft_id: int):
         abort(404)
     if request.method == "GET":
         return _part_page(row, cset, part, criteria_values.form_values(plain_data(cset), part), None)
-    form = {k: v for k, v in request.form.items() if k not in ("csrf_token", "part")}
-    upload = request.files.get("scan")
-    scan = (upload.filename or "scan", upload.read()) if upload is not None and upload.filename else None
-    citation = Citation(form.get("document", ""), form.get("clause", ""), form.get("page", ""))
+    form, citation, scan = _edit_request()
     try:
         criteria_drafts.edit_part(get_db(), draft_id, key, form, citation, current_user().username,
                                   scan=scan, store=Path(current_app.config["ATTACHMENTS"]))
@@ -295,8 +362,12 @@ def _part_page(row: dict[str, Any], cset: CriteriaSet, part: criteria_values.Par
 @roles_required(*WORKERS)
 def scan(edit_id: int):
     """The scan or photo of the official page attached to one edit."""
+    return _scan(edit_id, criteria_drafts.CRITERIA)
+
+
+def _scan(edit_id: int, tables: criteria_drafts.Tables):
     try:
-        row = criteria_drafts.scan_of(get_db(), edit_id)
+        row = criteria_drafts.scan_of(get_db(), edit_id, tables)
     except NotFound:
         abort(404)
     path = Path(current_app.config["ATTACHMENTS"]) / criteria_drafts.SCAN_DIR / row["scan_stored"]
@@ -311,8 +382,9 @@ def changes(draft_id: int):
     db = get_db()
     cset, base = criteria_drafts.draft_set(row), criteria_for(db, row["base_hash"])
     cited: dict[str, dict[str, Any]] = {e["part"]: e for e in criteria_drafts.edits(db, draft_id)}
-    return render_template("workbench/changes.html", draft=row, cset=cset, base=base,
-                           changes=criteria_values.differences(base, cset), cited=cited)
+    return render_template("workbench/changes.html", draft=row, cset=cset, base=base, cited=cited,
+                           changes=criteria_values.differences(criteria_values.parts(base), criteria_values.parts(cset)),
+                           back=url_for("workbench.show_draft", draft_id=draft_id), scan="workbench.scan")
 
 
 def _latest_round(set_id: str) -> dict[str, Any] | None:
@@ -327,7 +399,8 @@ def impact(draft_id: int):
     rnd = _latest_round(row["set_id"])
     report = round_impact(get_db(), rnd["id"], criteria_drafts.draft_set(row)) if rnd else None
     moved = [u for u in report.units if u.changed or (u.total_delta or 0) != 0] if report else []
-    return render_template("workbench/impact.html", draft=row, round=rnd, report=report, moved=moved)
+    return render_template("workbench/impact.html", draft=row, round=rnd, report=report, moved=moved,
+                           back=url_for("workbench.show_draft", draft_id=draft_id))
 
 
 @bp.route("/criteria/drafts/<int:draft_id>/prepare", methods=["POST"])
@@ -375,27 +448,27 @@ def upload_yaml():
 def values_xlsx(draft_id: int):
     """The draft as a sheet, one row per value; a filled-in sheet back: every row or none, each bad cell named."""
     row = _draft(draft_id)
+    return _sheet(row, criteria_sheet, criteria_drafts.draft_set(row), _draft_page, "workbench.show_draft")
+
+
+def _sheet(row: dict[str, Any], sheet: ModuleType, drafted: CriteriaSet | NtmSet, page: Callable[..., Any], back: str):
+    """The draft ``row`` (of ``drafted``) as ``sheet`` writes it (GET); a filled-in sheet taken in by ``sheet``
+    (POST): the draft's ``page`` with every bad cell named, or back to the draft with what was taken."""
     if request.method == "GET":
-        data = criteria_sheet.to_xlsx(criteria_drafts.draft_set(row))
-        return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+        return send_file(io.BytesIO(sheet.to_xlsx(drafted)), mimetype=XLSX, as_attachment=True,
                          download_name=f"{row['set_id']}-{row['version']}.xlsx")
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
             raise DraftRefused("no file", N_("Chưa chọn tệp."))
-        count = criteria_sheet.import_xlsx(get_db(), draft_id, upload.read(), upload.filename, current_user().username)
+        count = sheet.import_xlsx(get_db(), row["id"], upload.read(), upload.filename, current_user().username)
     except ImportRejected as exc:
-        db = get_db()
-        cset = criteria_drafts.draft_set(row)
-        shown, filtered = _shown_parts(cset)
-        return render_template("workbench/draft.html", draft=row, cset=cset, parts=shown, filtered=filtered,
-                               states=criteria_drafts.STATES, problems=criteria_drafts.problems(row),
-                               base=criteria_for(db, row["base_hash"]), user=current_user(), rejected=exc), 422
+        return page(row, rejected=exc)
     except StorageError as exc:
         flash(refusal(exc), "error")
-        return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+        return redirect(url_for(back, draft_id=row["id"]))
     flash(_("Đã nhập %(n)s giá trị từ tệp.", n=count), "ok")
-    return redirect(url_for("workbench.show_draft", draft_id=draft_id))
+    return redirect(url_for(back, draft_id=row["id"]))
 
 
 @bp.route("/rounds/<int:round_id>/criteria", methods=["GET", "POST"])
