@@ -17,7 +17,7 @@ from webapp.store import audit, profile_changes, threads, urban, vietnamese, wor
 from webapp.store.accounts import ROLE_NAMES, names_of
 from webapp.store.errors import N_
 from webapp.store.ntm import ntm_context, ntm_status, values_of
-from webapp.store.ntm_drafts import current
+from webapp.store.ntm_drafts import current, edition
 from webapp.store.profiles import HIGHER_BODY
 from webapp.store.rounds import criteria_for, get_round
 from webapp.store.specimen import doc_flags
@@ -466,5 +466,5 @@ def _ntm_rows(db: sqlite_utils.Database, assessment: workflow.Assessment) -> dic
     caution = ("Các chỉ tiêu nông thôn mới và cách tính chúng từ số liệu đánh giá trẻ em là cách hiểu tạm thời, "
                "chưa được đối chiếu đầy đủ với văn bản chính thức: kết quả chỉ để tham khảo, không thay cho "
                "việc đánh giá nông thôn mới." if any(s.unverified for s in statuses) else "")
-    return {"rows": rows, "caution": caution,
+    return {"rows": rows, "caution": caution, "edition": edition(db, nset.id),
             "values_from": "số liệu thẩm định" if assessment.row["status"] in REVIEWED else "số liệu tự đánh giá"}

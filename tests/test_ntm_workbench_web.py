@@ -17,7 +17,7 @@ import criteria
 import criteria.ntm
 from certificates import contexts
 from criteria.export import dump_yaml
-from webapp.store import ntm_values, workflow
+from webapp.store import ntm_values, vietnamese, workflow
 
 from webhelpers import ClientAs, logged_in
 
@@ -44,8 +44,10 @@ def test_verify_an_indicator_publish_with_four_eyes_and_the_ntm_page_uses_it(app
         assessment = db.execute("select a.id from assessments a join users u on u.scope_unit_id = a.unit_id "
                                 "where u.username = 'canbo.xa' order by a.id desc").fetchone()[0]
     commune = client_as("canbo.xa")
-    before = _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
+    shown = commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True)
+    before = _stunting_row(shown)
     assert "CHƯA XÁC NHẬN" in before and "24%" in before
+    assert re.search(r'id="ntm-edition">[^<]*\(318/QĐ-TTg\), phiên bản 2022\.1</span>', shown)  # the shipped one
 
     response = first.post(f"/criteria/ntm/{SET}/drafts", data={"version": "2022.1"})
     assert response.status_code == 422 and "Phiên bản «2022.1» đã có" in visible(response)
@@ -74,8 +76,15 @@ def test_verify_an_indicator_publish_with_four_eyes_and_the_ntm_page_uses_it(app
         row = db.execute("select prepared_by, confirmed_by, version from ntm_published").fetchone()
     assert row == ("phapche.tinh", "phapche2.tinh", "2022.2")
 
-    after = _stunting_row(commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True))
+    shown = commune.get(f"/assessments/{assessment}/ntm").get_data(as_text=True)
+    after = _stunting_row(shown)
     assert "23%" in after and "CHƯA XÁC NHẬN" not in after
+    today = vietnamese.short_date(vietnamese.today())  # the page names the version it reads, and since when
+    assert f"phiên bản 2022.2, xác minh trên hệ thống ngày {today}</span>" in shown
+    with app.app_context():
+        from webapp.web.db import get_db
+        report = contexts.report_context(get_db(), workflow.load(get_db(), assessment))
+    assert report["ntm"]["edition"].endswith(f"(318/QĐ-TTg), phiên bản 2022.2, xác minh trên hệ thống ngày {today}")
     page = visible(first.get(f"/criteria/ntm/{SET}"))
     assert "phiên bản 2022.2" in page and "Phòng Pháp chế – Sở Y tế trình, Thanh tra – Sở Y tế xác nhận" in page
     assert "Quyết định 318/QĐ-TTg, Phụ lục I, chỉ tiêu 15.3, trang 12" in page

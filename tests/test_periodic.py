@@ -112,7 +112,7 @@ def test_ntm_counts_recomputed(world: dict[str, Any], report: periodic.PeriodRep
         values = json.loads(row["verified"]) or json.loads(row["declared"])
         for st in evaluate_ntm(nset, values, "tdmnpb", {}):
             expected[st.indicator_id][st.status] += 1
-    assert report.ntm_set == "ntm-qd318-2022" and report.ntm_title.startswith("Bộ tiêu chí")
+    assert report.ntm_set == "ntm-qd318-2022" and report.ntm_edition.startswith("Bộ tiêu chí")
     got = {n["id"]: {k: n[k] for k in periodic.NTM_STATUSES} for n in report.ntm}
     assert got == expected
     for n in report.ntm:

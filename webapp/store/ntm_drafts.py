@@ -12,6 +12,7 @@ and :func:`current` then returns it for the set id.
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from criteria import CriteriaError, CriteriaInvalid
 from criteria.export import dump_data, dump_yaml, plain_data
 from criteria.ntm import NtmSet
 
-from . import audit, ntm_values
+from . import audit, ntm_values, vietnamese
 from .criteria_drafts import (
     Citation,
     DraftRefused,
@@ -59,6 +60,22 @@ def current(db: sqlite_utils.Database, set_id: str) -> NtmSet:
     row = next(db.query("select content from ntm_published where set_id = ? order by published_at desc, rowid desc "
                          "limit 1", [set_id]), None)
     return _loaded(row["content"]) if row else criteria.ntm.get(set_id)
+
+
+def published_on(db: sqlite_utils.Database, set_id: str) -> dt.date | None:
+    """The day (in Vietnam) the version :func:`current` returns was published here; None for the shipped file.
+    Pages and documents name the version they read with it, since a later publication changes what they show."""
+    row = next(db.query("select published_at from ntm_published where set_id = ? order by published_at desc, "
+                        "rowid desc limit 1", [set_id]), None)
+    return vietnamese.as_date(row["published_at"]) if row else None
+
+
+def edition(db: sqlite_utils.Database, set_id: str) -> str:
+    """The version a document reads, as it names it: «Bộ tiêu chí … (51/2025/QĐ-TTg), phiên bản 2025.2, xác minh
+    trên hệ thống ngày 03/12/2026» (the pages say the same through their catalogue)."""
+    nset, day = current(db, set_id), published_on(db, set_id)
+    said = f"{nset.title.vi} ({nset.legal_basis[0].document}), phiên bản {nset.version}"
+    return vietnamese.nfc(said + (f", xác minh trên hệ thống ngày {vietnamese.short_date(day)}" if day else ""))
 
 
 def published(db: sqlite_utils.Database, set_id: str) -> list[dict[str, Any]]:

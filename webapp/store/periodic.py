@@ -73,8 +73,8 @@ class PeriodReport:
     issuer_lines: list[str]
     notes: list[str] = field(default_factory=list)
     summary: list[dict[str, Any]] = field(default_factory=list)
-    ntm_title: str = ""
-    """The NTM set's Vietnamese title (its id is ``ntm_set``, never shown)."""
+    ntm_edition: str = ""
+    """The NTM set's version as documents name it (:func:`ntm_drafts.edition`; its id ``ntm_set`` is never shown)."""
     """One row per district (before the 2025 reform) or one for the whole scope (after), then the total."""
     summary_by: str = "Huyện, thành phố"
     doc: dict[str, Any] = field(default_factory=dict)
@@ -253,7 +253,7 @@ def period_report(db: sqlite_utils.Database, round_id: int, scope_unit_id: str |
                   "gap": None if share is None else t - share} for y, t in TARGETS],
         criteria=per_criterion, failing=failing[:TOP_FAILING], ntm_set=ntm_set_id, ntm=ntm, rows=listed,
         not_submitted=[x for x, r in zip(listed, rows, strict=True) if r["status"] == "draft"],
-        ntm_title=nfc(ntm_drafts.current(db, ntm_set_id).title.vi) if ntm_set_id else "",
+        ntm_edition=ntm_drafts.edition(db, ntm_set_id) if ntm_set_id else "",
         previous=_previous(db, rnd, rows, recognised), issuer_lines=issuer_lines(db, scope_unit_id), notes=notes,
         summary=table, summary_by=by, doc=doc_flags(cset), issuer=report_issuer(db, scope_unit_id, rnd["profile"]))
 

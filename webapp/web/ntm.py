@@ -64,7 +64,8 @@ def unit(assessment_id: int):
     statuses = evaluate_ntm(nset, values_of(view.row), ctx.area.area, labels_of(view.cset))
     sources, cautions = sources_and_cautions(statuses)
     return render_template("ntm/unit.html", **common, error=None, rows=display_rows(nset, statuses), ctx=ctx,
-                           ntm_set=nset, area=nset.area(ctx.area.area), sources=sources, cautions=cautions)
+                           ntm_set=nset, published_on=ntm_drafts.published_on(get_db(), nset.id),
+                           area=nset.area(ctx.area.area), sources=sources, cautions=cautions)
 
 
 def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]:
@@ -81,4 +82,6 @@ def _urban_status(db: sqlite_utils.Database, view: Assessment) -> dict[str, Any]
 def province(round_id: int):
     """Per indicator: how many communes meet it, do not, or lack data (and which data), and which communes."""
     rnd, include = round_for_reader(round_id)
-    return render_template("ntm/province.html", round=rnd, report=round_ntm(get_db(), round_id, include), css=CSS)
+    report = round_ntm(get_db(), round_id, include)
+    published = ntm_drafts.published_on(get_db(), report.ntm_set.id) if report.ntm_set else None
+    return render_template("ntm/province.html", round=rnd, report=report, published_on=published, css=CSS)
