@@ -99,3 +99,11 @@ def test_every_error_page_is_the_one_error_template(app: Flask) -> None:
         response = officer.post("/password", data={"old": "x" * 300_000})
         assert response.status_code == 413 and "Nội dung quá lớn" in response.get_data(as_text=True)
     assert rendered == ["errors/error.html"] * 6
+
+
+def test_every_file_picker_is_the_vietnamese_one() -> None:
+    """A bare ``<input type="file">`` shows the browser's «Choose File / No file chosen» in an English-locale
+    browser: every template asks ``file_input`` (_forms.html) for its picker instead."""
+    bare = [f"{path.relative_to(TEMPLATES)}:{n}" for path in sorted(TEMPLATES.rglob("*.html")) if path != MACROS
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if 'type="file"' in line]
+    assert bare == []
