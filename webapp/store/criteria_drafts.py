@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,14 +339,20 @@ def scan_of(db: sqlite_utils.Database, edit_id: int, tables: Tables = CRITERIA) 
 # --------------------------------------------------------------------------- four eyes
 
 
-def problems(row: dict[str, Any]) -> list[str]:
+def problems(row: dict[str, Any]) -> list[Said]:
     """What the loader says of the draft's text (empty when it loads)."""
+    return loader_problems(lambda: criteria.load_text(row["content"], name="bản dự thảo"))
+
+
+def loader_problems(load: Callable[[], Any]) -> list[Said]:
+    """What ``load`` (a loader reading a draft's text, of a criteria or an NTM set) says of it, in Vietnamese;
+    empty when it loads."""
     try:
-        criteria.load_text(row["content"], name="bản dự thảo")
+        load()
     except CriteriaInvalid as exc:
-        return [str(in_vietnamese(p.message)) for p in exc.problems]
-    except CriteriaError as exc:
-        return [str(exc)]
+        return [in_vietnamese(p.message) for p in exc.problems]
+    except CriteriaError:
+        return [Said(N_("Giá trị không hợp lệ theo quy tắc của bộ tiêu chí."))]
     return []
 
 

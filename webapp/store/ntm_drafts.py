@@ -21,7 +21,7 @@ import sqlite_utils
 
 import criteria
 import criteria.ntm
-from criteria import CriteriaError, CriteriaInvalid
+from criteria import CriteriaInvalid
 from criteria.export import dump_data, dump_yaml, plain_data
 from criteria.ntm import NtmSet
 
@@ -33,6 +33,7 @@ from .criteria_drafts import (
     check_confirmable,
     check_new_version,
     check_preparable,
+    loader_problems,
     mark_prepared,
     scan_problems,
     write_edit,
@@ -171,13 +172,7 @@ def base_set(row: dict[str, Any]) -> NtmSet:
 
 def problems(row: dict[str, Any]) -> list[Said]:
     """What the NTM loader says of the draft's text (empty when it loads)."""
-    try:
-        checked(row["content"])
-    except CriteriaInvalid as exc:
-        return [in_vietnamese(p.message) for p in exc.problems]
-    except CriteriaError:
-        return [Said(N_("Giá trị không hợp lệ theo quy tắc của bộ tiêu chí."))]
-    return []
+    return loader_problems(lambda: checked(row["content"]))
 
 
 def prepare(db: sqlite_utils.Database, draft_id: int, actor: str) -> None:

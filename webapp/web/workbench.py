@@ -32,9 +32,11 @@ from webapp.store.errors import N_, ImportRejected, Msg, NotFound, StorageError
 from webapp.store.impact import round_impact
 from webapp.store.ntm_impact import draft_impact, latest_round
 from webapp.store.rounds import criteria_for, get_round
+from webapp.store.vietnamese import short_time as vntime
 
 from .auth import current_user, roles_required
 from .db import get_db
+from .formatting import person
 from .refusals import refusal
 
 bp = Blueprint("workbench", __name__)
@@ -69,10 +71,9 @@ def _draft(draft_id: int) -> dict[str, Any]:
         abort(404)
 
 
-def _shown_parts(cset: CriteriaSet) -> tuple[list[criteria_values.Part], bool]:
+def _shown(every: list[criteria_values.Part]) -> tuple[list[criteria_values.Part], bool]:
     """The parts the page lists (only the unverified ones with ``?chua_xac_minh=1``) and whether filtered."""
     only_unverified = request.args.get("chua_xac_minh") == "1"
-    every = criteria_values.parts(cset)
     return [p for p in every if not only_unverified or p.verified is False], only_unverified
 
 
@@ -90,7 +91,7 @@ def index():
 def show_set(set_id: str, version: str):
     """Every value of an installed set, with its source and verification, and the form to start a draft."""
     found = _set(set_id, version)
-    shown, filtered = _shown_parts(found["cset"])
+    shown, filtered = _shown(criteria_values.parts(found["cset"]))
     return render_template("workbench/set.html", found=found, cset=found["cset"], parts=shown, filtered=filtered,
                            form=request.args, refused=None)
 
@@ -103,7 +104,7 @@ def new_draft(set_id: str, version: str):
         draft_id = criteria_drafts.create(get_db(), found["hash"], request.form.get("version", ""),
                                           request.form.get("valid_from", ""), current_user().username)
     except DraftRefused as exc:
-        shown, filtered = _shown_parts(found["cset"])
+        shown, filtered = _shown(criteria_values.parts(found["cset"]))
         return render_template("workbench/set.html", found=found, cset=found["cset"], parts=shown, filtered=filtered,
                                form=request.form, refused=exc), 422
     flash(_("Đã tạo bản dự thảo phiên bản %(version)s.", version=request.form.get("version", "").strip()), "ok")
@@ -138,10 +139,9 @@ def _ntm_sets() -> list[NtmSet]:
 def _ntm_page(nset: NtmSet, form: Any, refused: DraftRefused | None = None):
     """The NTM set's page: its child-related values (only the unverified ones with ``?chua_xac_minh=1``), its
     drafts and the form to start one."""
-    only_unverified = request.args.get("chua_xac_minh") == "1"
-    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
+    shown, filtered = _shown(ntm_values.parts(nset))
     db = get_db()
-    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=only_unverified, form=form,
+    return render_template("workbench/ntm.html", nset=nset, parts=shown, filtered=filtered, form=form,
                            refused=refused, drafts=ntm_drafts.drafts(db, nset.id),
                            published=ntm_drafts.published(db, nset.id), states=criteria_drafts.STATES)
 
@@ -182,11 +182,18 @@ def _ntm_draft(draft_id: int) -> dict[str, Any]:
 def _ntm_draft_page(row: dict[str, Any], rejected: ImportRejected | None = None):
     """The NTM draft: its values with the edit link of each part, its state, the steps to publish it and the sheet."""
     nset = ntm_drafts.draft_set(row)
-    only_unverified = request.args.get("chua_xac_minh") == "1"
-    shown = [p for p in ntm_values.parts(nset) if not only_unverified or p.verified is False]
-    return render_template("workbench/ntm_draft.html", draft=row, nset=nset, parts=shown, filtered=only_unverified,
-                           states=criteria_drafts.STATES, problems=ntm_drafts.problems(row), user=current_user(),
-                           rejected=rejected), 422 if rejected else 200
+    shown, filtered = _shown(ntm_values.parts(nset))
+    links = [(url_for("workbench.ntm_changes", draft_id=row["id"]), _("Xem thay đổi so với phiên bản gốc"), "to-changes"),
+             (url_for("workbench.ntm_impact", draft_id=row["id"]), _("Tác động đến đợt đánh giá gần nhất"), "to-impact"),
+             (url_for("workbench.ntm_values_xlsx", draft_id=row["id"]), _("Tải về bảng tính (Excel)"), None),
+             (url_for("workbench.show_ntm", set_id=nset.id), _("Bộ chỉ tiêu đang áp dụng"), None)]
+    steps = {"prepare": url_for("workbench.prepare_ntm", draft_id=row["id"]),
+             "confirm": url_for("workbench.confirm_ntm", draft_id=row["id"]),
+             "published": _("Đã ban hành: %(a)s trình, %(b)s xác nhận lúc %(at)s. Các trang và văn bản nông thôn mới "
+                            "dùng phiên bản này từ nay.", a=person(row["prepared_by"]), b=person(row["confirmed_by"]),
+                            at=vntime(row["confirmed_at"])),
+             "sheet": url_for("workbench.ntm_values_xlsx", draft_id=row["id"]), "edit": "workbench.edit_ntm_part"}
+    return _draft_view(row, nset, None, shown, filtered, ntm_drafts.problems(row), links, steps, rejected)
 
 
 @bp.route("/criteria/ntm/drafts/<int:draft_id>")
@@ -317,10 +324,30 @@ def show_draft(draft_id: int):
 
 def _draft_page(row: dict[str, Any], rejected: ImportRejected | None = None):
     cset = criteria_drafts.draft_set(row)
-    shown, filtered = _shown_parts(cset)
-    return render_template("workbench/draft.html", draft=row, cset=cset, parts=shown, filtered=filtered,
-                           states=criteria_drafts.STATES, problems=criteria_drafts.problems(row),
-                           base=criteria_for(get_db(), row["base_hash"]), user=current_user(),
+    shown, filtered = _shown(criteria_values.parts(cset))
+    links = [(url_for("workbench.changes", draft_id=row["id"]), _("Xem thay đổi so với phiên bản gốc"), "to-changes"),
+             (url_for("workbench.impact", draft_id=row["id"]), _("Tác động đến đợt đánh giá gần nhất"), "to-impact"),
+             (url_for("workbench.export_draft", draft_id=row["id"]), _("Tải về tệp YAML"), None),
+             (url_for("workbench.values_xlsx", draft_id=row["id"]), _("Tải về bảng tính (Excel)"), None),
+             (url_for("workbench.index"), _("Các bộ tiêu chí"), None)]
+    steps = {"prepare": url_for("workbench.prepare", draft_id=row["id"]),
+             "confirm": url_for("workbench.confirm", draft_id=row["id"]),
+             "published": _("Đã ban hành: %(a)s trình, %(b)s xác nhận lúc %(at)s. Các đợt đánh giá tạo từ nay dùng "
+                            "phiên bản này; đợt đã tạo giữ phiên bản của mình.", a=person(row["prepared_by"]),
+                            b=person(row["confirmed_by"]), at=vntime(row["confirmed_at"])),
+             "sheet": url_for("workbench.values_xlsx", draft_id=row["id"]), "edit": "workbench.edit_part"}
+    return _draft_view(row, cset, criteria_for(get_db(), row["base_hash"]), shown, filtered,
+                       criteria_drafts.problems(row), links, steps, rejected)
+
+
+def _draft_view(row: dict[str, Any], draft_set: CriteriaSet | NtmSet, base: CriteriaSet | None,
+                parts: list[criteria_values.Part], filtered: bool, problems: list[criteria_values.Said],
+                links: list[tuple[str, str, str | None]], steps: dict[str, str], rejected: ImportRejected | None):
+    """A draft's page, of a criteria or an NTM set: what it is, its links, what the loader says, the steps to
+    publish it, the sheet while it is being written, and its values with the edit link of each part."""
+    return render_template("workbench/draft.html", draft=row, draft_set=draft_set, base=base, parts=parts,
+                           filtered=filtered, problems=problems, links=links, steps=steps,
+                           states=criteria_drafts.STATES, user=current_user(),
                            rejected=rejected), 422 if rejected else 200
 
 
