@@ -1,7 +1,9 @@
 """Exceptions raised while finding, parsing and validating criteria sets."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 
 class CriteriaError(Exception):
@@ -10,6 +12,23 @@ class CriteriaError(Exception):
 
 class CriteriaNotFound(CriteriaError):
     """No shipped or installed criteria set has the requested id (and version)."""
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Identified)
+
+
+def by_id(sets: Iterable[S], set_id: str, kind: str) -> S:
+    """The set of ``sets`` whose id is ``set_id``; :class:`CriteriaNotFound` naming ``kind`` and the known ids."""
+    sets = tuple(sets)
+    for found in sets:
+        if found.id == set_id:
+            return found
+    raise CriteriaNotFound(f"no {kind} {set_id!r} (known: {', '.join(s.id for s in sets) or 'none'})")
 
 
 @dataclass(frozen=True)

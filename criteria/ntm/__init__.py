@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from criteria.errors import CriteriaNotFound
+from criteria.errors import by_id
 
 from .loader import check_set, load_file, load_text
 from .schema import Indicator, NtmSet
@@ -36,8 +36,4 @@ def shipped() -> tuple[NtmSet, ...]:
 
 
 def get(set_id: str) -> NtmSet:
-    for nset in shipped():
-        if nset.id == set_id:
-            return nset
-    known = ", ".join(s.id for s in shipped()) or "none"
-    raise CriteriaNotFound(f"no NTM criteria set {set_id!r} (known: {known})")
+    return by_id(shipped(), set_id, "NTM criteria set")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from criteria.errors import CriteriaNotFound
+from criteria.errors import by_id
 from criteria.yamlsource import read_yaml
 
 from .loader import check_set, load_file, load_source, load_text
@@ -38,8 +38,4 @@ def shipped() -> tuple[StatisticsSet, ...]:
 
 
 def get(set_id: str) -> StatisticsSet:
-    for sset in shipped():
-        if sset.id == set_id:
-            return sset
-    known = ", ".join(s.id for s in shipped()) or "none"
-    raise CriteriaNotFound(f"no statistics set {set_id!r} (known: {known})")
+    return by_id(shipped(), set_id, "statistics set")
