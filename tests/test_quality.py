@@ -253,7 +253,7 @@ def test_the_reviewer_sees_the_flag_beside_the_value_and_explains_it(client_as, 
     db.conn.close()
     reviewer = client_as("reviewer")
     page = reviewer.get(f"/assessments/{aid}/review").get_data(as_text=True)
-    assert "Cảnh báo về số liệu kê khai" in page and 'class="quality-flag' in page
+    assert "Cảnh báo về số liệu tự đánh giá" in page and 'class="quality-flag' in page
     answer = reviewer.post(f"/assessments/{aid}/quality", data={"flag": key, "note": "Đã kiểm tra <b>sổ</b>."},
                            follow_redirects=True)
     text = answer.get_data(as_text=True)

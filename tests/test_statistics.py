@@ -298,7 +298,7 @@ def test_xlsx_read_back(app: Flask, world: dict[str, Any]) -> None:
     communes = list(wb["Theo xã"].iter_rows(min_row=2, values_only=True))
     q = [row for row in communes if row[1] == _name(world["db"], world["q"])]
     q_births = next(row for row in q if row[5].startswith("Tỷ lệ trẻ em sinh ra trong năm"))
-    assert q_births[3] == "Xã tự kê khai" and q_births[7:] == (None, None, None, "Không")
+    assert q_births[3] == "Số liệu tự đánh giá" and q_births[7:] == (None, None, None, "Không")
     q_play = next(row for row in q if row[5].startswith("Tỷ lệ xã, phường, thị trấn có điểm vui chơi"))
     assert q_play[9] == "Có"
     d1 = [row for row in wb["Xu hướng theo huyện"].iter_rows(min_row=2, values_only=True)

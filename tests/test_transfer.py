@@ -20,7 +20,7 @@ from webapp.store.units import TYPE_NAMES
 from webapp.store.vietnamese import sort_key
 
 QD06 = criteria.get("qd06-2019")
-SHEET = "Số liệu kê khai"
+SHEET = "Số liệu tự đánh giá"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -242,7 +242,7 @@ def test_good_xlsx_imports_and_round_trips_through_the_exports(db, round_id, per
     # export_xlsx: the summary has totals and points per criterion
     book = transfer.export_xlsx(db, round_id)
     summary = sheet_rows(book, "Tổng hợp")
-    assert summary[0][:7] == ("Mã đơn vị", "Tên đơn vị", "Trạng thái", "Tổng điểm kê khai",
+    assert summary[0][:7] == ("Mã đơn vị", "Tên đơn vị", "Trạng thái", "Tổng điểm tự đánh giá",
                               "Tổng điểm thẩm định", "Đạt chuẩn", "Điểm tính theo")
     assert summary[0][7:] == tuple(f"Tiêu chí {n}" for n in range(1, 14))
     lines = {r[0]: r for r in summary[1:]}
@@ -250,7 +250,7 @@ def test_good_xlsx_imports_and_round_trips_through_the_exports(db, round_id, per
     for code, values in declarations.items():
         result = scoring.score(values, QD06, units.get_unit(db, f"cao-bang-2022:{code}")["category"])
         line = lines[code]
-        assert line[2:7] == ("Bản nháp", totals[code], None, "Có" if result.recognised else "Không", "kê khai")
+        assert line[2:7] == ("Bản nháp", totals[code], None, "Có" if result.recognised else "Không", "tự đánh giá")
         assert line[7:] == tuple(result.criteria[n].points for n in range(1, 14))
 
     # … and its declaration sheet imports again: unchanged here, identical in a new round
@@ -261,6 +261,14 @@ def test_good_xlsx_imports_and_round_trips_through_the_exports(db, round_id, per
     for code, values in declarations.items():
         assert declared_of(db, other, code)["declared"] == values
         assert declared_of(db, other, code)["declared_total"] == totals[code]
+    # an export saved before the sheet took its glossary name (or renamed by hand) still imports: the sheet after
+    # the summary is read, not the summary
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    wb[SHEET].title = "Trang 2"
+    renamed = io.BytesIO()
+    wb.save(renamed)
+    third = rounds.create_round(db, name="Đợt 3", year=2025, cset=QD06, unit_set="cao-bang-2022", actor="admin")
+    assert transfer.import_declared(db, third, renamed.getvalue(), "xuat-cu.xlsx", "can-bo") == 3
     exported_rows = sheet_rows(book)
     assert exported_rows[1][2:] == tuple(transfer.input_columns(QD06))
     row0 = exported_rows[2]
@@ -435,7 +443,7 @@ def test_a_submitted_assessment_in_the_file_is_not_editable(db, round_id, perfec
         transfer.import_declared(db, round_id, data, "a.csv", "xa")
     assert info.value.problems == [{
         "row": 3, "column": "A", "field": "code", "value": done,
-        "reason": f"hồ sơ của đơn vị {done} đang ở trạng thái «Đã nộp», không sửa được số liệu kê khai "
+        "reason": f"hồ sơ của đơn vị {done} đang ở trạng thái «Đã nộp», không sửa được số liệu tự đánh giá "
                   "(chỉ sửa được khi: Bản nháp, Trả lại để bổ sung)"}]
     assert snapshot(db) == before
 

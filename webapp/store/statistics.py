@@ -37,7 +37,7 @@ SET_ID = "tt13-2021"
 REVIEWED = ("verified", "recognised", "not_recognised", "revoked")
 """Statuses whose figures the reviewer has confirmed: the verified values are used."""
 VERIFIED, DECLARED, DRAFT = "verified", "declared", "draft"
-SOURCE_NAMES = {VERIFIED: workflow.STATUS_NAMES["verified"], DECLARED: "Xã tự kê khai", DRAFT: "Chưa nộp hồ sơ"}
+SOURCE_NAMES = {VERIFIED: workflow.STATUS_NAMES["verified"], DECLARED: "Số liệu tự đánh giá", DRAFT: "Chưa nộp hồ sơ"}
 UNVERIFIED = "(chưa xác minh)"
 DIRECT = "Đơn vị trực thuộc tỉnh"
 
@@ -315,7 +315,7 @@ def statistics_xlsx(report: RoundStatistics) -> bytes:
         ["Bộ chỉ tiêu", f"{sset.title.vi} (phiên bản {sset.version})"],
         ["Số xã trong phạm vi", len(r.communes)],
         ["Số xã dùng số liệu đã thẩm định", r.count(VERIFIED)],
-        ["Số xã dùng số liệu tự kê khai (chưa thẩm định)", r.count(DECLARED)],
+        ["Số xã dùng số liệu tự đánh giá (chưa thẩm định)", r.count(DECLARED)],
         ["Số xã chưa nộp hồ sơ (không có số liệu)", r.count(DRAFT)],
         ["Ghi chú", provisional_note(r) or "Các mã số, tên chỉ tiêu đã được đối chiếu với thông tư."],
         ["Ngày lập", vietnamese.short_date(r.today)]], {}, {1: 45, 2: 70})

@@ -1,6 +1,6 @@
 """Import and export of a round: declaration templates (XLSX/CSV), bulk import, exports.
 
-Layout of the declaration sheet (template, and the "Số liệu kê khai" sheet of the export):
+Layout of the declaration sheet (template, and the "Số liệu tự đánh giá" sheet of the export):
 
 * row 1: Vietnamese labels ("Mã đơn vị", "Tên đơn vị", then each input's ``label.vi``);
   each input label carries a comment with the legal text of the items that use it and
@@ -60,7 +60,7 @@ from .rounds import criteria_for, get_round
 from .units import TYPE_NAMES, full_name
 from .vietnamese import nfc
 
-DECLARATION_SHEET = "Số liệu kê khai"
+DECLARATION_SHEET = "Số liệu tự đánh giá"
 SUMMARY_SHEET = "Tổng hợp"
 GUIDE_SHEET = "Hướng dẫn"
 CODE_LABEL, NAME_LABEL = "Mã đơn vị", "Tên đơn vị"
@@ -255,7 +255,10 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
         limits.check_zip(data)  # before openpyxl unzips anything: a small file may unzip to gigabytes
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
-            ws = wb[DECLARATION_SHEET] if DECLARATION_SHEET in wb.sheetnames else wb.worksheets[0]
+            # by its name, else the first sheet that is neither the summary nor the guide (a file made before the
+            # sheet's name changed, or renamed by hand)
+            ws = wb[DECLARATION_SHEET] if DECLARATION_SHEET in wb.sheetnames else next(
+                (w for w in wb.worksheets if w.title not in (SUMMARY_SHEET, GUIDE_SHEET)), wb.worksheets[0])
             ws.reset_dimensions()  # the sheet's declared size may lie: never pad rows to it
             rows: list[list[Any]] = []
             for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -445,7 +448,7 @@ def _plan(db: sqlite_utils.Database, round_id: int, rows: list[list[Any]]
             problems.append(problem(
                 index, code_letter, "code", raw_code,
                 f"hồ sơ của đơn vị {unit['code']} đang ở trạng thái «{workflow.STATUS_NAMES[unit['status']]}», "
-                f"không sửa được số liệu kê khai (chỉ sửa được khi: {allowed})"))
+                f"không sửa được số liệu tự đánh giá (chỉ sửa được khi: {allowed})"))
             continue
         writes.append((unit, typed))
     order = {get_column_letter(c + 1): c for c in range(max((len(r) for r in rows), default=0) + 1)}
@@ -540,7 +543,7 @@ def export_json(db: sqlite_utils.Database, round_id: int) -> dict[str, Any]:
 
 
 def export_xlsx(db: sqlite_utils.Database, round_id: int) -> bytes:
-    """Sheets «Tổng hợp» (status, totals, verdict, points per criterion) and «Số liệu kê khai»
+    """Sheets «Tổng hợp» (status, totals, verdict, points per criterion) and «Số liệu tự đánh giá»
     (declared values in the template layout, so the sheet can be imported again)."""
     rnd = get_round(db, round_id)
     cset = criteria_for(db, rnd["criteria_hash"])
@@ -549,7 +552,7 @@ def export_xlsx(db: sqlite_utils.Database, round_id: int) -> bytes:
     ws = wb.active
     ws.title = SUMMARY_SHEET
     numbers = [c.number for c in cset.criteria]
-    append_row(ws, [CODE_LABEL, NAME_LABEL, "Trạng thái", "Tổng điểm kê khai", "Tổng điểm thẩm định",
+    append_row(ws, [CODE_LABEL, NAME_LABEL, "Trạng thái", "Tổng điểm tự đánh giá", "Tổng điểm thẩm định",
                "Đạt chuẩn", "Điểm tính theo", *(f"Tiêu chí {n}" for n in numbers)])
     for col, crit in enumerate(cset.criteria, start=8):
         ws.cell(1, col).comment = Comment(f"{nfc(crit.name_vi)} (tối đa {crit.max_points} điểm)", "cfc")
@@ -559,7 +562,7 @@ def export_xlsx(db: sqlite_utils.Database, round_id: int) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for u in units:
         points = _criteria_points(u["result"])
-        basis = None if not u["result"] else ("thẩm định" if json.loads(u["verified"]) else "kê khai")
+        basis = None if not u["result"] else ("thẩm định" if json.loads(u["verified"]) else "tự đánh giá")
         recognised = None if u["recognised"] is None else ("Có" if u["recognised"] else "Không")
         append_row(ws, [u["code"], _display_name(u), workflow.STATUS_NAMES[u["status"]], u["declared_total"],
                    u["verified_total"], recognised, basis, *(points.get(n) for n in numbers)])

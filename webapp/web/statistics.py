@@ -14,7 +14,7 @@ from flask import Blueprint, abort, render_template, send_file
 import criteria
 from criteria.statistics.schema import YesCount
 from scoring.statistics import aggregate
-from webapp.store import statistics, workflow
+from webapp.store import statistics
 from webapp.store.errors import NotFound
 
 from .auth import current_user, roles_required
@@ -48,7 +48,7 @@ def page(round_id: int):
     labels = {name: spec.label for name, spec in criteria.get(report.sset.criteria_set).inputs.items()}
     return render_template(
         "statistics/index.html", r=report, sset=report.sset, labels=labels, communes=_commune_rows(report),
-        counts={s: report.count(s) for s in statistics.SOURCE_NAMES}, status_names=workflow.STATUS_NAMES,
+        counts={s: report.count(s) for s in statistics.SOURCE_NAMES}, source_names=statistics.SOURCE_NAMES,
         district_rows=[(d.name, d) for d in report.districts],
         district_trend=[(f"{d.name} ({p.year})", d) for p in report.trend if p.round_id != report.round["id"]
                         for d in p.districts])
