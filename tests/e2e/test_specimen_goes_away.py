@@ -17,7 +17,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from test_journey import accept_all_and_verify, fill_perfect, session
-from test_two_tier import demo_server, pdf_text, product_demo  # noqa: F401 (fixtures)
+from test_two_tier import demo_server, issue_decision, pdf_text, product_demo  # noqa: F401 (fixtures)
 
 CITATION = ("Quyết định số 06/QĐ-TTg ngày 03/01/2019 của Thủ tướng Chính phủ", "Quy định kèm theo, Điều 2")
 VERIFIED_COLUMN, SOURCE_COLUMN = 6, 7  # «Đã xác minh (có/không)», «Căn cứ (văn bản, điều khoản, trang)»
@@ -112,12 +112,7 @@ def test_a_fully_verified_set_and_a_confirmed_authority_end_the_specimen_mark(de
     expect(chair.locator(".flash.ok").first).to_be_visible()
     chair.goto(f"{base}/rounds/{new_round}/decision")
     expect(chair.locator("#unconfirmed-basis")).to_have_count(0)
-    chair.locator("#number").fill("1601/QĐ-UBND")
-    chair.locator("#valid_until").fill("2029-12-31")
-    chair.locator("#signer_name").fill("Lê Hải Hòa")
-    chair.locator("#confirm-issue summary").click()
-    chair.get_by_role("button", name="Xác nhận ban hành quyết định").click()
-    expect(chair.locator(".flash.ok").first).to_be_visible()
+    issue_decision(chair, "1601/QĐ-UBND", "2029-12-31", "Lê Hải Hòa")
     shots(chair, "issued-without-specimen")
 
     decision = pdf_text(chair.request.get(f"{base}/rounds/{new_round}/decision.pdf").body())

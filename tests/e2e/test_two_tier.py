@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 from test_journey import accept_all_and_verify, fill_perfect, session
 
 from webhelpers import serve
@@ -42,6 +42,15 @@ def pdf_text(pdf: bytes) -> str:
     out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True).stdout
     return " ".join(unicodedata.normalize("NFC", out.decode("utf-8")).split())
 
+
+def issue_decision(chair: Page, number: str, valid_until: str, signer: str) -> None:
+    """On the decision page, as the chair would: the number, the last valid day, the signer, then confirm."""
+    chair.locator("#number").fill(number)
+    chair.locator("#valid_until").fill(valid_until)
+    chair.locator("#signer_name").fill(signer)
+    chair.locator("#confirm-issue summary").click()
+    chair.get_by_role("button", name="Xác nhận ban hành quyết định").click()
+    expect(chair.locator(".flash.ok").first).to_be_visible()
 
 def test_merged_commune_to_province_decision_and_public_verification(demo_server, browser, shots) -> None:
     base = demo_server
@@ -70,12 +79,7 @@ def test_merged_commune_to_province_decision_and_public_verification(demo_server
     chair.get_by_role("link", name="Ban hành quyết định").first.click()
     expect(chair.locator("#h-waiting")).to_be_visible()
     expect(chair.locator("main")).to_contain_text("Xã Bạch Đằng, tỉnh Cao Bằng")
-    chair.locator("#number").fill("1520/QĐ-UBND")
-    chair.locator("#valid_until").fill("2028-12-31")
-    chair.locator("#signer_name").fill("Lê Hải Hòa")
-    chair.locator("#confirm-issue summary").click()
-    chair.get_by_role("button", name="Xác nhận ban hành quyết định").click()
-    expect(chair.locator(".flash.ok").first).to_be_visible()
+    issue_decision(chair, "1520/QĐ-UBND", "2028-12-31", "Lê Hải Hòa")
     shots(chair, "chair-issued")
 
     round_id = re.search(r"/rounds/(\d+)/decision", chair.url).group(1)
